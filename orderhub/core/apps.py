@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _reset_system_user(**kwargs) -> None:
+    from orderhub.core.history import ensure_system_user, system_user_id
+
+    system_user_id.cache_clear()
+    ensure_system_user()
+
+
+class CoreConfig(AppConfig):
+    name = "orderhub.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Infrastructure signal only: stamps every history row with the request's IP address.
+        from orderhub.core import history  # noqa: F401
+
+        # A flush (e.g. after a transactional test) deletes the system user; make it again.
+        post_migrate.connect(_reset_system_user, sender=self, dispatch_uid="core-system-user")

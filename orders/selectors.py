@@ -1,0 +1,100 @@
+"""Reads on orders: filtered, prefetched querysets for the admin, the API and dashboards."""
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from orderhub.core.errors import NotFound
+from orders.models import GiftOrder, Order, OrderLine
+from orders.state_machine import statuses_in_stage
+
+
+def order_search_q(q: str) -> Q:
+    """Customer-service lookup: one exact match on an indexed column, never a table scan.
+
+    ``q`` is a phone number, a hub number, a channel order number or a tracking number.
+    """
+    q = q.strip()
+    return (
+        Q(receiver_phone=q)
+        | Q(hub_no=q.upper())
+        | Q(channel_order_no=q)
+        | Q(tracking_no=q)
+    )
+
+
+def order_list(
+    *,
+    q: str = "",
+    status: str | list[str] | None = None,
+    stage: str | None = None,
+    channel: str | None = None,
+    on_hold: bool | None = None,
+) -> QuerySet[Order]:
+    """Orders, newest first, with what a list row shows."""
+    qs = Order.objects.select_related("channel")
+    if q.strip():
+        qs = qs.filter(order_search_q(q))
+    if status:
+        qs = qs.filter(status__in=[status] if isinstance(status, str) else status)
+    if stage:
+        qs = qs.filter(status__in=statuses_in_stage(stage))
+    if channel:
+        qs = qs.filter(channel__code=channel)
+    if on_hold is not None:
+        qs = qs.filter(on_hold=on_hold)
+    return qs.order_by("-id")
+
+
+def order_detail_queryset() -> QuerySet[Order]:
+    """Orders with lines, gift sub-orders and history prefetched (one query each)."""
+    return Order.objects.select_related("channel", "customer").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+        Prefetch("gift_orders", queryset=GiftOrder.objects.order_by("id")),
+        Prefetch(
+            "history",
+            queryset=Order.history.select_related("history_user").order_by("history_date"),
+        ),
+    )
+
+
+def order_get(*, hub_no: str) -> Order:
+    """One order by hub number, with lines, gifts and history; NotFound with a message."""
+    try:
+        return order_detail_queryset().get(hub_no=hub_no.strip().upper())
+    except Order.DoesNotExist:
+        raise NotFound(f"No order with hub number '{hub_no}'.") from None
+
+
+def order_timeline(*, order: Order) -> list[dict]:
+    """The order's history as a timeline: when, who, from where, why and what changed."""
+    # Sorted in Python so that a prefetched history (order_detail_queryset) costs no query.
+    records = sorted(order.history.all(), key=lambda r: (r.history_date, r.history_id))
+    timeline = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            changes = [
+                {"field": c.field, "old": _plain(c.old), "new": _plain(c.new)}
+                for c in delta.changes
+            ]
+        timeline.append(
+            {
+                "at": record.history_date,
+                "type": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                "user": getattr(record.history_user, "username", None),
+                "ip_address": record.ip_address,
+                "reason": record.history_change_reason or "",
+                "status": record.status,
+                "changes": changes,
+            }
+        )
+        previous = record
+    return timeline
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,458 @@
+"""Writes on orders: one function per use case, the only code that changes an order.
+
+Every transition service follows the same steps (STYLE.md): check the actor's permission, lock
+the order row, check the move is legal from the current state, call the ``@transition`` method,
+save with ``update_fields``, and record who, why (and, from the request, where) in the history.
+Side effects are scheduled after commit through ``orderhub.core.tasks.enqueue_on_commit``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+from simple_history.utils import bulk_create_with_history
+
+from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from orderhub.core.history import system_user
+from orders.models import Channel, GiftOrder, HubNumberSerial, Order, OrderLine
+from orders.state_machine import MOVES_BY_NAME, Move, Status
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+# --- errors ------------------------------------------------------------------------------------
+class IllegalTransition(Conflict):
+    """The move is not legal from the order's current state (answers 409)."""
+
+    code = "illegal_transition"
+
+
+class OrderOnHold(Conflict):
+    code = "order_on_hold"
+
+
+def allowed_moves(order: Order) -> list[str]:
+    """Names of the moves legal from the order's current state, its guards included."""
+    return [t.name for t in order.get_available_status_transitions()]
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label)
+
+
+def _illegal(order: Order, move: Move) -> IllegalTransition:
+    allowed = allowed_moves(order)
+    return IllegalTransition(
+        f"Order {order.hub_no} cannot '{move.name}': it is '{order.status}' "
+        f"({_status_label(order.status)}); allowed from here: "
+        f"{', '.join(allowed) if allowed else 'none'}.",
+        extra={"current_state": order.status, "allowed_transitions": allowed},
+    )
+
+
+# --- hub numbers --------------------------------------------------------------------------------
+def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[str]:
+    """Hand out ``count`` consecutive hub numbers ``<ABBR><YYYYMMDD><5-digit serial>``.
+
+    The counter row is incremented with one UPDATE, which holds the row lock until the caller's
+    transaction ends, so concurrent ingestion never hands out the same number twice. Call it
+    inside the transaction that creates the orders.
+    """
+    prefix = channel.abbreviation.upper()
+    with transaction.atomic():
+        updated = HubNumberSerial.objects.filter(prefix=prefix, day=day).update(
+            last_value=F("last_value") + count
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    HubNumberSerial.objects.create(prefix=prefix, day=day, last_value=count)
+            except IntegrityError:
+                # Another process created today's row first: take the next range from it.
+                HubNumberSerial.objects.filter(prefix=prefix, day=day).update(
+                    last_value=F("last_value") + count
+                )
+        last = HubNumberSerial.objects.get(prefix=prefix, day=day).last_value
+    first = last - count + 1
+    if last > 99999:
+        raise ValidationFailed(f"Daily serial for {prefix} on {day:%Y-%m-%d} is exhausted.")
+    return [f"{prefix}{day:%Y%m%d}{serial:05d}" for serial in range(first, last + 1)]
+
+
+# --- creating orders ----------------------------------------------------------------------------
+@dataclass
+class LineInput:
+    title: str
+    quantity: int
+    unit_price: Decimal
+    sku: str = ""
+    channel_sku: str = ""
+    amount: Decimal | None = None
+    product_id: int | None = None
+
+
+@dataclass
+class OrderInput:
+    channel_order_no: str
+    lines: Sequence[LineInput]
+    status: str = Status.PENDING_PAYMENT
+    currency: str = ""
+    goods_amount: Decimal | None = None
+    shipping_amount: Decimal = Decimal("0.00")
+    discount_amount: Decimal = Decimal("0.00")
+    paid_amount: Decimal | None = None
+    payment_serial_no: str = ""
+    receiver: dict[str, str] = field(default_factory=dict)
+    placed_at: dt.datetime | None = None
+    paid_at: dt.datetime | None = None
+    ship_by: dt.datetime | None = None
+    priority: int = Order.Priority.NORMAL
+    buyer_note: str = ""
+    customer_id: int | None = None
+    tracking_no: str = ""
+    carrier: str = ""
+
+
+_RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
+
+
+def _history_user(actor: Actor):
+    """The user a history row names: the actor, or the system user for tasks and webhooks."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor
+    return system_user()
+
+
+def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order, list[OrderLine]]:
+    if not data.lines:
+        raise ValidationFailed(f"Channel order {data.channel_order_no} has no lines.")
+    lines = []
+    for line in data.lines:
+        if line.quantity <= 0:
+            raise ValidationFailed(
+                f"Channel order {data.channel_order_no}: quantity must be positive "
+                f"(line '{line.title}' has {line.quantity})."
+            )
+        amount = line.amount if line.amount is not None else line.unit_price * line.quantity
+        lines.append(
+            OrderLine(
+                sku=line.sku, channel_sku=line.channel_sku, title=line.title,
+                quantity=line.quantity, unit_price=line.unit_price, amount=amount,
+                product_id=line.product_id,
+            )
+        )
+    goods = data.goods_amount
+    if goods is None:
+        goods = sum((line.amount for line in lines), Decimal("0.00"))
+    paid = data.paid_amount
+    if paid is None:
+        paid = goods + data.shipping_amount - data.discount_amount
+    order = Order(
+        hub_no=hub_no, channel=channel, channel_order_no=data.channel_order_no,
+        currency=data.currency or channel.currency, goods_amount=goods,
+        shipping_amount=data.shipping_amount, discount_amount=data.discount_amount,
+        paid_amount=paid, payment_serial_no=data.payment_serial_no,
+        placed_at=data.placed_at, paid_at=data.paid_at, ship_by=data.ship_by,
+        priority=data.priority, buyer_note=data.buyer_note, customer_id=data.customer_id,
+        tracking_no=data.tracking_no, carrier=data.carrier,
+        **{f"receiver_{key}": data.receiver.get(key, "") for key in _RECEIVER_FIELDS},
+    )
+    if data.status not in Status.values:
+        raise ValidationFailed(f"Unknown status '{data.status}'.")
+    # A new order may start in any state its channel reports (e.g. already paid); later
+    # changes go through the transition services. Setting the protected field on an unsaved
+    # instance goes through __dict__, which FSM allows before the first save.
+    order.__dict__["status"] = data.status
+    return order, lines
+
+
+@transaction.atomic
+def orders_create(
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
+    day: dt.date | None = None,
+) -> list[Order]:
+    """Create many orders of one channel at once, with their lines and history rows.
+
+    Bulk inserts (with ``bulk_create_with_history``) keep ingestion of a peak day fast; the
+    history rows carry the actor (the system user for tasks) and the reason.
+    """
+    if not orders:
+        return []
+    day = day or timezone.localdate()
+    numbers = hub_no_allocate(channel=channel, day=day, count=len(orders))
+    built = [_build_order(channel, hub_no, data) for hub_no, data in zip(numbers, orders)]
+    history_user = _history_user(actor)
+    created = bulk_create_with_history(
+        [order for order, _ in built], Order, batch_size=500,
+        default_user=history_user, default_change_reason=reason,
+    )
+    if any(order.pk is None for order in created):
+        # Databases that do not return ids from bulk inserts (old SQLite): read them back.
+        ids = dict(Order.objects.filter(hub_no__in=numbers).values_list("hub_no", "pk"))
+        for order in created:
+            order.pk = order.id = ids[order.hub_no]
+    all_lines = []
+    for (order, lines), saved in zip(built, created):
+        for line in lines:
+            line.order_id = saved.pk
+            all_lines.append(line)
+    bulk_create_with_history(
+        all_lines, OrderLine, batch_size=1000, default_user=history_user,
+        default_change_reason=reason,
+    )
+    return created
+
+
+def order_create(*, channel: Channel, data: OrderInput, actor: Actor, reason: str) -> Order:
+    """Create one order with its lines (see ``orders_create``)."""
+    return orders_create(channel=channel, orders=[data], actor=actor, reason=reason)[0]
+
+
+@transaction.atomic
+def gift_order_create(
+    *, order: Order, sku: str, title: str, quantity: int = 1, promotion: str = "", actor: Actor,
+    reason: str,
+) -> GiftOrder:
+    """Create the gift sub-order ``<hub_no>GIFT`` of a main order."""
+    if order.gift_orders.exists():
+        raise Conflict(f"Order {order.hub_no} already has a gift sub-order.")
+    gift = GiftOrder(
+        hub_no=f"{order.hub_no}GIFT", parent=order, sku=sku, title=title, quantity=quantity,
+        promotion=promotion,
+    )
+    gift._history_user = _history_user(actor)
+    gift._change_reason = reason
+    gift.save()
+    return gift
+
+
+# --- transitions --------------------------------------------------------------------------------
+def check_move_permission(*, move: Move, actor: Actor) -> None:
+    """Refuse (403) an actor whose role lacks the move's permission; ``None`` is the system."""
+    if actor is None:
+        return
+    if not actor.has_perm(move.permission_name):
+        raise PermissionRefused(
+            f"Your role may not '{move.name}' orders (needs permission "
+            f"'{move.permission_name}')."
+        )
+
+
+def _lock(order: Order) -> Order:
+    try:
+        return Order.objects.select_for_update().select_related("channel").get(pk=order.pk)
+    except Order.DoesNotExist:
+        raise NotFound(f"Order {order.hub_no} no longer exists.") from None
+
+
+@transaction.atomic
+def _transition(
+    *, order: Order, name: str, actor: Actor, reason: str, extra_fields: Iterable[str] = (),
+    **kwargs: Any,
+) -> Order:
+    move = MOVES_BY_NAME[name]
+    check_move_permission(move=move, actor=actor)
+    locked = _lock(order)
+    method = getattr(locked, name)
+    if locked.status not in move.sources:
+        raise _illegal(locked, move)
+    if move.blocked_by_hold and locked.on_hold:
+        raise OrderOnHold(
+            f"Order {locked.hub_no} is on hold ({locked.hold_reason or 'no reason given'}); "
+            f"release the hold before '{move.name}'.",
+            extra={"current_state": locked.status, "allowed_transitions": allowed_moves(locked)},
+        )
+    if not can_proceed(method):
+        raise _illegal(locked, move)
+    method(**kwargs)
+    locked._history_user = _history_user(actor)
+    locked._change_reason = reason or str(move.label)
+    try:
+        locked.save(update_fields=["status", "updated_at", *extra_fields])
+    except ConcurrentTransition:
+        # Only reachable if the row changed without our lock (another code path): say so.
+        raise Conflict(
+            f"Order {locked.hub_no} was changed by someone else at the same time; reload it."
+        ) from None
+    # Keep the caller's instance current, so that it can be reused after the call.
+    order.refresh_from_db()
+    return locked
+
+
+def order_pay(
+    *, order: Order, actor: Actor, reason: str = "", paid_at: dt.datetime | None = None,
+    payment_serial_no: str = "",
+) -> Order:
+    """Record the buyer's payment: pending_payment → paid."""
+    return _transition(
+        order=order, name="pay", actor=actor, reason=reason,
+        paid_at=paid_at or timezone.now(), payment_serial_no=payment_serial_no,
+        extra_fields=["paid_at", "payment_serial_no"],
+    )
+
+
+def order_send_to_review(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Hold a paid order for manual risk review: paid → risk_review."""
+    return _transition(order=order, name="send_to_review", actor=actor, reason=reason)
+
+
+def order_approve(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Clear a reviewed order for the warehouse: risk_review → paid."""
+    return _transition(order=order, name="approve", actor=actor, reason=reason)
+
+
+def order_start_picking(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """The warehouse starts picking: paid → picking."""
+    return _transition(order=order, name="start_picking", actor=actor, reason=reason)
+
+
+def order_start_packing(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Picking done, packing starts: picking → packing."""
+    return _transition(order=order, name="start_packing", actor=actor, reason=reason)
+
+
+def order_print_label(
+    *, order: Order, actor: Actor, reason: str = "", carrier: str = "", tracking_no: str = "",
+) -> Order:
+    """Packed and labelled, waiting for the courier: packing → awaiting_pickup."""
+    return _transition(
+        order=order, name="print_label", actor=actor, reason=reason, carrier=carrier,
+        tracking_no=tracking_no, extra_fields=["carrier", "tracking_no"],
+    )
+
+
+def order_hand_over(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """The courier collected the parcel: awaiting_pickup → in_transit."""
+    return _transition(order=order, name="hand_over", actor=actor, reason=reason)
+
+
+def order_deliver(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """The buyer signed for it: in_transit → delivered."""
+    return _transition(order=order, name="deliver", actor=actor, reason=reason)
+
+
+def order_invoice(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """The invoice is issued: delivered → invoiced."""
+    return _transition(order=order, name="invoice", actor=actor, reason=reason)
+
+
+def order_settle(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """The money arrived: invoiced (or delivered, where the channel invoices) → settled."""
+    return _transition(order=order, name="settle", actor=actor, reason=reason)
+
+
+def order_archive(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Reviewed or the review window passed: settled → archived."""
+    return _transition(order=order, name="archive", actor=actor, reason=reason)
+
+
+def order_close(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """After-sales window over: archived → closed."""
+    return _transition(order=order, name="close", actor=actor, reason=reason)
+
+
+def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Cancel before the parcel leaves; open gift sub-orders are cancelled with it."""
+    cancelled = _transition(order=order, name="cancel", actor=actor, reason=reason)
+    _cancel_gifts(order=cancelled, actor=actor, reason=reason or "main order cancelled")
+    return cancelled
+
+
+def order_refund(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Refund the buyer in full; open gift sub-orders are cancelled with it."""
+    refunded = _transition(order=order, name="refund", actor=actor, reason=reason)
+    _cancel_gifts(order=refunded, actor=actor, reason=reason or "main order refunded")
+    return refunded
+
+
+def _cancel_gifts(*, order: Order, actor: Actor, reason: str) -> None:
+    gifts = GiftOrder.objects.select_for_update().filter(
+        parent=order, status__in=[GiftOrder.GiftStatus.PENDING, GiftOrder.GiftStatus.SCANNED]
+    )
+    for gift in gifts.order_by("pk"):
+        gift.cancel()
+        gift._history_user = _history_user(actor)
+        gift._change_reason = reason
+        gift.save(update_fields=["status", "updated_at"])
+
+
+TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
+    "pay": order_pay,
+    "send_to_review": order_send_to_review,
+    "approve": order_approve,
+    "start_picking": order_start_picking,
+    "start_packing": order_start_packing,
+    "print_label": order_print_label,
+    "hand_over": order_hand_over,
+    "deliver": order_deliver,
+    "invoice": order_invoice,
+    "settle": order_settle,
+    "archive": order_archive,
+    "close": order_close,
+    "cancel": order_cancel,
+    "refund": order_refund,
+}
+assert TRANSITION_SERVICES.keys() == MOVES_BY_NAME.keys(), "every move needs its service"
+
+
+def order_transition(*, order: Order, name: str, actor: Actor, reason: str = "") -> Order:
+    """Apply the move ``name`` through its service (for the API, admin buttons and actions)."""
+    service = TRANSITION_SERVICES.get(name)
+    if service is None:
+        raise NotFound(
+            f"There is no transition '{name}'. Transitions: {', '.join(TRANSITION_SERVICES)}."
+        )
+    return service(order=order, actor=actor, reason=reason)
+
+
+# --- holds --------------------------------------------------------------------------------------
+HOLD_PERMISSION = "orders.hold_order"
+
+
+def _check_hold_permission(actor: Actor) -> None:
+    if actor is not None and not actor.has_perm(HOLD_PERMISSION):
+        raise PermissionRefused("Your role may not hold or release orders.")
+
+
+@transaction.atomic
+def order_hold(*, order: Order, actor: Actor, reason: str) -> Order:
+    """Intercept an order: it cannot move forward until released."""
+    _check_hold_permission(actor)
+    if not reason.strip():
+        raise ValidationFailed("Say why the order is held.")
+    locked = _lock(order)
+    if locked.status in (Status.CANCELLED, Status.REFUNDED, Status.CLOSED):
+        raise Conflict(f"Order {locked.hub_no} is '{locked.status}'; there is nothing to hold.")
+    locked.on_hold = True
+    locked.hold_reason = reason.strip()[:255]
+    locked._history_user = _history_user(actor)
+    locked._change_reason = f"hold: {reason.strip()}"
+    locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
+    order.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def order_release_hold(*, order: Order, actor: Actor, reason: str) -> Order:
+    """Release a held order, saying why; it can move forward again."""
+    _check_hold_permission(actor)
+    if not reason.strip():
+        raise ValidationFailed("Say why the hold is released.")
+    locked = _lock(order)
+    if not locked.on_hold:
+        raise Conflict(f"Order {locked.hub_no} is not on hold.")
+    locked.on_hold = False
+    locked.hold_reason = ""
+    locked._history_user = _history_user(actor)
+    locked._change_reason = f"release: {reason.strip()}"
+    locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
+    order.refresh_from_db()
+    return locked

@@ -1,0 +1,203 @@
+"""The order state machine of DESIGN.md section 3, written down as one table.
+
+This table is the single source of truth: the ``@transition`` decorators on
+:class:`orders.models.Order` are built from it, the services in ``orders.services`` dispatch on
+it, and the admin shows it (Orders → "State machine"). Change a move here and every one of them
+follows.
+
+Rules that hold for every move:
+- Forward moves on the main path are refused while the order is on hold
+  (``Order.on_hold``); cancel and refund are not, since a hold is often the reason for them.
+- ``cancel`` is possible until the parcel leaves the warehouse (up to ``awaiting_pickup``);
+  after that the way out is ``refund``, through after-sales.
+- ``settle`` follows ``invoice``, except for channels that invoice the buyer themselves
+  (``Channel.skips_invoicing``, e.g. Tmall with platform e-invoices), where a delivered order
+  can be settled directly.
+- ``risk_review`` is entered only when a rule or a reviewer holds the order; ``approve`` sends
+  it back to ``paid``, where the warehouse picks it up as usual, and ``cancel`` rejects it.
+- ``cancelled``, ``refunded`` and ``closed`` are final.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    PAID = "paid", _("Paid")
+    RISK_REVIEW = "risk_review", _("Risk review")
+    PICKING = "picking", _("Picking")
+    PACKING = "packing", _("Packing and weighing")
+    AWAITING_PICKUP = "awaiting_pickup", _("Awaiting courier pickup")
+    IN_TRANSIT = "in_transit", _("In transit")
+    DELIVERED = "delivered", _("Delivered")
+    INVOICED = "invoiced", _("Invoiced")
+    SETTLED = "settled", _("Settled")
+    ARCHIVED = "archived", _("Reviewed and archived")
+    CLOSED = "closed", _("After-sales closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Stage(models.TextChoices):
+    """The 5-stage report view of DESIGN.md section 3, plus the off-path end states."""
+
+    CREATED = "created", _("Created")
+    PAID = "paid", _("Paid")
+    ALLOCATED = "allocated", _("Allocated")
+    SHIPPED = "shipped", _("Shipped")
+    COMPLETED = "completed", _("Completed")
+    OFF_PATH = "off_path", _("Cancelled or refunded")
+
+
+STAGE_OF_STATUS: dict[str, str] = {
+    Status.PENDING_PAYMENT: Stage.CREATED,
+    Status.PAID: Stage.PAID,
+    Status.RISK_REVIEW: Stage.PAID,
+    Status.PICKING: Stage.ALLOCATED,
+    Status.PACKING: Stage.ALLOCATED,
+    Status.AWAITING_PICKUP: Stage.SHIPPED,
+    Status.IN_TRANSIT: Stage.SHIPPED,
+    Status.DELIVERED: Stage.COMPLETED,
+    Status.INVOICED: Stage.COMPLETED,
+    Status.SETTLED: Stage.COMPLETED,
+    Status.ARCHIVED: Stage.COMPLETED,
+    Status.CLOSED: Stage.COMPLETED,
+    Status.CANCELLED: Stage.OFF_PATH,
+    Status.REFUNDED: Stage.OFF_PATH,
+}
+
+
+def statuses_in_stage(stage: str) -> list[str]:
+    return [status for status, its_stage in STAGE_OF_STATUS.items() if its_stage == stage]
+
+
+# Order along the main path: a channel status never moves an order to an earlier one.
+MAIN_PATH: list[str] = [
+    Status.PENDING_PAYMENT,
+    Status.PAID,
+    Status.RISK_REVIEW,
+    Status.PICKING,
+    Status.PACKING,
+    Status.AWAITING_PICKUP,
+    Status.IN_TRANSIT,
+    Status.DELIVERED,
+    Status.INVOICED,
+    Status.SETTLED,
+    Status.ARCHIVED,
+    Status.CLOSED,
+]
+FINAL_STATUSES: frozenset[str] = frozenset({Status.CLOSED, Status.CANCELLED, Status.REFUNDED})
+# Orders the warehouse still owes work on or that are on their way: "open" for deadlines.
+OPEN_STATUSES: frozenset[str] = frozenset(MAIN_PATH[: MAIN_PATH.index(Status.DELIVERED)])
+
+# Status colours for the admin and dashboards (background, text).
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    Status.PENDING_PAYMENT: ("#eceff1", "#37474f"),
+    Status.PAID: ("#e3f2fd", "#0d47a1"),
+    Status.RISK_REVIEW: ("#fff3e0", "#e65100"),
+    Status.PICKING: ("#ede7f6", "#4527a0"),
+    Status.PACKING: ("#e8eaf6", "#283593"),
+    Status.AWAITING_PICKUP: ("#e0f7fa", "#006064"),
+    Status.IN_TRANSIT: ("#e0f2f1", "#004d40"),
+    Status.DELIVERED: ("#e8f5e9", "#1b5e20"),
+    Status.INVOICED: ("#f1f8e9", "#33691e"),
+    Status.SETTLED: ("#f9fbe7", "#827717"),
+    Status.ARCHIVED: ("#f5f5f5", "#424242"),
+    Status.CLOSED: ("#fafafa", "#616161"),
+    Status.CANCELLED: ("#ffebee", "#b71c1c"),
+    Status.REFUNDED: ("#fce4ec", "#880e4f"),
+}
+
+
+@dataclass(frozen=True)
+class Move:
+    """One legal move. ``permission`` is a codename in the ``orders`` app."""
+
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    blocked_by_hold: bool
+    note: str
+
+    @property
+    def permission_name(self) -> str:
+        return f"orders.{self.permission}"
+
+
+_BEFORE_SHIPPING = (
+    Status.PENDING_PAYMENT,
+    Status.PAID,
+    Status.RISK_REVIEW,
+    Status.PICKING,
+    Status.PACKING,
+    Status.AWAITING_PICKUP,
+)
+_PAID_AND_NOT_CLOSED = (
+    Status.PAID,
+    Status.RISK_REVIEW,
+    Status.PICKING,
+    Status.PACKING,
+    Status.AWAITING_PICKUP,
+    Status.IN_TRANSIT,
+    Status.DELIVERED,
+    Status.INVOICED,
+    Status.SETTLED,
+    Status.ARCHIVED,
+)
+
+MOVES: tuple[Move, ...] = (
+    Move("pay", _("Confirm payment"), (Status.PENDING_PAYMENT,), Status.PAID,
+         "confirm_payment", True, _("The channel or finance confirms the buyer paid.")),
+    Move("send_to_review", _("Send to risk review"), (Status.PAID,), Status.RISK_REVIEW,
+         "review_risk", True, _("A risk rule or a reviewer holds the order for manual review.")),
+    Move("approve", _("Approve after review"), (Status.RISK_REVIEW,), Status.PAID,
+         "review_risk", True, _("The reviewer clears the order; it goes to the warehouse.")),
+    Move("start_picking", _("Start picking"), (Status.PAID,), Status.PICKING,
+         "pick_order", True, _("The warehouse starts picking the goods.")),
+    Move("start_packing", _("Start packing"), (Status.PICKING,), Status.PACKING,
+         "pack_order", True, _("Picking is done; packing and weighing start.")),
+    Move("print_label", _("Print label"), (Status.PACKING,), Status.AWAITING_PICKUP,
+         "pack_order", True, _("Packed and labelled; waits for the courier.")),
+    Move("hand_over", _("Hand over to courier"), (Status.AWAITING_PICKUP,), Status.IN_TRANSIT,
+         "ship_order", True, _("The courier has collected the parcel.")),
+    Move("deliver", _("Confirm delivery"), (Status.IN_TRANSIT,), Status.DELIVERED,
+         "deliver_order", True, _("The buyer signed for the parcel.")),
+    Move("invoice", _("Record invoice"), (Status.DELIVERED,), Status.INVOICED,
+         "invoice_order", True, _("The invoice has been issued.")),
+    Move("settle", _("Settle"), (Status.DELIVERED, Status.INVOICED), Status.SETTLED,
+         "settle_order", True,
+         _("The money has arrived. From 'delivered' only for channels that invoice the buyer "
+           "themselves.")),
+    Move("archive", _("Archive"), (Status.SETTLED,), Status.ARCHIVED,
+         "archive_order", True, _("Reviewed by the buyer or the review window passed.")),
+    Move("close", _("Close after-sales"), (Status.ARCHIVED,), Status.CLOSED,
+         "close_order", True, _("The after-sales window is over; nothing more can happen.")),
+    Move("cancel", _("Cancel"), _BEFORE_SHIPPING, Status.CANCELLED,
+         "cancel_order", False, _("Cancelled before the parcel left the warehouse.")),
+    Move("refund", _("Refund"), _PAID_AND_NOT_CLOSED, Status.REFUNDED,
+         "refund_order", False, _("The buyer's money is returned in full.")),
+)
+MOVES_BY_NAME: dict[str, Move] = {move.name: move for move in MOVES}
+
+# Custom permissions on Order: one per kind of move, plus holds.
+ORDER_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("confirm_payment", "Can confirm payment"),
+    ("review_risk", "Can review risk-held orders"),
+    ("pick_order", "Can pick orders"),
+    ("pack_order", "Can pack and label orders"),
+    ("ship_order", "Can hand orders over to the courier"),
+    ("deliver_order", "Can confirm delivery"),
+    ("invoice_order", "Can record invoices"),
+    ("settle_order", "Can settle orders"),
+    ("archive_order", "Can archive orders"),
+    ("close_order", "Can close after-sales"),
+    ("cancel_order", "Can cancel orders"),
+    ("refund_order", "Can refund orders"),
+    ("hold_order", "Can hold and release orders"),
+)

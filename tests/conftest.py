@@ -1,0 +1,53 @@
+"""Fixtures shared by every test package."""
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from simple_history.models import HistoricalRecords
+
+from tests.factories import UserFactory
+
+ROLES = ["customer_service", "warehouse", "operations", "finance", "manager", "integrator"]
+
+
+@pytest.fixture
+def make_user(db):
+    """``make_user("warehouse")``: a staff user in that role (the group's permissions)."""
+
+    def make(role: str | None = None, **kwargs):
+        user = UserFactory(role=role, **kwargs)
+        # Permissions are cached on the instance; start clean.
+        return type(user).objects.get(pk=user.pk)
+
+    return make
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager", username="manager")
+
+
+@pytest.fixture
+def as_request():
+    """Run code as inside a request from ``ip`` by ``user`` (what HistoryRequestMiddleware sets)."""
+
+    @contextlib.contextmanager
+    def context(user, ip="203.0.113.7"):
+        request = RequestFactory().post("/", REMOTE_ADDR=ip)
+        request.user = user
+        HistoricalRecords.context.request = request
+        try:
+            yield request
+        finally:
+            del HistoricalRecords.context.request
+
+    return context
+
+
+def requires_postgres():
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (row locks)"
+    )
