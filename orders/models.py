@@ -211,6 +211,19 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
     carrier = models.CharField(_("carrier"), max_length=32, blank=True)
     tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
     buyer_note = models.TextField(_("buyer note"), blank=True)
+    channel_status = models.CharField(
+        _("channel status"), max_length=40, blank=True,
+        help_text=_("The status code as the channel last reported it, e.g. WAIT_SELLER_SEND_GOODS."),
+    )
+    # Deadlines: set whenever the order moves (the SLA sweep is a range query on state_due_at).
+    state_entered_at = models.DateTimeField(_("entered current state at"), null=True, blank=True)
+    state_due_at = models.DateTimeField(
+        _("current state due at"), null=True, blank=True, db_index=True
+    )
+    is_stuck = models.BooleanField(
+        _("stuck (high risk)"), default=False,
+        help_text=_("Set by the deadline sweep when the order breached its SLA."),
+    )
     history = HistoricalRecords(bases=[AuditedHistory])
 
     class Meta:
@@ -384,3 +397,82 @@ class GiftOrder(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
                 target=GiftStatus.CANCELLED, permission="orders.cancel_order")
     def cancel(self) -> None:
         pass
+
+
+class OrderTag(models.Model):
+    """A flag on an order, set by cleaning, rules or staff (e.g. ``duplicate_suspected``).
+
+    Tags explain why an order is where it is; ``note`` says what was seen.
+    """
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="tags", verbose_name=_("order")
+    )
+    tag = models.SlugField(_("tag"), max_length=50)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order tag")
+        verbose_name_plural = _("order tags")
+        constraints = [models.UniqueConstraint(fields=["order", "tag"], name="uniq_order_tag")]
+        indexes = [models.Index(fields=["tag", "order"], name="order_tag_idx")]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Alert(TimeStampedModel):
+    """The hub's one alert mechanism: every app raises alerts here (``orders.alerts``).
+
+    ``key`` identifies the thing alerted about (e.g. one SLA breach of one order), so raising
+    the same alert twice never makes two. Delivery and escalation build on these rows.
+    """
+
+    class Level(models.IntegerChoices):
+        TEAM_LEAD = 1, _("Team lead")
+        DIRECTOR = 2, _("Operations director")
+        OWNER = 3, _("Owner")
+
+    class AlertStatus(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        RESOLVED = "resolved", _("Resolved")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=50, db_index=True)
+    level = models.SmallIntegerField(_("level"), choices=Level.choices, default=Level.TEAM_LEAD)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    team = models.CharField(_("responsible team"), max_length=50, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    message = models.TextField(_("message"), blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts",
+        verbose_name=_("order"),
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("acknowledged by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("resolved by"),
+    )
+    resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "-id"], name="alert_status_idx"),
+            models.Index(fields=["order", "-id"], name="alert_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.get_level_display()}] {self.title}"

@@ -119,6 +119,7 @@ class OrderInput:
     customer_id: int | None = None
     tracking_no: str = ""
     carrier: str = ""
+    channel_status: str = ""
 
 
 _RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
@@ -162,7 +163,8 @@ def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order
         paid_amount=paid, payment_serial_no=data.payment_serial_no,
         placed_at=data.placed_at, paid_at=data.paid_at, ship_by=data.ship_by,
         priority=data.priority, buyer_note=data.buyer_note, customer_id=data.customer_id,
-        tracking_no=data.tracking_no, carrier=data.carrier,
+        tracking_no=data.tracking_no, carrier=data.carrier, channel_status=data.channel_status,
+        state_entered_at=data.paid_at or data.placed_at or timezone.now(),
         **{f"receiver_{key}": data.receiver.get(key, "") for key in _RECEIVER_FIELDS},
     )
     if data.status not in Status.values:
@@ -273,10 +275,11 @@ def _transition(
     if not can_proceed(method):
         raise _illegal(locked, move)
     method(**kwargs)
+    locked.state_entered_at = timezone.now()
     locked._history_user = _history_user(actor)
     locked._change_reason = reason or str(move.label)
     try:
-        locked.save(update_fields=["status", "updated_at", *extra_fields])
+        locked.save(update_fields=["status", "state_entered_at", "updated_at", *extra_fields])
     except ConcurrentTransition:
         # Only reachable if the row changed without our lock (another code path): say so.
         raise Conflict(

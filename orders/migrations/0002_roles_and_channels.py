@@ -17,7 +17,7 @@ CHANNELS = [
 def create_roles(apps, schema_editor):
     from orders.roles import sync_roles
 
-    sync_roles(apps)
+    sync_roles(apps, strict=False)
 
 
 def create_channels(apps, schema_editor):
