@@ -1,13 +1,5 @@
-"""Staff roles: one Django group each, with the permissions the role needs.
-
-The admin and the API check these permissions (``user.has_perm``), never group names, so a
-seller can adjust a role in the admin (Authentication → Groups). ``sync_roles`` only adds what
-is missing: it never takes away a permission that staff granted by hand.
-"""
+"""What each staff role may do on orders (merged by ``orderhub.core.roles.sync_roles``)."""
 from __future__ import annotations
-
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 
 _VIEW_ORDERS = [
     "orders.view_order", "orders.view_orderline", "orders.view_giftorder",
@@ -60,39 +52,3 @@ ROLES: dict[str, list[str]] = {
         "orders.deliver_order", "orders.invoice_order", "orders.cancel_order",
     ],
 }
-
-
-def sync_roles(
-    apps=global_apps, roles: dict[str, list[str]] | None = None, *, strict: bool = True
-) -> None:
-    """Create the role groups and grant them their permissions (idempotent, additive).
-
-    Migrations call it with ``strict=False``: a permission whose model a later migration
-    creates is granted by the ``post_migrate`` run at the end of ``migrate``, which is strict
-    so that a typo in ``ROLES`` fails loudly.
-    """
-    for app_config in apps.get_app_configs():
-        # In a migration the app configs carry no models module, which create_permissions
-        # needs to be set; restore it afterwards.
-        models_module = getattr(app_config, "models_module", None)
-        app_config.models_module = models_module or True
-        try:
-            create_permissions(app_config, apps=apps, verbosity=0)
-        finally:
-            app_config.models_module = models_module
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
-    for role, names in (roles or ROLES).items():
-        group, _created = group_model.objects.get_or_create(name=role)
-        wanted = {tuple(name.split(".", 1)) for name in names}
-        found = list(
-            permission_model.objects.filter(
-                content_type__app_label__in={app for app, _ in wanted},
-                codename__in={codename for _, codename in wanted},
-            ).select_related("content_type")
-        )
-        by_key = {(p.content_type.app_label, p.codename): p for p in found}
-        missing = wanted - by_key.keys()
-        if missing and strict:
-            raise LookupError(f"Role {role!r} names unknown permissions: {sorted(missing)}")
-        group.permissions.add(*(by_key[key] for key in wanted if key in by_key))

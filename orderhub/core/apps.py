@@ -10,6 +10,12 @@ def _reset_system_user(**kwargs) -> None:
     ensure_system_user()
 
 
+def _sync_roles(**kwargs) -> None:
+    from orderhub.core.roles import sync_roles
+
+    sync_roles()
+
+
 class CoreConfig(AppConfig):
     name = "orderhub.core"
     label = "core"
@@ -21,3 +27,5 @@ class CoreConfig(AppConfig):
 
         # A flush (e.g. after a transactional test) deletes the system user; make it again.
         post_migrate.connect(_reset_system_user, sender=self, dispatch_uid="core-system-user")
+        # Groups get every app's role permissions after each migrate (and after a flush).
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="core-sync-roles")

@@ -15,7 +15,7 @@ CHANNELS = [
 
 
 def create_roles(apps, schema_editor):
-    from orders.roles import sync_roles
+    from orderhub.core.roles import sync_roles
 
     sync_roles(apps, strict=False)
 
