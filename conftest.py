@@ -1,7 +1,5 @@
-"""Test-wide set-up that must happen before Django reads its settings."""
+"""Test-wide set-up. Settings overrides live in orderhub/test_settings.py."""
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderhub.settings")
-os.environ.setdefault("Q_SYNC", "1")
-os.environ.setdefault("STATIC_MANIFEST", "0")
+# pytest-django's live server and Playwright's sync API share the main thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

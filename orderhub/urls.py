@@ -1,7 +1,26 @@
+"""Root URLs: the admin, the language switch, the REST API and its schema and docs.
+
+Each app's API lives in ``<app>/api/urls.py`` and is included under ``api/``. The error
+handlers answer JSON for ``/api/`` paths and Django's HTML pages elsewhere.
+"""
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("orders.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+handler400 = "orderhub.core.api.bad_request"
+handler403 = "orderhub.core.api.permission_denied"
+handler404 = "orderhub.core.api.page_not_found"
+handler500 = "orderhub.core.api.server_error"

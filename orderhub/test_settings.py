@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real settings with test-only speed-ups.
+
+pytest-django reads these before any conftest runs, so overrides that must hold for every test
+live here rather than in environment variables set by a conftest.
+"""
+from orderhub.settings import *  # noqa: F403
+
+# Static URLs without a collected manifest (the admin pages render in tests).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Background tasks run inline, inside the test.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+# Tests make many staff users; the production hasher costs a third of a second each.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STATIC_ROOT = None  # whitenoise serves from the finders; nothing is collected in tests

@@ -1,0 +1,275 @@
+"""Input and output serializers of the orders API (the integrator contract, DESIGN.md §4).
+
+Output serializers only read; they never save. Money is rendered as decimal strings, times in
+ISO 8601 with the hub's offset (+08:00), codes (status, channel) as stable strings.
+"""
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.settings import ISO_8601
+
+from orderhub.core.api import ApiErrorSerializer
+from orders.models import Channel, GiftOrder, Order, OrderLine
+from orders.selectors import order_timeline
+from orders.services import allowed_moves
+from orders.state_machine import MOVES, MOVES_BY_NAME, Stage, Status
+
+MOVE_NAMES = [move.name for move in MOVES]
+MOVE_CHOICES = [(move.name, move.label) for move in MOVES]
+REASON_MAX_LENGTH = 500
+# An unescaped "+" in a query string arrives as a space: "…T00:00:00 08:00".
+_SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def _choices_text(values) -> str:
+    return ", ".join(str(value) for value in values)
+
+
+# Choice sets that appear under several field names are schema components of their own, so
+# that clients see one enum per set (OrderStatus, GiftOrderStatus, OrderMove).
+@extend_schema_field(serializers.ChoiceField(choices=Status.choices), component_name="OrderStatus")
+class OrderStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=Status.choices, **kwargs)
+
+
+@extend_schema_field(
+    serializers.ChoiceField(choices=GiftOrder.GiftStatus.choices), component_name="GiftOrderStatus"
+)
+class GiftOrderStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=GiftOrder.GiftStatus.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(choices=MOVE_CHOICES), component_name="OrderMove")
+class MoveNameField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=MOVE_CHOICES, **kwargs)
+
+
+def _move_names_field() -> serializers.ListField:
+    return serializers.ListField(child=MoveNameField())
+
+
+# --- input ---------------------------------------------------------------------------------------
+class ListsValidChoicesMixin:
+    """A refused choice names the valid ones, so that an integrator can fix the request."""
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            raise serializers.ValidationError(
+                _('"%(input)s" is not a valid choice. Valid values: %(valid)s.')
+                % {"input": kwargs.get("input"), "valid": _choices_text(self.choices)},
+                code=key,
+            )
+        return super().fail(key, **kwargs)
+
+
+class ValidChoiceField(ListsValidChoicesMixin, serializers.ChoiceField):
+    pass
+
+
+class ValidMultipleChoiceField(ListsValidChoicesMixin, serializers.MultipleChoiceField):
+    pass
+
+
+class QueryDateTimeField(serializers.DateTimeField):
+    """ISO 8601 date-time (or a date, meaning its midnight) from a query string; naive values
+    are in the hub's time zone."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(input_formats=[ISO_8601, "%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            value = _SPACE_FOR_PLUS.sub(r"\1+\2", value.strip())
+        return super().to_internal_value(value)
+
+
+class OrderListFilterSerializer(serializers.Serializer):
+    """Query parameters of ``GET /api/orders/``; every one is optional."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, trim_whitespace=True,
+        help_text=_("Exact phone number, hub number, channel order number or tracking number."),
+    )
+    status = ValidMultipleChoiceField(
+        choices=Status.choices, required=False,
+        help_text=_("Status code; repeat the parameter for several (status=paid&status=picking)."),
+    )
+    stage = ValidChoiceField(
+        choices=Stage.choices, required=False,
+        help_text=_("Stage of the 5-stage report view."),
+    )
+    channel = serializers.CharField(
+        required=False, max_length=32, help_text=_("Channel code, e.g. jd, tmall, shopify.")
+    )
+    on_hold = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        error_messages={"invalid": _("Must be true or false.")},
+        help_text=_("true: only held orders; false: only orders not on hold."),
+    )
+    paid_after = QueryDateTimeField(
+        required=False,
+        help_text=_("Paid at or after this time (ISO 8601, e.g. 2026-01-28T00:00:00+08:00)."),
+    )
+    paid_before = QueryDateTimeField(
+        required=False, help_text=_("Paid before this time (ISO 8601).")
+    )
+
+    def validate_channel(self, value: str) -> str:
+        code = value.strip().lower()
+        if not Channel.objects.filter(code=code).exists():
+            codes = Channel.objects.order_by("code").values_list("code", flat=True)
+            raise serializers.ValidationError(
+                _('"%(code)s" is not a channel. Valid channels: %(valid)s.')
+                % {"code": value, "valid": _choices_text(codes)}
+            )
+        return code
+
+    def validate(self, attrs: dict) -> dict:
+        after, before = attrs.get("paid_after"), attrs.get("paid_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError(
+                {"paid_before": [_("paid_before must be later than paid_after.")]}
+            )
+        return attrs
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    """Body of ``POST …/transitions/<name>/``: an optional reason, kept in the history."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default="",
+        help_text=_("Why; recorded in the order's history."),
+    )
+
+
+class RequiredReasonInputSerializer(serializers.Serializer):
+    """Body of ``POST …/hold/`` and ``…/release/``: the reason is required."""
+
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, help_text=_("Why; recorded in the order's history.")
+    )
+
+
+# --- output --------------------------------------------------------------------------------------
+class ReceiverSummarySerializer(serializers.Serializer):
+    name = serializers.CharField(source="receiver_name")
+    phone = serializers.CharField(source="receiver_phone")
+    province = serializers.CharField(source="receiver_province")
+    city = serializers.CharField(source="receiver_city")
+
+
+class ReceiverSerializer(ReceiverSummarySerializer):
+    district = serializers.CharField(source="receiver_district")
+    address = serializers.CharField(source="receiver_address")
+
+
+class OrderListItemSerializer(serializers.ModelSerializer):
+    """One row of the order list: what a list or a sync job needs, without lines or history."""
+
+    channel = serializers.CharField(source="channel.code", help_text=_("Channel code."))
+    status = OrderStatusField(help_text=_("Status code."))
+    stage = serializers.ChoiceField(choices=Stage.choices, help_text=_("Report stage."))
+    receiver = ReceiverSummarySerializer(source="*")
+
+    class Meta:
+        model = Order
+        fields = [
+            "hub_no", "channel", "channel_order_no", "status", "stage", "on_hold",
+            "paid_amount", "currency", "paid_at", "receiver", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "channel_sku", "title", "quantity", "unit_price", "amount"]
+        read_only_fields = fields
+
+
+class GiftOrderSerializer(serializers.ModelSerializer):
+    status = GiftOrderStatusField()
+
+    class Meta:
+        model = GiftOrder
+        fields = ["hub_no", "status", "sku", "title", "quantity"]
+        read_only_fields = fields
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    """One row of the order's audit trail (``orders.selectors.order_timeline``)."""
+
+    at = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    user = serializers.CharField(allow_null=True, help_text=_("Username of who made the change."))
+    ip_address = serializers.IPAddressField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    status = OrderStatusField(help_text=_("Status after the change."))
+    changes = FieldChangeSerializer(many=True)
+
+
+class OrderDetailSerializer(OrderListItemSerializer):
+    """The whole order: amounts, receiver, lines, gift sub-orders, history and the legal moves."""
+
+    # Needs context["request"] (the moves this user may make) and an order from
+    # orders.selectors.order_get, where everything is prefetched: no query per row.
+
+    status_label = serializers.CharField(source="get_status_display")
+    receiver = ReceiverSerializer(source="*")
+    lines = OrderLineSerializer(many=True)
+    gift_orders = GiftOrderSerializer(many=True)
+    history = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text=_("Moves legal from the current state now (holds and guards included).")
+    )
+    permitted_transitions = serializers.SerializerMethodField(
+        help_text=_("The allowed moves that the requesting user's role may make.")
+    )
+
+    class Meta(OrderListItemSerializer.Meta):
+        fields = [
+            "hub_no", "channel", "channel_order_no", "status", "status_label", "stage",
+            "on_hold", "hold_reason", "priority", "paid_amount", "goods_amount",
+            "shipping_amount", "discount_amount", "currency", "payment_serial_no", "placed_at",
+            "paid_at", "ship_by", "carrier", "tracking_no", "buyer_note", "receiver", "lines",
+            "gift_orders", "history", "allowed_transitions", "permitted_transitions",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_history(self, order: Order) -> list[dict]:
+        return TimelineEntrySerializer(order_timeline(order=order), many=True).data
+
+    @extend_schema_field(_move_names_field())
+    def get_allowed_transitions(self, order: Order) -> list[str]:
+        return allowed_moves(order)
+
+    @extend_schema_field(_move_names_field())
+    def get_permitted_transitions(self, order: Order) -> list[str]:
+        user = self.context["request"].user
+        return [
+            name for name in allowed_moves(order)
+            if user.has_perm(MOVES_BY_NAME[name].permission_name)
+        ]
+
+
+# --- errors (for the schema; orderhub.core.api builds them) -------------------------------------
+class TransitionConflictSerializer(ApiErrorSerializer):
+    """A refused move; a clash with a concurrent change has no state fields."""
+
+    current_state = OrderStatusField(required=False)
+    allowed_transitions = serializers.ListField(child=MoveNameField(), required=False)
