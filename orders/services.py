@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -21,7 +23,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from simple_history.utils import bulk_create_with_history
 
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
-from orderhub.core.history import system_user
+from orderhub.core.history import system_user_id
 from orders.models import Channel, GiftOrder, HubNumberSerial, Order, OrderLine
 from orders.state_machine import MOVES_BY_NAME, Move, Status
 
@@ -129,7 +131,8 @@ def _history_user(actor: Actor):
     """The user a history row names: the actor, or the system user for tasks and webhooks."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return actor
-    return system_user()
+    # An unsaved stand-in with the cached id: naming the system user costs no query.
+    return get_user_model()(pk=system_user_id(), username=settings.ORDERHUB_SYSTEM_USERNAME)
 
 
 def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order, list[OrderLine]]:
