@@ -365,6 +365,7 @@ def order_close(*, order: Order, actor: Actor, reason: str = "") -> Order:
     return _transition(order=order, name="close", actor=actor, reason=reason)
 
 
+@transaction.atomic
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel before the parcel leaves; open gift sub-orders are cancelled with it."""
     cancelled = _transition(order=order, name="cancel", actor=actor, reason=reason)
@@ -372,6 +373,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     return cancelled
 
 
+@transaction.atomic
 def order_refund(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Refund the buyer in full; open gift sub-orders are cancelled with it."""
     refunded = _transition(order=order, name="refund", actor=actor, reason=reason)
