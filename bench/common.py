@@ -1,0 +1,148 @@
+"""Shared by the benchmarks: Django set-up on the bench database, timing and printing figures.
+
+Run a benchmark from the repository root as a module, e.g.
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench .venv/bin/python -m
+bench.lookup``. Each one calls :func:`setup_django` before it imports any model.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import django
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SUGGESTED_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/orderhub_bench"
+
+
+def fail(message: str) -> None:
+    """Stop the benchmark with a message for the person running it (exit status 2)."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def database_url() -> str:
+    """The ``DATABASE_URL`` to benchmark; refuses anything but PostgreSQL, with a hint."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        shown = url or "unset (the SQLite default)"
+        fail(
+            f"the benchmarks run on PostgreSQL only; DATABASE_URL is {shown}.\n"
+            f"Use a database of its own, e.g.\n"
+            f"  DATABASE_URL={SUGGESTED_DATABASE_URL} .venv/bin/python -m bench.load_orders"
+        )
+    return url
+
+
+def setup_django() -> None:
+    """Configure Django for a script run from anywhere (settings come from the environment)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderhub.settings")
+    django.setup()
+
+
+def now_ms() -> float:
+    return time.perf_counter() * 1000.0
+
+
+def time_call(func: Callable[[], object]) -> float:
+    """Milliseconds one call of ``func`` takes."""
+    started = now_ms()
+    func()
+    return now_ms() - started
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """The ``pct`` percentile (0-100) by linear interpolation between closest ranks."""
+    if not samples:
+        raise ValueError("no samples")
+    ordered = sorted(samples)
+    rank = (len(ordered) - 1) * pct / 100.0
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Latency figures of one measured operation, in milliseconds."""
+
+    name: str
+    samples: int
+    p50: float
+    p95: float
+    max: float
+    mean: float
+    target_p95: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        if self.target_p95 is None:
+            return "-"
+        return "PASS" if self.p95 <= self.target_p95 else "FAIL"
+
+
+def measure(
+    name: str, call: Callable[[object], object], values: Sequence[object], *, warmup: int,
+    target_p95: float | None = None,
+) -> Figures:
+    """Call ``call(value)`` untimed for the first ``warmup`` values, then time the rest."""
+    for value in values[:warmup]:
+        call(value)
+    timings = [time_call(lambda v=value: call(v)) for value in values[warmup:]]
+    return Figures(
+        name=name, samples=len(timings), p50=percentile(timings, 50),
+        p95=percentile(timings, 95), max=max(timings), mean=statistics.fmean(timings),
+        target_p95=target_p95,
+    )
+
+
+def print_figures(rows: Sequence[Figures]) -> None:
+    """A fixed-width table: one line per operation, with its target and verdict."""
+    width = max(len(row.name) for row in rows)
+    header = (
+        f"{'operation':<{width}}  {'n':>5}  {'p50 ms':>8}  {'p95 ms':>8}  {'max ms':>8}  "
+        f"{'target p95':>10}  result"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        target = f"<= {row.target_p95:g}" if row.target_p95 is not None else "-"
+        print(
+            f"{row.name:<{width}}  {row.samples:>5}  {row.p50:>8.2f}  {row.p95:>8.2f}  "
+            f"{row.max:>8.2f}  {target:>10}  {row.verdict}"
+        )
+
+
+class Progress:
+    """Prints ``done/total`` and the rate every ``every`` seconds, and the total at the end."""
+
+    def __init__(self, *, total: int, unit: str, every: float = 5.0) -> None:
+        self.total = total
+        self.unit = unit
+        self.every = every
+        self.started = time.perf_counter()
+        self.last_print = self.started
+        self.done = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def advance(self, count: int, *, extra: str = "") -> None:
+        self.done += count
+        now = time.perf_counter()
+        if now - self.last_print >= self.every or self.done >= self.total:
+            self.last_print = now
+            rate = self.done / max(now - self.started, 1e-9)
+            suffix = f"  {extra}" if extra else ""
+            print(
+                f"  {self.done:>10,}/{self.total:,} {self.unit}  {rate:>9,.0f} {self.unit}/s  "
+                f"{now - self.started:7.1f} s{suffix}",
+                flush=True,
+            )
