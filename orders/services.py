@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm import ConcurrentTransition, can_proceed
 from simple_history.utils import bulk_create_with_history
 
@@ -240,6 +240,12 @@ def gift_order_create(
 
 
 # --- transitions --------------------------------------------------------------------------------
+def _default_reason(move: Move) -> str:
+    """The move's label in the hub's language: history text must not depend on who is asking."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(move.label)
+
+
 def check_move_permission(*, move: Move, actor: Actor) -> None:
     """Refuse (403) an actor whose role lacks the move's permission; ``None`` is the system."""
     if actor is None:
@@ -280,7 +286,7 @@ def _transition(
     method(**kwargs)
     locked.state_entered_at = timezone.now()
     locked._history_user = _history_user(actor)
-    locked._change_reason = reason or str(move.label)
+    locked._change_reason = reason or _default_reason(move)
     try:
         locked.save(update_fields=["status", "state_entered_at", "updated_at", *extra_fields])
     except ConcurrentTransition:

@@ -1,0 +1,1 @@
+"""Writes of the channels app: deliveries, ingestion, cleaning, identity, endpoints."""

@@ -1,0 +1,514 @@
+"""Orders-side services that put a channel's order into the hub, called by the channels app.
+
+The channels app turns a platform's payload into an :class:`orders.services.OrderInput`; these
+services create or update the order from it, with history, and apply the channel's status
+without ever moving an order backwards:
+
+- a status ahead on the main path (``MAIN_PATH``) walks the order forward one legal move at a
+  time through the transition services, as the system user (``actor=None``), so the history
+  shows every step and why; a status behind or equal changes nothing ("paid" for an order that
+  is already picking stays picking);
+- a channel cancel or refund cancels (or refunds) an order that has not reached the warehouse;
+  once the warehouse has it, the order is put on hold with the reason instead, so a person
+  decides (the parcel may be on a shelf or a truck);
+- an order under risk review is left to the reviewer; a held order is not moved forward.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from psycopg import sql
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from orderhub.core.errors import Conflict, ValidationFailed
+from orders.models import Channel, Order, OrderLine, OrderTag
+from orders.services import (
+    TRANSITION_SERVICES,
+    Actor,
+    OrderInput,
+    _build_order,
+    _history_user,
+    hub_no_allocate,
+    order_hold,
+    order_release_hold,
+    orders_create,
+)
+from orders.state_machine import FINAL_STATUSES, MAIN_PATH, MOVES, Status
+
+# Hold reasons written by channel deliveries start so, which is how a later delivery knows
+# the hold is the channel's to lift (a person's hold is never lifted automatically).
+CHANNEL_HOLD_PREFIX = "[channel] "
+# The warehouse has the order: a channel cancel there becomes a hold, never a silent cancel.
+NOT_YET_IN_WAREHOUSE = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW})
+# Until the parcel leaves, a channel may still stop it (locked, refund requested).
+STOPPABLE = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW, Status.PICKING,
+                       Status.PACKING, Status.AWAITING_PICKUP})
+# The fields a re-delivery may change; status, holds, priority and deadlines are the hub's.
+SYNCED_FIELDS = (
+    "currency", "goods_amount", "shipping_amount", "discount_amount", "paid_amount",
+    "payment_serial_no", "receiver_name", "receiver_phone", "receiver_province", "receiver_city",
+    "receiver_district", "receiver_address", "placed_at", "paid_at", "ship_by", "buyer_note",
+    "tracking_no", "carrier", "channel_status",
+)
+RECEIVER_FIELDS = frozenset(name for name in SYNCED_FIELDS if name.startswith("receiver_"))
+IN_WAREHOUSE = frozenset({Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP})
+_RANK = {status: index for index, status in enumerate(MAIN_PATH)}
+_MOVE_OF_EDGE = {(source, move.target): move.name for move in MOVES for source in move.sources}
+_CHUNK = 2000
+_STATUSES = frozenset(Status.values)
+
+
+# --- reading ------------------------------------------------------------------------------------
+def one_of(model: type[models.Model], name: str, values: Sequence) -> Q | RawSQL:
+    """``<name> IN values`` as a filter; on PostgreSQL ``= ANY(array)``, one parameter instead
+    of thousands (Django and the driver prepare each IN parameter one by one)."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    column = model._meta.get_field(name).column
+    quote = connection.ops.quote_name
+    return RawSQL(f"{quote(model._meta.db_table)}.{quote(column)} = ANY(%s)", (list(values),),
+                  output_field=BooleanField())
+
+
+def chunks(values: Sequence, size: int | None = None) -> Iterable[Sequence]:
+    """The values in pieces small enough for SQLite's parameter limit (whole on PostgreSQL)."""
+    size = size or (len(values) or 1 if connection.vendor == "postgresql" else _CHUNK)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def orders_by_channel_no(
+    *, channel: Channel, numbers: Iterable[str], lock: bool = False
+) -> dict[str, Order]:
+    """The channel's orders with these numbers (one query), locked in id order."""
+    numbers = list(dict.fromkeys(numbers))
+    found: dict[str, Order] = {}
+    for part in chunks(numbers):
+        qs = Order.objects.filter(one_of(Order, "channel_order_no", part), channel=channel)
+        if lock:
+            qs = qs.select_for_update().order_by("pk")
+        found.update((order.channel_order_no, order) for order in qs)
+    return found
+
+
+# --- bulk writes at ingestion speed ------------------------------------------------------------
+def copy_supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys from the table's own sequence (one query)."""
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    # Errors from the driver's COPY become Django's (IntegrityError on a duplicate).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def copy_rows(
+    model: type[models.Model], rows: Sequence[dict], *, history_user_id: int | None = None,
+    reason: str = "", return_ids: bool = True,
+) -> list[int]:
+    """Insert rows (dicts keyed by attribute name, defaults filled in) with PostgreSQL COPY,
+    and their history rows when the model is audited; returns their primary keys.
+
+    This writes what ``bulk_create_with_history`` writes, several times faster: Django's bulk
+    insert spends most of a peak-day ingestion building model instances and preparing values
+    field by field, COPY takes plain rows. Primary keys come from the table's sequence first,
+    so that lines and history rows can point at their rows; the history rows carry the user,
+    the reason and one date, as ``bulk_create_with_history`` gives them.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    pk_name = meta.pk.attname
+    fields = meta.concrete_fields
+    if return_ids or getattr(model, "history", None) is not None:
+        missing = [row for row in rows if row.get(pk_name) is None]
+        for row, pk in zip(missing, _next_ids(model, len(missing))):
+            row[pk_name] = pk
+    else:  # the table's own default numbers the rows
+        fields = [field for field in fields if field.attname != pk_name]
+    now = timezone.now()
+    forced, defaults, per_row, when_empty = {}, {}, {}, {}
+    for field in fields:
+        if field.attname == pk_name:
+            continue
+        if getattr(field, "auto_now", False):
+            forced[field.attname] = now
+        elif getattr(field, "auto_now_add", False):
+            defaults[field.attname] = when_empty[field.attname] = now
+        elif field.has_default() and callable(field.default):
+            per_row[field.attname] = field.get_default
+        else:
+            defaults[field.attname] = field.get_default()
+    for row in rows:
+        row.update(forced)
+        for name, value in when_empty.items():
+            if row.get(name) is None:
+                row[name] = value
+        for name, make in per_row.items():
+            if name not in row:
+                row[name] = make()
+    names = [field.attname for field in fields]
+    _copy(meta.db_table, [field.column for field in fields],
+          ([row[name] if name in row else defaults[name] for name in names] for row in rows))
+    history = getattr(model, "history", None)
+    if history is not None:
+        history_model = history.model
+        tracked = {field.attname for field in history_model.tracked_fields}
+        constants = {"history_date": now, "history_change_reason": reason,
+                     "history_type": "+", "history_user_id": history_user_id}
+        columns, sources = [], []
+        for field in history_model._meta.concrete_fields:
+            if field.attname in tracked:
+                columns.append(field.column)
+                sources.append((True, field.attname))
+            elif field.attname in constants:
+                columns.append(field.column)
+                sources.append((False, constants[field.attname]))
+        _copy(history_model._meta.db_table, columns, (
+            [(row[value] if value in row else defaults[value]) if is_attribute else value
+             for is_attribute, value in sources]
+            for row in rows
+        ))
+    return [row[pk_name] for row in rows] if return_ids else []
+
+
+def copy_rows_skipping_conflicts(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """COPY rows (no history) unless one hits a unique constraint, which only a concurrent
+    delivery of the same rows causes: then insert them skipping the ones that exist."""
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            copy_rows(model, rows, return_ids=False)
+    except IntegrityError:
+        fields = {field.attname for field in model._meta.concrete_fields}
+        model._default_manager.bulk_create(
+            [model(**{k: v for k, v in row.items() if k in fields and k != "id"})
+             for row in rows],
+            ignore_conflicts=True, batch_size=1000,
+        )
+
+
+# --- creating -----------------------------------------------------------------------------------
+@dataclass
+class CreateOutcome:
+    created: dict[str, "NewOrder"] = field(default_factory=dict)
+    #: Numbers that another delivery created at the same moment: the caller updates them.
+    existing: dict[str, Order] = field(default_factory=dict)
+
+
+@transaction.atomic
+def orders_create_from_channel(
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str
+) -> CreateOutcome:
+    """Create the channel's new orders in bulk (hub numbers, lines, history).
+
+    Two deliveries of the same new order can race: the unique (channel, channel order number)
+    constraint lets one win; the other's insert fails, and the orders that now exist are handed
+    back as ``existing`` to be treated as updates, while the rest are created.
+    """
+    outcome = CreateOutcome()
+    pending = list(orders)
+    for _attempt in range(3):
+        if not pending:
+            return outcome
+        try:
+            with transaction.atomic():
+                if copy_supported():
+                    created = _orders_copy_create(channel=channel, orders=pending, actor=actor,
+                                                  reason=reason)
+                else:
+                    created = [NewOrder.of(order) for order in orders_create(
+                        channel=channel, orders=pending, actor=actor, reason=reason)]
+        except IntegrityError:
+            taken = orders_by_channel_no(
+                channel=channel, numbers=[data.channel_order_no for data in pending], lock=True
+            )
+            if not taken:
+                raise
+            outcome.existing.update(taken)
+            pending = [data for data in pending if data.channel_order_no not in taken]
+            continue
+        outcome.created.update((order.channel_order_no, order) for order in created)
+        return outcome
+    raise Conflict(f"Channel {channel.code}: orders kept being created concurrently; retry.")
+
+
+@dataclass
+class NewOrder:
+    """What ingestion needs of an order it just created (no model instance: speed)."""
+
+    pk: int
+    hub_no: str
+    channel_order_no: str
+    channel_id: int
+    customer_id: int | None
+    status: str
+    placed_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> "NewOrder":
+        return cls(order.pk, order.hub_no, order.channel_order_no, order.channel_id,
+                   order.customer_id, order.status, order.placed_at)
+
+
+def _order_row(channel: Channel, hub_no: str, data: OrderInput, now: dt.datetime) -> dict:
+    """The row ``orders.services._build_order`` builds, as a plain dict (same rules; a test
+    keeps the two in step)."""
+    if not data.lines:
+        raise ValidationFailed(f"Channel order {data.channel_order_no} has no lines.")
+    if data.status not in _STATUSES:
+        raise ValidationFailed(f"Unknown status '{data.status}'.")
+    lines = []
+    for line in data.lines:
+        if line.quantity <= 0:
+            raise ValidationFailed(
+                f"Channel order {data.channel_order_no}: quantity must be positive "
+                f"(line '{line.title}' has {line.quantity})."
+            )
+        amount = line.amount if line.amount is not None else line.unit_price * line.quantity
+        lines.append({"sku": line.sku, "channel_sku": line.channel_sku, "title": line.title,
+                      "quantity": line.quantity, "unit_price": line.unit_price,
+                      "amount": amount, "product_id": line.product_id})
+    goods = data.goods_amount
+    if goods is None:
+        goods = sum((line["amount"] for line in lines), Decimal("0.00"))
+    paid = data.paid_amount
+    if paid is None:
+        paid = goods + data.shipping_amount - data.discount_amount
+    receiver = data.receiver
+    return {
+        "hub_no": hub_no, "channel_id": channel.pk, "channel_order_no": data.channel_order_no,
+        "status": data.status, "currency": data.currency or channel.currency,
+        "goods_amount": goods, "shipping_amount": data.shipping_amount,
+        "discount_amount": data.discount_amount, "paid_amount": paid,
+        "payment_serial_no": data.payment_serial_no, "placed_at": data.placed_at,
+        "paid_at": data.paid_at, "ship_by": data.ship_by, "priority": data.priority,
+        "buyer_note": data.buyer_note, "customer_id": data.customer_id,
+        "tracking_no": data.tracking_no, "carrier": data.carrier,
+        "channel_status": data.channel_status,
+        "state_entered_at": data.paid_at or data.placed_at or now,
+        "receiver_name": receiver.get("name", ""), "receiver_phone": receiver.get("phone", ""),
+        "receiver_province": receiver.get("province", ""),
+        "receiver_city": receiver.get("city", ""),
+        "receiver_district": receiver.get("district", ""),
+        "receiver_address": receiver.get("address", ""),
+        "_lines": lines,
+    }
+
+
+def _orders_copy_create(
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str
+) -> list[NewOrder]:
+    """``orders.services.orders_create`` with COPY: the same hub numbers, rows and history."""
+    numbers = hub_no_allocate(channel=channel, day=timezone.localdate(), count=len(orders))
+    now = timezone.now()
+    rows = [_order_row(channel, hub_no, data, now) for hub_no, data in zip(numbers, orders)]
+    line_rows = [row.pop("_lines") for row in rows]
+    user_id = _history_user(actor).pk
+    ids = copy_rows(Order, rows, history_user_id=user_id, reason=reason)
+    flat = []
+    for order_id, lines in zip(ids, line_rows):
+        for line in lines:
+            line["order_id"] = order_id
+            flat.append(line)
+    copy_rows(OrderLine, flat, history_user_id=user_id, reason=reason)
+    return [NewOrder(row["id"], row["hub_no"], row["channel_order_no"], channel.pk,
+                     row["customer_id"], row["status"], row["placed_at"]) for row in rows]
+
+
+# --- updating -----------------------------------------------------------------------------------
+@dataclass
+class UpdateOutcome:
+    changed_ids: set[int] = field(default_factory=set)
+    #: Orders whose receiver changed while the warehouse was working on them.
+    address_changed_in_warehouse: list[Order] = field(default_factory=list)
+
+
+def _line_key(line: OrderLine) -> tuple:
+    return (line.sku, line.channel_sku, line.title, line.quantity, line.unit_price, line.amount,
+            line.product_id)
+
+
+@transaction.atomic
+def orders_update_from_channel(
+    *, channel: Channel, updates: Sequence[tuple[Order, OrderInput]], actor: Actor, reason: str
+) -> UpdateOutcome:
+    """Apply what changed in re-delivered orders (not their status), with history.
+
+    ``updates`` pairs each order, read locked by the caller, with its new canonical form. Only
+    changed orders are written (one bulk update); lines are replaced when they differ. An
+    empty customer is filled in; a customer already set is identity matching's business.
+    """
+    outcome = UpdateOutcome()
+    if not updates:
+        return outcome
+    history_user = _history_user(actor)
+    now = timezone.now()
+    changed: list[Order] = []
+    written: set[str] = set()
+    fresh_lines: dict[int, list[OrderLine]] = {}
+    for order, data in updates:
+        fresh, lines = _build_order(channel, order.hub_no, data)
+        names = [name for name in SYNCED_FIELDS if getattr(fresh, name) != getattr(order, name)]
+        if order.customer_id is None and data.customer_id:
+            names.append("customer_id")
+            fresh.customer_id = data.customer_id
+        fresh_lines[order.pk] = lines
+        if not names:
+            continue
+        if order.status in IN_WAREHOUSE and RECEIVER_FIELDS.intersection(names):
+            outcome.address_changed_in_warehouse.append(order)
+        for name in names:
+            setattr(order, name, getattr(fresh, name))
+        order.updated_at = now
+        order._change_reason = f"{reason}: " + ", ".join(names)
+        written.update(names)
+        changed.append(order)
+    if changed:
+        bulk_update_with_history(
+            changed, Order, fields=sorted(written | {"updated_at"}), batch_size=500,
+            default_user=history_user, default_change_reason=reason,
+        )
+        outcome.changed_ids.update(order.pk for order in changed)
+    outcome.changed_ids.update(
+        _lines_replace(fresh_lines=fresh_lines, history_user=history_user, reason=reason)
+    )
+    return outcome
+
+
+def _lines_replace(
+    *, fresh_lines: dict[int, list[OrderLine]], history_user, reason: str
+) -> set[int]:
+    current: dict[int, list[OrderLine]] = {pk: [] for pk in fresh_lines}
+    ids = list(fresh_lines)
+    for part in chunks(ids):
+        for line in OrderLine.objects.filter(one_of(OrderLine, "order", part)):
+            current[line.order_id].append(line)
+    replaced = {
+        pk for pk, lines in fresh_lines.items()
+        if sorted(map(_line_key, lines), key=repr) != sorted(map(_line_key, current[pk]), key=repr)
+    }
+    if not replaced:
+        return set()
+    for pk in sorted(replaced):
+        for line in current[pk]:
+            # A deletion through the model records a "-" history row, unlike QuerySet.delete().
+            line._history_user = history_user
+            line._change_reason = reason
+            line.delete()
+    new_lines = []
+    for pk in sorted(replaced):
+        for line in fresh_lines[pk]:
+            line.order_id = pk
+            new_lines.append(line)
+    bulk_create_with_history(new_lines, OrderLine, batch_size=1000, default_user=history_user,
+                             default_change_reason=reason)
+    return replaced
+
+
+# --- status ---------------------------------------------------------------------------------------
+@dataclass
+class StatusOutcome:
+    result: str  # unchanged, moved, cancelled, refunded, held, awaiting_review, blocked_by_hold
+    note: str = ""
+
+
+def order_apply_channel_status(
+    *, order: Order, status: str, actor: Actor, reason: str,
+    paid_at: dt.datetime | None = None, payment_serial_no: str = "", carrier: str = "",
+    tracking_no: str = "",
+) -> StatusOutcome:
+    """Move ``order`` towards the channel's ``status``, forward only (see the module doc)."""
+    current = order.status
+    if current in FINAL_STATUSES or current == status:
+        return StatusOutcome("unchanged")
+    if status in (Status.CANCELLED, Status.REFUNDED):
+        return _channel_cancel(order=order, status=status, actor=actor, reason=reason)
+    if status not in _RANK or current not in _RANK or _RANK[status] <= _RANK[current]:
+        return StatusOutcome("unchanged")
+    if current == Status.RISK_REVIEW:
+        return StatusOutcome("awaiting_review", "the reviewer decides before it moves on")
+    if order.on_hold:
+        return StatusOutcome("blocked_by_hold", order.hold_reason)
+    extras = {
+        "pay": {"paid_at": paid_at, "payment_serial_no": payment_serial_no},
+        "print_label": {"carrier": carrier, "tracking_no": tracking_no},
+    }
+    walk = [s for s in MAIN_PATH[_RANK[current] + 1:_RANK[status] + 1] if s != Status.RISK_REVIEW]
+    for target in walk:
+        name = _MOVE_OF_EDGE.get((order.status, target))
+        if name is None:  # e.g. delivered → settled where the invoice step is required
+            break
+        TRANSITION_SERVICES[name](order=order, actor=actor, reason=reason,
+                                  **extras.get(name, {}))
+    return StatusOutcome("moved")
+
+
+def _channel_cancel(*, order: Order, status: str, actor: Actor, reason: str) -> StatusOutcome:
+    if order.status in NOT_YET_IN_WAREHOUSE:
+        if status == Status.REFUNDED and order.status != Status.PENDING_PAYMENT:
+            TRANSITION_SERVICES["refund"](order=order, actor=actor, reason=reason)
+            return StatusOutcome("refunded")
+        TRANSITION_SERVICES["cancel"](order=order, actor=actor, reason=reason)
+        return StatusOutcome("cancelled")
+    word = "cancelled" if status == Status.CANCELLED else "refunded"
+    held = order_hold_for_channel(
+        order=order, reason=f"{reason}: the channel {word} the order after the warehouse took it"
+    )
+    return StatusOutcome("held" if held else "unchanged", order.hold_reason)
+
+
+# --- holds and tags -------------------------------------------------------------------------------
+def order_hold_for_channel(*, order: Order, reason: str) -> bool:
+    """Hold the order for a channel reason, unless it is held already or past holding."""
+    if order.on_hold or order.status in FINAL_STATUSES:
+        return False
+    order_hold(order=order, actor=None, reason=CHANNEL_HOLD_PREFIX + reason)
+    return True
+
+
+def order_release_channel_hold(*, order: Order, reason: str) -> bool:
+    """Lift a hold that a channel delivery placed (never one a person placed)."""
+    if not order.on_hold or not order.hold_reason.startswith(CHANNEL_HOLD_PREFIX):
+        return False
+    order_release_hold(order=order, actor=None, reason=reason)
+    return True
+
+
+def order_tags_add(*, tags: Iterable[tuple[int, str, str]]) -> None:
+    """Flag orders (order id, tag slug, note); a flag already on an order stays as it is."""
+    rows = [OrderTag(order_id=order_id, tag=tag, note=note[:255]) for order_id, tag, note in tags]
+    if rows:
+        OrderTag.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+
+
+def order_tags_remove(*, order_ids: Iterable[int], tag: str) -> int:
+    """Take a flag off orders once what it pointed at is resolved (e.g. the SKU is mapped)."""
+    deleted = 0
+    for part in chunks(list(order_ids)):
+        deleted += OrderTag.objects.filter(one_of(OrderTag, "order", part), tag=tag).delete()[0]
+    return deleted

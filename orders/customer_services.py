@@ -1,0 +1,122 @@
+"""Writes on customers for identity matching: create in bulk, merge two into one, undo a merge.
+
+The channels app decides who is the same person (it owns the identities and the merge records);
+these services move the orders between customers, with a history row on every order and
+customer they touch. ``actor=None`` is the hub itself (ingestion); a person needs
+``orders.change_customer``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from orderhub.core.errors import PermissionRefused, ValidationFailed
+from orders.channel_sync import copy_rows, copy_supported
+from orders.models import Customer, Order
+from orders.services import Actor, _history_user
+
+CHANGE_CUSTOMER = "orders.change_customer"
+
+
+@dataclass
+class CustomerInput:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def _check(actor: Actor) -> None:
+    if actor is not None and not actor.has_perm(CHANGE_CUSTOMER):
+        raise PermissionRefused(
+            f"Your role may not merge customers (needs permission '{CHANGE_CUSTOMER}')."
+        )
+
+
+@transaction.atomic
+def customers_create(
+    *, customers: Sequence[CustomerInput], actor: Actor, reason: str
+) -> list[int]:
+    """Create customers in bulk with their history rows (new buyers); returns their ids."""
+    if not customers:
+        return []
+    if copy_supported():
+        return copy_rows(Customer, [{"name": c.name[:100], "phone": c.phone[:32],
+                                     "email": c.email} for c in customers],
+                         history_user_id=_history_user(actor).pk, reason=reason)
+    rows = [Customer(name=c.name[:100], phone=c.phone[:32], email=c.email) for c in customers]
+    created = bulk_create_with_history(
+        rows, Customer, batch_size=1000, default_user=_history_user(actor),
+        default_change_reason=reason,
+    )
+    if any(customer.pk is None for customer in created):  # pragma: no cover - old SQLite only
+        raise ValidationFailed("The database did not return the new customers' ids.")
+    return [customer.pk for customer in created]
+
+
+def _move_orders(
+    *, orders: Iterable[Order], to: Customer, actor: Actor, reason: str
+) -> list[int]:
+    orders = list(orders)
+    now = timezone.now()
+    for order in orders:
+        order.customer_id = to.pk
+        order.updated_at = now
+    if orders:
+        bulk_update_with_history(
+            orders, Order, fields=["customer", "updated_at"], batch_size=500,
+            default_user=_history_user(actor), default_change_reason=reason,
+        )
+    return [order.pk for order in orders]
+
+
+def _note(customer: Customer, text: str, *, actor: Actor, reason: str) -> None:
+    customer.note = f"{customer.note}\n{text}".strip()
+    customer._history_user = _history_user(actor)
+    customer._change_reason = reason
+    customer.save(update_fields=["note", "updated_at"])
+
+
+@transaction.atomic
+def customer_merge(
+    *, survivor: Customer, absorbed: Customer, actor: Actor, reason: str
+) -> list[int]:
+    """Move every order of ``absorbed`` to ``survivor``; returns the moved order ids (for undo).
+
+    The absorbed customer row stays (with a note), so that the merge can be undone.
+    """
+    _check(actor)
+    if survivor.pk == absorbed.pk:
+        raise ValidationFailed("A customer cannot be merged into itself.")
+    locked = list(Customer.objects.select_for_update().filter(
+        pk__in=[survivor.pk, absorbed.pk]).order_by("pk"))
+    if len(locked) != 2:
+        raise ValidationFailed("One of the customers to merge no longer exists.")
+    orders = Order.objects.select_for_update().filter(customer_id=absorbed.pk).order_by("pk")
+    moved = _move_orders(orders=orders, to=survivor, actor=actor,
+                         reason=f"customer merge: {reason}")
+    absorbed_row = next(c for c in locked if c.pk == absorbed.pk)
+    _note(absorbed_row, f"Merged into customer #{survivor.pk}: {reason}", actor=actor,
+          reason=f"merged into #{survivor.pk}: {reason}")
+    return moved
+
+
+@transaction.atomic
+def customer_unmerge(
+    *, survivor: Customer, absorbed: Customer, order_ids: Sequence[int], actor: Actor,
+    reason: str,
+) -> list[int]:
+    """Undo a merge: the given orders go back to ``absorbed`` (those still on ``survivor``)."""
+    _check(actor)
+    orders = Order.objects.select_for_update().filter(
+        pk__in=list(order_ids), customer_id=survivor.pk
+    ).order_by("pk")
+    moved = _move_orders(orders=orders, to=absorbed, actor=actor,
+                         reason=f"customer merge undone: {reason}")
+    absorbed_row = Customer.objects.select_for_update().get(pk=absorbed.pk)
+    _note(absorbed_row, f"Merge into customer #{survivor.pk} undone: {reason}", actor=actor,
+          reason=f"merge undone: {reason}")
+    return moved
