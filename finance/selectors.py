@@ -1,0 +1,146 @@
+"""Reads on finance data: statements, the three-colour board, reports."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from finance.models import Cause, Colour, ConsistencyCheck, Kind, Statement, StatementLine
+from finance.parsers.base import HUB_TZ
+from orderhub.core.errors import NotFound
+from orders.models import Channel, Order
+from orders.state_machine import Status
+
+LINE_LIST_FIELDS = (
+    "id", "statement_id", "line_no", "kind", "payment_serial_no", "merchant_order_no",
+    "business_serial_no", "occurred_at", "amount", "gross_amount", "fee", "fee_label",
+    "colour", "cause", "explanation", "expected_amount", "received_amount", "difference",
+    "reviewed_at", "review_reason", "order__hub_no", "channel__code",
+)
+
+
+def statement_get(*, statement_id: int) -> Statement:
+    try:
+        return Statement.objects.select_related("channel", "imported_by").get(pk=statement_id)
+    except (Statement.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No payment statement #{statement_id}.") from None
+
+
+def statement_lines(*, statement: Statement, colour: str | None = None) -> QuerySet[StatementLine]:
+    """A statement's lines in file order, with the hub number of their order."""
+    lines = StatementLine.objects.filter(statement=statement).select_related("order", "channel")
+    if colour:
+        lines = lines.filter(colour=colour)
+    return lines.only(*LINE_LIST_FIELDS).order_by("id")
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of ``start`` to the end of ``end``, local time."""
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=HUB_TZ),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=HUB_TZ),
+    )
+
+
+def board_lines(
+    *, colour: str | list[str] | None = None, channel: Channel | None = None,
+    start: dt.date | None = None, end: dt.date | None = None, statement: Statement | None = None,
+    unreviewed: bool = False,
+) -> QuerySet[StatementLine]:
+    """The three-colour board: lines by colour, channel and period (occurred), newest first."""
+    lines = StatementLine.objects.select_related("order", "channel", "statement", "reviewed_by")
+    if colour:
+        lines = lines.filter(colour__in=[colour] if isinstance(colour, str) else colour)
+    if channel is not None:
+        lines = lines.filter(channel=channel)
+    if statement is not None:
+        lines = lines.filter(statement=statement)
+    if start or end:
+        since, until = period_bounds(start or dt.date(2000, 1, 1), end or dt.date(2999, 12, 31))
+        lines = lines.filter(occurred_at__gte=since, occurred_at__lt=until)
+    if unreviewed:
+        lines = lines.filter(reviewed_at__isnull=True)
+    return lines.order_by("-occurred_at", "-id")
+
+
+def colour_counts(lines: QuerySet[StatementLine]) -> dict[str, int]:
+    rows = lines.order_by().values("colour").annotate(n=Count("id"))
+    found = {row["colour"]: row["n"] for row in rows}
+    return {colour: found.get(colour, 0) for colour in Colour.values}
+
+
+@dataclass
+class ChannelMonth:
+    """One channel's line of the monthly cross-platform consistency report."""
+
+    channel: Channel
+    orders: int = 0
+    paid: int = 0
+    settled: int = 0
+    missing: int = 0
+    differences: int = 0
+    paid_amount: Decimal = Decimal("0.00")
+    received_amount: Decimal = Decimal("0.00")
+    worst_deviation: Decimal | None = None
+    causes: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def causes_text(self) -> str:
+        labels = dict(Cause.choices)
+        return "; ".join(f"{labels.get(cause, cause)}: {count}" for cause, count in self.causes)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return period_bounds(first, following - dt.timedelta(days=1))
+
+
+def monthly_consistency(*, month: dt.date) -> list[ChannelMonth]:
+    """Per channel for the month: orders, paid, settled (money matched), missing money,
+    differences (yellow and red lines), the commonest causes and the worst daily deviation."""
+    since, until = month_bounds(month)
+    report = []
+    money = StatementLine.objects.filter(
+        kind=Kind.PAYMENT, colour__in=[Colour.GREEN, Colour.YELLOW], order__isnull=False
+    ).values("order_id")
+    for channel in Channel.objects.order_by("code"):
+        orders = Order.objects.filter(channel=channel)
+        paid = orders.filter(paid_at__gte=since, paid_at__lt=until)
+        row = ChannelMonth(channel=channel)
+        row.orders = orders.filter(
+            Q(placed_at__gte=since, placed_at__lt=until)
+            | Q(placed_at__isnull=True, created_at__gte=since, created_at__lt=until)
+        ).count()
+        row.paid = paid.count()
+        row.paid_amount = paid.aggregate(total=Sum("paid_amount"))["total"] or Decimal("0.00")
+        row.settled = paid.filter(id__in=money).count()
+        row.missing = (
+            paid.exclude(status__in=[Status.CANCELLED, Status.REFUNDED])
+            .exclude(
+                id__in=StatementLine.objects.filter(order__isnull=False)
+                .exclude(kind=Kind.MISSING)
+                .values("order_id")
+            )
+            .count()
+        )
+        lines = StatementLine.objects.filter(
+            channel=channel, occurred_at__gte=since, occurred_at__lt=until
+        )
+        row.received_amount = lines.filter(kind=Kind.PAYMENT).aggregate(total=Sum("amount"))[
+            "total"
+        ] or Decimal("0.00")
+        differing = lines.filter(colour__in=[Colour.YELLOW, Colour.RED])
+        row.differences = differing.count()
+        causes = Counter(dict(differing.order_by().values_list("cause").annotate(n=Count("id"))))
+        row.causes = causes.most_common(3)
+        deviations = ConsistencyCheck.objects.filter(
+            channel=channel, day__gte=since.date(), day__lt=until.date()
+        ).order_by("-deviation").values_list("deviation", flat=True)[:1]
+        row.worst_deviation = deviations[0] if deviations else None
+        if row.orders or row.paid or row.differences:
+            report.append(row)
+    return report

@@ -1,0 +1,191 @@
+"""The finance back office: board, upload with preview, reviews, invoices, reports."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from finance.models import Colour, Invoice, LineReview, Statement, StatementLine
+from finance.services.statements import statement_import
+from orders.state_machine import Status
+from tests.factories import OrderFactory
+from tests.finance.bills import WechatRow, wechat_bill
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
+BOARD = "/admin/finance/statementline/"
+UPLOAD = "/admin/finance/statement/upload/"
+
+
+@pytest.fixture
+def finance_client(client, finance_user):
+    client.force_login(finance_user)
+    return client
+
+
+@pytest.fixture
+def imported(finance_user, wechat_order_refunded, wechat_order_exact, statement_file):
+    return statement_import(
+        content=statement_file("wechatpay_all_20260128.csv"), file_name="w.csv", source="wechatpay",
+        actor=finance_user,
+    ).statement
+
+
+def test_board_counts_lines_per_colour_and_filters(finance_client, imported):
+    response = finance_client.get(BOARD)
+    assert response.status_code == 200
+    counts = {item["colour"]: item["count"] for item in response.context["colour_counts"]}
+    assert counts == {"green": 1, "yellow": 2, "red": 0, "grey": 0}
+    yellow = finance_client.get(
+        BOARD, {"colour__exact": "yellow", "statement__id__exact": imported.pk}
+    )
+    assert yellow.status_code == 200
+    assert {line.colour for line in yellow.context["cl"].result_list} == {Colour.YELLOW}
+    assert "应收199.00元" in yellow.content.decode()
+
+
+@pytest.mark.parametrize("role", ["customer_service", "warehouse", "operations"])
+def test_other_roles_do_not_see_finance_in_the_admin(role, client, make_user, imported):
+    client.force_login(make_user(role))
+    assert client.get(BOARD).status_code == 403
+    assert client.get(UPLOAD).status_code == 403
+    index = client.get("/admin/")
+    assert "/admin/finance/" not in index.content.decode()
+
+
+def test_upload_previews_then_imports(finance_client, miniprogram):
+    OrderFactory(
+        channel=miniprogram,
+        payment_serial_no="4200000000000000000301",
+        paid_amount=Decimal("10.00"),
+    )
+    content = wechat_bill([
+        WechatRow("4200000000000000000301", "MP301", settled="10.00"),
+        WechatRow("4200000000000000000302", "MP302", settled="20.00"),
+    ])
+    # when finance previews the file
+    preview = finance_client.post(
+        UPLOAD, {"file": SimpleUploadedFile("b.csv", content), "source": "wechatpay"},
+    )
+    # then the colours are shown and nothing is saved
+    assert preview.status_code == 200
+    outcome = preview.context["outcome"]
+    assert (outcome.counts["green"], outcome.counts["red"]) == (1, 1)
+    assert not Statement.objects.exists()
+    # when the preview is confirmed, then the lines are imported and the board shows them
+    done = finance_client.post(
+        UPLOAD,
+        {
+            "token": preview.context["token"],
+            "source": "wechatpay",
+            "channel": "",
+            "file_name": "b.csv",
+        },
+    )
+    statement = Statement.objects.get()
+    assert done.status_code == 302
+    assert done["Location"].endswith(f"?statement__id__exact={statement.pk}")
+    assert statement.file_name == "b.csv" and statement.line_count == 2
+
+
+def test_upload_of_a_bad_file_lists_the_rows(finance_client):
+    content = wechat_bill([WechatRow("42001", "MP1", settled="bad")])
+    response = finance_client.post(
+        UPLOAD, {"file": SimpleUploadedFile("b.csv", content), "source": "wechatpay"}
+    )
+    assert response.status_code == 200
+    assert response.context["problem_rows"] == [
+        {"row": 2, "message": "应结订单金额 'bad' is not an amount"}
+    ]
+    assert not Statement.objects.exists()
+
+
+def test_confirm_action_asks_for_a_reason_then_confirms(finance_client, imported):
+    yellow = list(StatementLine.objects.filter(colour=Colour.YELLOW).values_list("pk", flat=True))
+    data = {"action": "confirm_lines", ACTION_CHECKBOX_NAME: [str(pk) for pk in yellow]}
+    asked = finance_client.post(BOARD, {**data, "index": 0})
+    assert asked.status_code == 200 and "form" in asked.context
+    done = finance_client.post(BOARD, {**data, "reason": "fee and refund agreed with the platform"})
+    assert done.status_code == 302
+    assert LineReview.objects.count() == 2
+    assert not StatementLine.objects.filter(colour=Colour.YELLOW, reviewed_at__isnull=True).exists()
+
+
+def test_template_and_reports_download(finance_client, imported):
+    template = finance_client.get(reverse("admin:finance_statement_template", args=["csv"]))
+    assert template.content.decode("utf-8-sig").startswith(
+        "kind,payment_serial_no,merchant_order_no"
+    )
+    report = finance_client.get(
+        reverse("admin:finance_reports"),
+        {"report": "reconciliation", "statement": imported.pk, "format": "xlsx"},
+    )
+    assert report.status_code == 200
+    assert (
+        report["Content-Disposition"]
+        == f'attachment; filename="reconciliation-statement-{imported.pk}.xlsx"'
+    )
+    sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
+    assert sheet.max_row == 4
+    monthly = finance_client.get(
+        reverse("admin:finance_reports"), {"report": "monthly", "month": "2026-01", "format": "csv"}
+    )
+    assert monthly.status_code == 200
+    assert "miniprogram" in b"".join(monthly.streaming_content).decode("utf-8-sig")
+
+
+def test_record_invoice_view(finance_client):
+    order = OrderFactory(status=Status.DELIVERED)
+    response = finance_client.post(reverse("admin:finance_invoice_record"), {
+        "hub_no": order.hub_no, "number": "26442000000099999999", "issued_on": "2026-01-30",
+        "amount": "199.00", "tax_amount": "22.89", "buyer_name": "",
+    })
+    assert response.status_code == 302
+    assert Invoice.objects.get().order == order
+    order.refresh_from_db()
+    assert order.status == Status.INVOICED
+
+
+def test_statement_and_cost_pages_open(finance_client, imported, statement_file):
+    original = finance_client.get(reverse("admin:finance_statement_original", args=[imported.pk]))
+    assert b"".join(original.streaming_content) == statement_file("wechatpay_all_20260128.csv")
+    assert finance_client.get(reverse("admin:finance_statement_changelist")).status_code == 200
+    assert (
+        finance_client.get(
+            reverse("admin:finance_statement_change", args=[imported.pk])
+        ).status_code
+        == 200
+    )
+    assert finance_client.get(reverse("admin:finance_ordercost_changelist")).status_code == 200
+    assert finance_client.get(reverse("admin:finance_invoice_changelist")).status_code == 200
+    assert finance_client.get(reverse("admin:finance_channelfigure_changelist")).status_code == 200
+
+
+def test_large_confirmed_file_is_imported_in_the_background(
+    finance_client, monkeypatch, run_tasks_inline, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("finance.admin.INLINE_IMPORT_BYTES", 0)
+    content = wechat_bill([WechatRow("4200000000000000000401", "MP401", settled="10.00")])
+    preview = finance_client.post(
+        UPLOAD, {"file": SimpleUploadedFile("big.csv", content), "source": "wechatpay"}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        done = finance_client.post(
+            UPLOAD,
+            {
+                "token": preview.context["token"],
+                "source": "wechatpay",
+                "channel": "",
+                "file_name": "big.csv",
+            },
+        )
+    assert done.status_code == 302
+    assert run_tasks_inline == [
+        "finance.tasks.import_statement_file",
+        "finance.tasks.settle_statement_orders",
+    ]
+    assert Statement.objects.get().file_name == "big.csv"
