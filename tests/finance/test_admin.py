@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from finance.models import Colour, Invoice, LineReview, Statement, StatementLine
+from finance.services.costs import order_cost_set_shipping
 from finance.services.statements import statement_import
 from orders.state_machine import Status
 from tests.factories import OrderFactory
@@ -189,3 +190,16 @@ def test_large_confirmed_file_is_imported_in_the_background(
         "finance.tasks.settle_statement_orders",
     ]
     assert Statement.objects.get().file_name == "big.csv"
+
+
+@pytest.mark.parametrize(("role", "sees_costs"), [("finance", True), ("manager", True), ("warehouse", False)])
+def test_order_page_shows_the_cost_breakdown_to_finance_only(role, sees_costs, client, make_user):
+    # given an order with a recorded shipping cost
+    order = OrderFactory(status=Status.DELIVERED)
+    order_cost_set_shipping(order=order, shipping_cost=Decimal("8.50"), actor=None)
+    client.force_login(make_user(role))
+    # when the order page is opened
+    response = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    # then only finance and managers see the breakdown
+    assert response.status_code == 200
+    assert ("8.50" in response.content.decode()) is sees_costs
