@@ -154,6 +154,12 @@ STORAGES = {
 }
 # Serve from the finders when nothing was collected (tests, `make demo` without collectstatic).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+if WHITENOISE_USE_FINDERS:
+    # whitenoise warns on every start when the (not yet collected) folder is missing.
+    try:
+        STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
 
 # --- Security for production ----------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
