@@ -38,7 +38,7 @@ class ChannelEndpoint(models.Model):
     )
     webhook_secret = models.CharField(
         _("webhook secret"), max_length=255, blank=True,
-        help_text=_("Shared secret of the channel's pushes; empty refuses every unsigned push."),
+        help_text=_("Shared secret that signs the channel's pushes; while empty, every push is refused."),
     )
     accepts_pushes = models.BooleanField(
         _("accepts signed pushes"), default=True,
