@@ -15,3 +15,5 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 # Tests make many staff users; the production hasher costs a third of a second each.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = None  # whitenoise serves from the finders; nothing is collected in tests
+# Tests read English; the tests of the Chinese default set LANGUAGE_CODE themselves.
+LANGUAGE_CODE = "en"

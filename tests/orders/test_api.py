@@ -413,8 +413,7 @@ def test_transition_accepts_an_empty_body(api):
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == Status.PICKING
-    # no reason given: the move's label in the hub's language, whoever asked
-    assert order.history.order_by("-history_id").first().history_change_reason == "开始拣货"
+    assert order.history.order_by("-history_id").first().history_change_reason == "Start picking"
 
 
 def test_illegal_transition_is_409_naming_the_state_and_allowed_moves(api):

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.utils import timezone
 
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -106,8 +107,19 @@ def test_hold_blocks_forward_moves_until_released(make_user):
     services.order_start_picking(order=order, actor=warehouse)
     assert order.status == Status.PICKING
     reasons = list(order.history.order_by("history_id").values_list("history_change_reason", flat=True))
-    # no reason given: the move's label in the hub's language (LANGUAGE_CODE = zh-hans)
-    assert reasons[1:] == ["hold: buyer changed the address", "release: address confirmed", "开始拣货"]
+    # no reason given: the move's label
+    assert reasons[1:] == ["hold: buyer changed the address", "release: address confirmed", "Start picking"]
+
+
+def test_default_reason_is_in_the_hubs_language_whoever_asks(settings, manager):
+    # given a hub that speaks Chinese, and a request in English
+    settings.LANGUAGE_CODE = "zh-hans"
+    order = OrderFactory(status=Status.PAID)
+    # when a move is made without a reason
+    with translation.override("en"):
+        services.order_start_picking(order=order, actor=manager)
+    # then the history keeps the label in the hub's language, not the asker's
+    assert order.history.order_by("-history_id").first().history_change_reason == "开始拣货"
 
 
 def test_held_order_can_still_be_cancelled(manager):
