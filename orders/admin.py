@@ -45,6 +45,7 @@ from orders.models import (
     Product,
     ProductAlias,
 )
+from orders.admin_deadlines import TrafficLightFilter, traffic_light_column
 from orders.selectors import order_search_q, order_timeline
 from orders.state_machine import (
     FINAL_STATUSES,
@@ -341,10 +342,11 @@ class MoveActionForm(ActionForm):
 class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     list_display = (
         "hub_no", "channel_name", "channel_order_no", "status_badge", "stage", "paid",
-        "receiver_name", "paid_time", "hold_flag",
+        "receiver_name", "paid_time", "hold_flag", traffic_light_column,
     )
     list_filter = (
-        "status", StageFilter, "channel", "on_hold", ("paid_at", admin.DateFieldListFilter),
+        "status", StageFilter, TrafficLightFilter, "channel", "on_hold",
+        ("paid_at", admin.DateFieldListFilter),
     )
     list_select_related = ("channel",)
     # Only columns with an index behind them, so that sorting a million rows stays cheap.
@@ -458,9 +460,15 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             return HttpResponseRedirect(request.path)
 
     # --- the order page ----------------------------------------------------------------------
+    # Panels other apps add to the order page: callables (request, order) -> HTML. Apps that
+    # read orders (logistics, finance) append theirs from their own admin module, since orders
+    # may not import them (STYLE.md); each panel checks its own permissions.
+    page_panels: list[Callable[[HttpRequest, Order], str]] = []
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self.workflow_context(request, obj))
+            context["page_panels"] = [panel(request, obj) for panel in self.page_panels]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def moves_for(self, request: HttpRequest, order: Order) -> list[Move]:

@@ -1,21 +1,69 @@
-"""Raising, acknowledging and resolving alerts: the one alert mechanism every app uses.
+"""Raising, escalating, acknowledging and resolving alerts: the one alert mechanism every app uses.
 
 Apps call :func:`alert_raise` with a ``key`` that names what is alerted about (one breach,
 one stock row, one statement line). Raising again with the same key returns the existing
-alert, so sweeps can run as often as they like. Delivery (e-mail, chat robots, the inbox) and
-escalation are scheduled after commit by the deadlines code.
+alert, so sweeps can run as often as they like.
+
+Every alert climbs the escalation ladder of its kind (``EscalationStep``; level 1 at once to
+the responsible team's lead, level 2 to the operations director, level 3 to the owner, each
+after its delay) until someone acknowledges or resolves it. Each rung reached plans its
+deliveries (``orders.notify``), sent after commit; every step is a line of the alert's
+timeline (``AlertEvent``), which outlives the alert's resolution.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from orderhub.core.errors import Conflict
-from orders.models import Alert, Order
+from orderhub.core.errors import Conflict, NotFound, PermissionRefused
+from orderhub.core.tasks import enqueue_on_commit
+from orders.models import Alert, AlertEvent, Order
+from orders.notify.deliveries import SEND_TASK, deliveries_plan
+from orders.sla.config import Rung, deadline_config
+
+ALERT_PERMISSION = "orders.change_alert"
+OPEN = Alert.AlertStatus.OPEN
+ACKNOWLEDGED = Alert.AlertStatus.ACKNOWLEDGED
+RESOLVED = Alert.AlertStatus.RESOLVED
+UNRESOLVED = (OPEN, ACKNOWLEDGED)
 
 
+def _check_permission(actor) -> None:
+    if actor is not None and not actor.has_perm(ALERT_PERMISSION):
+        raise PermissionRefused(
+            f"Your role may not acknowledge or resolve alerts (needs '{ALERT_PERMISSION}')."
+        )
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def next_escalation_at(*, kind: str, level: int, raised_at: dt.datetime) -> dt.datetime | None:
+    """When the alert reaches the next rung of its ladder (``None`` at the top)."""
+    higher = [rung for rung in deadline_config().ladder(kind) if rung.level > level]
+    return raised_at + min(rung.after for rung in higher) if higher else None
+
+
+def _rungs_at(kind: str, level: int) -> list[Rung]:
+    return [rung for rung in deadline_config().ladder(kind) if rung.level == level]
+
+
+def _notify(pairs: list[tuple[Alert, Rung]]) -> int:
+    planned = deliveries_plan(rungs=pairs)
+    if planned:
+        enqueue_on_commit(SEND_TASK)
+    return planned
+
+
+# --- raising ------------------------------------------------------------------------------------
 @transaction.atomic
 def alert_raise(
     *,
@@ -27,45 +75,228 @@ def alert_raise(
     team: str = "",
     level: int = Alert.Level.TEAM_LEAD,
     data: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> tuple[Alert, bool]:
-    """Raise the alert ``key`` once; returns ``(alert, created)``."""
+    """Raise the alert ``key`` once; returns ``(alert, created)``.
+
+    A new alert starts its ladder at ``level`` and, unless ``notify`` is false, tells that
+    rung's recipients (after commit).
+    """
     existing = Alert.objects.filter(key=key).first()
     if existing is not None:
         return existing, False
+    now = now or timezone.now()
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
                 key=key, kind=kind, title=title[:200], message=message, order=order, team=team,
-                level=level, data=data or {},
+                level=level, data=data or {}, raised_at=now,
+                next_escalation_at=next_escalation_at(kind=kind, level=level, raised_at=now),
             )
     except IntegrityError:
         # Raised by someone else at the same moment: theirs is the one.
         return Alert.objects.get(key=key), False
+    AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.RAISED, at=now, level=level)
+    if notify:
+        _notify([(alert, rung) for rung in _rungs_at(kind, level)])
     return alert, True
 
 
+@dataclass
+class AlertSpec:
+    """An alert to raise in bulk (the sweep), whose key is known not to exist yet."""
+
+    key: str
+    kind: str
+    title: str
+    message: str = ""
+    order_id: int | None = None
+    team: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def alerts_raise_many(*, specs: Sequence[AlertSpec], now: dt.datetime) -> list[Alert]:
+    """Raise many new level-1 alerts at once: bulk inserts, one delivery plan, one task.
+
+    The caller holds the row locks that make the keys its own (the sweep locks the orders).
+    """
+    if not specs:
+        return []
+    alerts = [
+        Alert(
+            key=spec.key, kind=spec.kind, title=spec.title[:200], message=spec.message,
+            order_id=spec.order_id, team=spec.team, level=Alert.Level.TEAM_LEAD, data=spec.data,
+            raised_at=now, next_escalation_at=next_escalation_at(
+                kind=spec.kind, level=Alert.Level.TEAM_LEAD, raised_at=now),
+        )
+        for spec in specs
+    ]
+    created = Alert.objects.bulk_create(alerts, batch_size=1000)
+    if any(alert.pk is None for alert in created):
+        # Databases that do not return ids from bulk inserts: read them back by key.
+        ids = dict(Alert.objects.filter(key__in=[a.key for a in created]).values_list("key", "pk"))
+        for alert in created:
+            alert.pk = alert.id = ids[alert.key]
+    AlertEvent.objects.bulk_create(
+        [AlertEvent(alert=alert, kind=AlertEvent.Kind.RAISED, at=now, level=alert.level)
+         for alert in created],
+        batch_size=2000,
+    )
+    _notify([(alert, rung) for alert in created for rung in _rungs_at(alert.kind, alert.level)])
+    return created
+
+
+# --- escalation ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Climb:
+    alert_id: int
+    from_level: int
+    to_level: int
+
+
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, actor) -> Alert:
+def alerts_escalate(*, now: dt.datetime | None = None) -> list[Climb]:
+    """Move every open alert whose next rung is due up its ladder, and tell that rung.
+
+    A late run climbs every rung that is due at once, telling each (nobody is skipped).
+    """
+    now = now or timezone.now()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    due = list(
+        Alert.objects.select_for_update(skip_locked=skip_locked)
+        .filter(next_escalation_at__lte=now, status=OPEN)
+        .order_by("next_escalation_at", "id")
+    )
+    climbs, pairs, events = [], [], []
+    config = deadline_config()
+    for alert in due:
+        reached = [
+            rung for rung in config.ladder(alert.kind)
+            if rung.level > alert.level and alert.raised_at + rung.after <= now
+        ]
+        if reached:
+            top = max(rung.level for rung in reached)
+            climbs.append(Climb(alert.pk, alert.level, top))
+            for level in sorted({rung.level for rung in reached}):
+                events.append(AlertEvent(alert=alert, kind=AlertEvent.Kind.ESCALATED, at=now,
+                                         level=level, note=f"level {level} after "
+                                         f"{_minutes(now - alert.raised_at)} min"))
+            pairs += [(alert, rung) for rung in reached]
+            alert.level = top
+        alert.next_escalation_at = next_escalation_at(
+            kind=alert.kind, level=alert.level, raised_at=alert.raised_at)
+        alert.updated_at = timezone.now()
+    Alert.objects.bulk_update(due, ["level", "next_escalation_at", "updated_at"], batch_size=500)
+    AlertEvent.objects.bulk_create(events, batch_size=1000)
+    _notify(pairs)
+    return climbs
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+# --- acknowledging and resolving ----------------------------------------------------------------
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, actor, now: dt.datetime | None = None) -> Alert:
     """Someone is on it: the alert stops climbing the ladder."""
+    _check_permission(actor)
+    now = now or timezone.now()
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
-    if locked.status != Alert.AlertStatus.OPEN:
+    if locked.status != OPEN:
         raise Conflict(f"Alert #{locked.pk} is already {locked.status}.")
-    locked.status = Alert.AlertStatus.ACKNOWLEDGED
-    locked.acknowledged_at = timezone.now()
-    locked.acknowledged_by = actor if getattr(actor, "is_authenticated", False) else None
-    locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
+    locked.status = ACKNOWLEDGED
+    locked.acknowledged_at = now
+    locked.acknowledged_by = _user_or_none(actor)
+    locked.next_escalation_at = None
+    locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by",
+                               "next_escalation_at", "updated_at"])
+    AlertEvent.objects.create(alert=locked, kind=AlertEvent.Kind.ACKNOWLEDGED, at=now,
+                              level=locked.level, actor=locked.acknowledged_by)
     return locked
 
 
 @transaction.atomic
-def alert_resolve(*, alert: Alert, actor, resolution: str) -> Alert:
+def alert_resolve(
+    *, alert: Alert, actor, resolution: str, now: dt.datetime | None = None
+) -> Alert:
     """Close the alert, saying how it was resolved (``actor=None`` when the hub saw it end)."""
+    _check_permission(actor)
+    now = now or timezone.now()
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
-    if locked.status == Alert.AlertStatus.RESOLVED:
+    if locked.status == RESOLVED:
         return locked
-    locked.status = Alert.AlertStatus.RESOLVED
-    locked.resolved_at = timezone.now()
-    locked.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.status = RESOLVED
+    locked.resolved_at = now
+    locked.resolved_by = _user_or_none(actor)
     locked.resolution = resolution[:255]
-    locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution", "updated_at"])
+    locked.next_escalation_at = None
+    locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution",
+                               "next_escalation_at", "updated_at"])
+    AlertEvent.objects.create(alert=locked, kind=AlertEvent.Kind.RESOLVED, at=now,
+                              level=locked.level, actor=locked.resolved_by,
+                              note=locked.resolution)
     return locked
+
+
+def alerts_resolve_many(*, resolutions: dict[int, str], now: dt.datetime) -> int:
+    """Resolve many alerts as the hub (the sweep: their orders moved on); returns how many."""
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for alert_id, text in resolutions.items():
+        by_text[text[:255]].append(alert_id)
+    resolved: list[int] = []
+    for text, ids in by_text.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            still_open = list(Alert.objects.filter(pk__in=chunk, status__in=UNRESOLVED)
+                              .values_list("pk", "level"))
+            Alert.objects.filter(pk__in=[pk for pk, _ in still_open]).update(
+                status=RESOLVED, resolved_at=now, resolved_by=None, resolution=text,
+                next_escalation_at=None, updated_at=timezone.now(),
+            )
+            AlertEvent.objects.bulk_create([
+                AlertEvent(alert_id=pk, kind=AlertEvent.Kind.RESOLVED, at=now, level=level,
+                           note=text)
+                for pk, level in still_open
+            ])
+            resolved += [pk for pk, _ in still_open]
+    return len(resolved)
+
+
+# --- reads (the inbox and the API) --------------------------------------------------------------
+def alert_list(
+    *,
+    order: Order | None = None,
+    kind: str = "",
+    level: int | None = None,
+    status: Sequence[str] = (),
+    team: str = "",
+) -> QuerySet[Alert]:
+    """Alerts, newest first, with what a list row shows (order and people joined)."""
+    alerts = Alert.objects.select_related("order", "acknowledged_by", "resolved_by")
+    if order is not None:
+        alerts = alerts.filter(order=order)
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    if level is not None:
+        alerts = alerts.filter(level=level)
+    if status:
+        alerts = alerts.filter(status__in=list(status))
+    if team:
+        alerts = alerts.filter(team=team)
+    return alerts.order_by("-id")
+
+
+def alert_get(*, alert_id: int) -> Alert:
+    """One alert with its timeline; NotFound with a message."""
+    try:
+        return (
+            Alert.objects.select_related("order", "acknowledged_by", "resolved_by")
+            .prefetch_related(Prefetch(
+                "events", queryset=AlertEvent.objects.select_related("actor").order_by("id")
+            ))
+            .get(pk=alert_id)
+        )
+    except Alert.DoesNotExist:
+        raise NotFound(f"No alert #{alert_id}.") from None

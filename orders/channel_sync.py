@@ -29,6 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from orderhub.core.errors import Conflict, ValidationFailed
 from orders.models import Channel, Order, OrderLine, OrderTag
+from orders.sla.deadlines import deadline_columns
 from orders.services import (
     TRANSITION_SERVICES,
     Actor,
@@ -300,17 +301,23 @@ def _order_row(channel: Channel, hub_no: str, data: OrderInput, now: dt.datetime
     if paid is None:
         paid = goods + data.shipping_amount - data.discount_amount
     receiver = data.receiver
+    entered_at = data.paid_at or data.placed_at or now
     return {
         "hub_no": hub_no, "channel_id": channel.pk, "channel_order_no": data.channel_order_no,
         "status": data.status, "currency": data.currency or channel.currency,
         "goods_amount": goods, "shipping_amount": data.shipping_amount,
         "discount_amount": data.discount_amount, "paid_amount": paid,
         "payment_serial_no": data.payment_serial_no, "placed_at": data.placed_at,
-        "paid_at": data.paid_at, "ship_by": data.ship_by, "priority": data.priority,
+        "paid_at": data.paid_at, "priority": data.priority,
         "buyer_note": data.buyer_note, "customer_id": data.customer_id,
         "tracking_no": data.tracking_no, "carrier": data.carrier,
         "channel_status": data.channel_status,
-        "state_entered_at": data.paid_at or data.placed_at or now,
+        "state_entered_at": entered_at,
+        # The same deadlines as orders_create: the sweep's range queries rely on them.
+        **deadline_columns(
+            channel_id=channel.pk, status=data.status, priority=data.priority,
+            state_entered_at=entered_at, paid_at=data.paid_at, ship_by=data.ship_by,
+        ),
         "receiver_name": receiver.get("name", ""), "receiver_phone": receiver.get("phone", ""),
         "receiver_province": receiver.get("province", ""),
         "receiver_city": receiver.get("city", ""),

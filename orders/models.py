@@ -9,13 +9,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from orderhub.core.history import AuditedHistory
-from orderhub.core.models import TimeStampedModel
+from orderhub.core.models import FSMSafeRefreshMixin, TimeStampedModel
 from orders.state_machine import (
     MOVES_BY_NAME,
     ORDER_PERMISSIONS,
@@ -25,6 +29,10 @@ from orders.state_machine import (
 )
 
 ZERO = Decimal("0.00")
+# Orders whose promised ship-by time still matters: paid and not yet handed to the courier.
+SHIP_BY_WATCHED_STATUSES = (
+    Status.PAID, Status.RISK_REVIEW, Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP,
+)
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -152,6 +160,12 @@ def invoicing_done_or_skipped(order: "Order") -> bool:
     return order.status == Status.INVOICED or order.channel.skips_invoicing
 
 
+def gifts_scanned(order: "Order") -> bool:
+    """The label waits until every gift of the order is scanned into the box (issue 4).
+    Reads the prefetched gifts when there are any (the API's detail prefetches them)."""
+    return not any(g.status == GiftOrder.GiftStatus.PENDING for g in order.gift_orders.all())
+
+
 def _move(name: str, **extra):
     """``@transition`` arguments for the move ``name`` of the state-machine table."""
     move = MOVES_BY_NAME[name]
@@ -167,7 +181,7 @@ def _move(name: str, **extra):
     }
 
 
-class Order(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
+class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeStampedModel):
     """A channel order as the hub knows it; its status follows ``orders/state_machine.py``."""
 
     class Priority(models.IntegerChoices):
@@ -217,9 +231,8 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
     )
     # Deadlines: set whenever the order moves (the SLA sweep is a range query on state_due_at).
     state_entered_at = models.DateTimeField(_("entered current state at"), null=True, blank=True)
-    state_due_at = models.DateTimeField(
-        _("current state due at"), null=True, blank=True, db_index=True
-    )
+    # Indexed by order_due_idx (below), which holds only orders with a due time.
+    state_due_at = models.DateTimeField(_("current state due at"), null=True, blank=True)
     is_stuck = models.BooleanField(
         _("stuck (high risk)"), default=False,
         help_text=_("Set by the deadline sweep when the order breached its SLA."),
@@ -239,6 +252,20 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["channel_order_no"], name="order_channel_no_idx"),
             models.Index(fields=["status", "-id"], name="order_status_idx"),
+            # The SLA sweep's range queries (orders/sla/sweep.py). Partial: they hold only
+            # orders with a due time (cleared on leaving the timed states) and orders not yet
+            # handed over, so they follow the open work, not the whole table. The columns
+            # after the first are what the sweep reads, so that it is answered from the index
+            # alone (no random reads in a table of millions).
+            models.Index(
+                fields=["state_due_at", "id", "status", "channel", "state_entered_at"],
+                name="order_due_idx", condition=models.Q(state_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["ship_by", "id", "status", "channel", "state_entered_at"],
+                name="order_ship_by_open_idx",
+                condition=models.Q(status__in=SHIP_BY_WATCHED_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,7 +303,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
     def start_packing(self) -> None:
         pass
 
-    @transition(field=status, **_move("print_label"))
+    @transition(field=status, **_move("print_label", conditions=[gifts_scanned]))
     def print_label(self, *, carrier: str = "", tracking_no: str = "") -> None:
         if carrier:
             self.carrier = carrier
@@ -343,7 +370,9 @@ class OrderLine(models.Model):
         return f"{self.title} × {self.quantity}"
 
 
-class GiftOrder(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
+class GiftOrder(
+    ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeStampedModel
+):
     """A gift sub-order: number = main number + ``GIFT``, with a state of its own.
 
     The main order's packing cannot complete until the gift has been scanned (issue 4 adds the
@@ -439,8 +468,10 @@ class Alert(TimeStampedModel):
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         RESOLVED = "resolved", _("Resolved")
 
-    key = models.CharField(_("key"), max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=50, db_index=True)
+    # Unique through Meta.constraints (one index; unique=True would add a LIKE index too) and
+    # kind without an index of its own: every index costs on each of a sweep's bulk inserts.
+    key = models.CharField(_("key"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=50)
     level = models.SmallIntegerField(_("level"), choices=Level.choices, default=Level.TEAM_LEAD)
     status = models.CharField(
         _("status"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN
@@ -450,7 +481,7 @@ class Alert(TimeStampedModel):
     message = models.TextField(_("message"), blank=True)
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts",
-        verbose_name=_("order"),
+        verbose_name=_("order"), db_index=False,  # alert_order_idx leads with it
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
@@ -464,15 +495,341 @@ class Alert(TimeStampedModel):
         related_name="+", verbose_name=_("resolved by"),
     )
     resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+    # The ladder counts from raised_at (the sweep's clock, so a rehearsal or a catch-up run
+    # is consistent); next_escalation_at is when the next rung is due, None once acknowledged,
+    # resolved or at the top: the sweep's climb is a range query on it.
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="uniq_alert_key")]
         indexes = [
             models.Index(fields=["status", "-id"], name="alert_status_idx"),
             models.Index(fields=["order", "-id"], name="alert_order_idx"),
+            models.Index(
+                fields=["next_escalation_at"], name="alert_escalation_due_idx",
+                condition=models.Q(next_escalation_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"[{self.get_level_display()}] {self.title}"
+
+
+# --- deadlines and escalation (the rules are in orders/sla/, delivery in orders/notify/) -------
+class Team(models.TextChoices):
+    """The teams an alert can be the responsibility of (their leads get level 1)."""
+
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    OPERATIONS = "operations", _("Operations")
+    FINANCE = "finance", _("Finance")
+
+
+class SlaStep(models.TextChoices):
+    """A timed step of an order's life. Each happens in one state (``SLA_STEP_STATUS``); a state's
+    allowance is the sum of its steps (packing and weighing, then the label, both end with
+    ``print_label``)."""
+
+    BUYER_PAYMENT = "buyer_payment", _("Buyer pays")
+    PAYMENT_CONFIRMED = "payment_confirmed", _("Payment confirmed and released to the warehouse")
+    RISK_REVIEW = "risk_review", _("Risk review")
+    PICKING = "picking", _("Picking")
+    PACKING = "packing", _("Packing and weighing")
+    LABEL = "label", _("Label printed")
+    HANDOVER = "handover", _("Handed over to the courier")
+    DELIVERY = "delivery", _("Delivery (in transit)")
+
+
+SLA_STEP_STATUS: dict[str, str] = {
+    SlaStep.BUYER_PAYMENT: Status.PENDING_PAYMENT,
+    SlaStep.PAYMENT_CONFIRMED: Status.PAID,
+    SlaStep.RISK_REVIEW: Status.RISK_REVIEW,
+    SlaStep.PICKING: Status.PICKING,
+    SlaStep.PACKING: Status.PACKING,
+    SlaStep.LABEL: Status.PACKING,
+    SlaStep.HANDOVER: Status.AWAITING_PICKUP,
+    SlaStep.DELIVERY: Status.IN_TRANSIT,
+}
+
+
+def _channel_or_global(name: str, *fields: str) -> models.UniqueConstraint:
+    """One row per ``fields`` and channel, the global row (no channel) included: NULL never
+    equals NULL in a plain unique constraint, so the channel is compared as COALESCE(id, 0)."""
+    return models.UniqueConstraint(
+        *fields, Coalesce("channel", models.Value(0)), name=name,
+        violation_error_message=_("There is already a row for this channel (or the default)."),
+    )
+
+
+class SlaPolicy(models.Model):
+    """How long one step may take: the default (no channel) or a channel's override."""
+
+    step = models.CharField(_("step"), max_length=30, choices=SlaStep.choices)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("channel"), help_text=_("Empty: the default for every channel."),
+    )
+    minutes = models.PositiveIntegerField(
+        _("minutes allowed"), validators=[MinValueValidator(1)],
+    )
+    team = models.CharField(
+        _("responsible team"), max_length=30, choices=Team.choices,
+        help_text=_("Its lead gets the level-1 alert."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True,
+        help_text=_("Untick to switch the step off (for this channel, or by default). A deleted "
+                    "default comes back with the built-in value."),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    history = HistoricalRecords(bases=[AuditedHistory])
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["step", "channel__code"]
+        constraints = [_channel_or_global("uniq_sla_step_channel", "step")]
+
+    def __str__(self) -> str:
+        where = self.channel.code if self.channel_id else _("default")
+        return f"{self.get_step_display()} ({where}): {self.minutes} min"
+
+    @property
+    def status(self) -> str:
+        return SLA_STEP_STATUS[self.step]
+
+
+class ShipByPromise(models.Model):
+    """The promised ship-by time, counted from payment: the default or a channel's own."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("channel"), help_text=_("Empty: the default for every channel."),
+    )
+    hours = models.PositiveIntegerField(
+        _("hours from payment"), default=48, validators=[MinValueValidator(1)]
+    )
+    urgent_hours = models.PositiveIntegerField(
+        _("hours for urgent orders"), default=12, validators=[MinValueValidator(1)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(bases=[AuditedHistory])
+
+    class Meta:
+        verbose_name = _("ship-by promise")
+        verbose_name_plural = _("ship-by promises")
+        ordering = ["channel__code"]
+        constraints = [_channel_or_global("uniq_ship_by_channel")]
+
+    def __str__(self) -> str:
+        where = self.channel.code if self.channel_id else _("default")
+        return f"{where}: {self.hours} h ({self.urgent_hours} h urgent)"
+
+
+class TrafficLightSettings(models.Model):
+    """The one row of traffic-light thresholds (hours left to the ship-by time)."""
+
+    yellow_hours = models.DecimalField(
+        _("yellow below (hours left, not yet picked)"), max_digits=4, decimal_places=1,
+        default=Decimal("6.0"), validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    red_hours = models.DecimalField(
+        _("red below (hours left, no label yet)"), max_digits=4, decimal_places=1,
+        default=Decimal("2.0"), validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    history = HistoricalRecords(bases=[AuditedHistory])
+
+    class Meta:
+        verbose_name = _("traffic-light thresholds")
+        verbose_name_plural = _("traffic-light thresholds")
+
+    def __str__(self) -> str:
+        return str(_("yellow < %(yellow)s h, red < %(red)s h") % {
+            "yellow": self.yellow_hours, "red": self.red_hours,
+        })
+
+    def clean(self) -> None:
+        # One row of thresholds (the built-in 6 h / 2 h apply while there is none).
+        if self._state.adding and TrafficLightSettings.objects.exists():
+            raise ValidationError(_("The thresholds exist already: change them instead."))
+        if (
+            self.red_hours is not None and self.yellow_hours is not None
+            and self.red_hours >= self.yellow_hours
+        ):
+            raise ValidationError(
+                {"red_hours": _("Red must start closer to the ship-by time than yellow.")}
+            )
+
+
+class NotificationTarget(TimeStampedModel):
+    """Where alerts go: e-mail addresses or a chat group's robot (DingTalk, Feishu, WeCom)."""
+
+    class Transport(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        DINGTALK = "dingtalk", _("DingTalk robot")
+        FEISHU = "feishu", _("Feishu robot")
+        WECOM = "wecom", _("WeCom robot")
+
+    name = models.CharField(_("name"), max_length=100)
+    transport = models.CharField(_("transport"), max_length=20, choices=Transport.choices)
+    team = models.CharField(
+        _("lead of team"), max_length=30, choices=Team.choices, blank=True,
+        help_text=_("Set for a team lead's channel: the team's level-1 alerts go here."),
+    )
+    email_to = models.CharField(
+        _("e-mail addresses"), max_length=500, blank=True, help_text=_("Comma-separated."),
+    )
+    webhook_url = models.URLField(_("robot webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True,
+        help_text=_("DingTalk (SEC…) and Feishu signature secrets; WeCom robots have none."),
+    )
+    mention_mobiles = models.CharField(
+        _("mention mobiles"), max_length=300, blank=True,
+        help_text=_("Comma-separated mobile numbers to @ in DingTalk and WeCom messages."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("notification target")
+        verbose_name_plural = _("notification targets")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_transport_display()})"
+
+    def clean(self) -> None:
+        if self.transport == self.Transport.EMAIL and not self.email_to.strip():
+            raise ValidationError({"email_to": _("An e-mail target needs at least one address.")})
+        if self.transport != self.Transport.EMAIL and not self.webhook_url:
+            raise ValidationError({"webhook_url": _("A robot target needs its webhook URL.")})
+
+    @property
+    def addresses(self) -> list[str]:
+        return [part.strip() for part in self.email_to.split(",") if part.strip()]
+
+    @property
+    def mobiles(self) -> list[str]:
+        return [part.strip() for part in self.mention_mobiles.split(",") if part.strip()]
+
+
+class EscalationStep(models.Model):
+    """One rung of an escalation ladder: who hears of an alert of ``kind``, and when."""
+
+    kind = models.CharField(
+        _("alert kind"), max_length=50, blank=True,
+        help_text=_("e.g. sla, ship_by, finance_red_line. Empty: the ladder of every kind "
+                    "without a ladder of its own."),
+    )
+    level = models.SmallIntegerField(_("level"), choices=Alert.Level.choices)
+    after_minutes = models.PositiveIntegerField(
+        _("minutes after the alert was raised"), default=0,
+    )
+    to_team_lead = models.BooleanField(
+        _("to the responsible team's lead"), default=False,
+        help_text=_("Also notify the targets marked as lead of the alert's team."),
+    )
+    recipients = models.ManyToManyField(
+        NotificationTarget, blank=True, related_name="escalation_steps",
+        verbose_name=_("recipients"),
+    )
+    history = HistoricalRecords(bases=[AuditedHistory])
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation ladder")
+        ordering = ["kind", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "level"], name="uniq_escalation_kind_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind or '*'} L{self.level} +{self.after_minutes} min"
+
+
+class AlertEvent(models.Model):
+    """One line of an alert's timeline: raised, escalated, notified, acknowledged, resolved."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ESCALATED = "escalated", _("Escalated")
+        NOTIFIED = "notified", _("Notified")
+        DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        RESOLVED = "resolved", _("Resolved")
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="events", verbose_name=_("alert")
+    )
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    level = models.SmallIntegerField(_("level"), choices=Alert.Level.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("alert event")
+        verbose_name_plural = _("alert events")
+        # In the order the hub recorded them (``at`` may be a sweep's clock, e.g. a catch-up).
+        ordering = ["alert", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} L{self.level}"
+
+
+class AlertDelivery(models.Model):
+    """One message of one alert level to one target, with its attempts (sent after commit)."""
+
+    class DeliveryStatus(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (gave up)")
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("alert"),
+        db_index=False,  # the unique (alert, target, level) constraint leads with it
+    )
+    target = models.ForeignKey(
+        NotificationTarget, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="deliveries", verbose_name=_("target"),
+    )
+    level = models.SmallIntegerField(_("level"), choices=Alert.Level.choices)
+    transport = models.CharField(
+        _("transport"), max_length=20, choices=NotificationTarget.Transport.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert delivery")
+        verbose_name_plural = _("alert deliveries")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "target", "level"], name="uniq_delivery_alert_target_level"
+            ),
+        ]
+        indexes = [
+            # The sender's queue: pending deliveries by when they are due.
+            models.Index(
+                fields=["next_attempt_at"], name="delivery_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.alert_id} L{self.level} → {self.target or self.transport}"

@@ -5,9 +5,18 @@ _VIEW_ORDERS = [
     "orders.view_order", "orders.view_orderline", "orders.view_giftorder",
     "orders.view_customer", "orders.view_product", "orders.view_productalias",
     "orders.view_channel", "orders.view_ordertag",
-    # Every role has the alert inbox: it sees alerts and acknowledges or resolves them.
-    "orders.view_alert", "orders.change_alert",
+    # Every role has the alert inbox: it sees alerts (their timeline and deliveries) and
+    # acknowledges or resolves them.
+    "orders.view_alert", "orders.change_alert", "orders.view_alertevent",
+    "orders.view_alertdelivery",
 ]
+# Deadlines and escalation: operations and managers set the rules and who is told.
+_DEADLINE_RULES = [
+    f"orders.{action}_{model}"
+    for model in ("slapolicy", "shipbypromise", "trafficlightsettings", "escalationstep",
+                  "notificationtarget")
+    for action in ("view", "add", "change", "delete")
+] + ["orders.change_alertdelivery"]
 _ORDER_MOVES = [
     "orders.confirm_payment", "orders.review_risk", "orders.pick_order", "orders.pack_order",
     "orders.ship_order", "orders.deliver_order", "orders.invoice_order", "orders.settle_order",
@@ -32,7 +41,7 @@ ROLES: dict[str, list[str]] = {
         "orders.change_channel",
         "orders.confirm_payment", "orders.review_risk", "orders.deliver_order",
         "orders.archive_order", "orders.close_order", "orders.cancel_order", "orders.hold_order",
-    ],
+    ] + _DEADLINE_RULES,
     # 财务: money in and out.
     "finance": _VIEW_ORDERS + [
         "orders.confirm_payment", "orders.invoice_order", "orders.settle_order",
@@ -44,7 +53,7 @@ ROLES: dict[str, list[str]] = {
         "orders.add_product", "orders.change_product",
         "orders.add_productalias", "orders.change_productalias", "orders.delete_productalias",
         "orders.add_channel", "orders.change_channel", "orders.view_historicalorder",
-    ] + _ORDER_MOVES,
+    ] + _ORDER_MOVES + _DEADLINE_RULES,
     # Integrators (ERP, WMS, the seller's own systems) through the API.
     "integrator": _VIEW_ORDERS + [
         "orders.add_order", "orders.change_order",

@@ -24,7 +24,12 @@ from simple_history.utils import bulk_create_with_history
 
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from orderhub.core.history import system_user_id
-from orders.models import Channel, GiftOrder, HubNumberSerial, Order, OrderLine
+from orderhub.core.tasks import enqueue_on_commit
+from orders.alerts import alert_raise
+from orders.models import (
+    Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,
+)
+from orders.sla.deadlines import StateLeft, order_deadlines_init, order_deadlines_on_move
 from orders.state_machine import MOVES_BY_NAME, Move, Status
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -176,6 +181,8 @@ def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order
     # changes go through the transition services. Setting the protected field on an unsaved
     # instance goes through __dict__, which FSM allows before the first save.
     order.__dict__["status"] = data.status
+    # Its state's due time and the promised ship-by (from the cached policies: no query).
+    order_deadlines_init(order)
     return order, lines
 
 
@@ -283,12 +290,17 @@ def _transition(
         )
     if not can_proceed(method):
         raise _illegal(locked, move)
+    left = StateLeft.of(locked)
     method(**kwargs)
     locked.state_entered_at = timezone.now()
+    # The new state's due time (and the ship-by promise once paid) for the deadline sweep.
+    deadline_fields = order_deadlines_on_move(order=locked, left=left)
     locked._history_user = _history_user(actor)
     locked._change_reason = reason or _default_reason(move)
     try:
-        locked.save(update_fields=["status", "state_entered_at", "updated_at", *extra_fields])
+        locked.save(update_fields=[
+            "status", "state_entered_at", "updated_at", *extra_fields, *deadline_fields,
+        ])
     except ConcurrentTransition:
         # Only reachable if the row changed without our lock (another code path): say so.
         raise Conflict(
@@ -304,11 +316,14 @@ def order_pay(
     payment_serial_no: str = "",
 ) -> Order:
     """Record the buyer's payment: pending_payment → paid."""
-    return _transition(
+    paid = _transition(
         order=order, name="pay", actor=actor, reason=reason,
         paid_at=paid_at or timezone.now(), payment_serial_no=payment_serial_no,
         extra_fields=["paid_at", "payment_serial_no"],
     )
+    # Rules, routing and stock reservation (logistics; a dotted path: orders never imports it).
+    enqueue_on_commit("logistics.tasks.order_paid", paid.pk)
+    return paid
 
 
 def order_send_to_review(*, order: Order, actor: Actor, reason: str = "") -> Order:
@@ -335,6 +350,7 @@ def order_print_label(
     *, order: Order, actor: Actor, reason: str = "", carrier: str = "", tracking_no: str = "",
 ) -> Order:
     """Packed and labelled, waiting for the courier: packing → awaiting_pickup."""
+    _check_gifts_scanned(order)
     return _transition(
         order=order, name="print_label", actor=actor, reason=reason, carrier=carrier,
         tracking_no=tracking_no, extra_fields=["carrier", "tracking_no"],
@@ -343,7 +359,9 @@ def order_print_label(
 
 def order_hand_over(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """The courier collected the parcel: awaiting_pickup → in_transit."""
-    return _transition(order=order, name="hand_over", actor=actor, reason=reason)
+    shipped = _transition(order=order, name="hand_over", actor=actor, reason=reason)
+    enqueue_on_commit("logistics.tasks.order_shipped", shipped.pk)  # deduct its stock
+    return shipped
 
 
 def order_deliver(*, order: Order, actor: Actor, reason: str = "") -> Order:
@@ -376,6 +394,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel before the parcel leaves; open gift sub-orders are cancelled with it."""
     cancelled = _transition(order=order, name="cancel", actor=actor, reason=reason)
     _cancel_gifts(order=cancelled, actor=actor, reason=reason or "main order cancelled")
+    enqueue_on_commit("logistics.tasks.order_released", cancelled.pk)  # give back its stock
     return cancelled
 
 
@@ -384,6 +403,7 @@ def order_refund(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Refund the buyer in full; open gift sub-orders are cancelled with it."""
     refunded = _transition(order=order, name="refund", actor=actor, reason=reason)
     _cancel_gifts(order=refunded, actor=actor, reason=reason or "main order refunded")
+    enqueue_on_commit("logistics.tasks.order_released", refunded.pk)  # give back its stock
     return refunded
 
 
@@ -469,4 +489,204 @@ def order_release_hold(*, order: Order, actor: Actor, reason: str) -> Order:
     locked._change_reason = f"release: {reason.strip()}"
     locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
     order.refresh_from_db()
+    return locked
+
+
+# --- fulfilment: priority, address changes, refund requests, gift scans (issue 4) ---------------
+CHANGE_ORDER_PERMISSION = "orders.change_order"
+PACK_PERMISSION = "orders.pack_order"
+# Several reasons for one hold are kept side by side, each removable on its own.
+HOLD_REASON_JOINER = " / "
+# Picking has started: the goods may already be in someone's hands.
+IN_WAREHOUSE = (Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP)
+# Paid and not yet handed to the courier.
+BEFORE_SHIPPING = (Status.PAID, Status.RISK_REVIEW, *IN_WAREHOUSE)
+
+
+class GiftNotScanned(Conflict):
+    code = "gift_not_scanned"
+
+
+def _check_permission(actor: Actor, permission: str, doing: str) -> None:
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionRefused(f"Your role may not {doing} (needs permission '{permission}').")
+
+
+def _with_hold(order: Order, reason: str) -> list[str]:
+    """Put the (locked) order on hold for ``reason``, keeping any reason it is held for."""
+    held = order.hold_reason if order.on_hold and order.hold_reason else ""
+    order.hold_reason = (f"{held}{HOLD_REASON_JOINER}{reason}" if held else reason)[:255]
+    order.on_hold = True
+    return ["on_hold", "hold_reason"]
+
+
+def _check_gifts_scanned(order: Order) -> None:
+    """Refuse the label, saying which gift, while a gift waits to be scanned (the
+    ``gifts_scanned`` guard on the transition is the backstop)."""
+    if order.status != Status.PACKING:
+        return
+    waiting = list(order.gift_orders.filter(status=GiftOrder.GiftStatus.PENDING)
+                   .values_list("hub_no", flat=True))
+    if waiting:
+        raise GiftNotScanned(
+            f"Order {order.hub_no} cannot be labelled yet: gift {', '.join(waiting)} has not "
+            f"been scanned. Scan the gift's code, then print the label.",
+            extra={"current_state": order.status, "pending_gifts": waiting},
+        )
+
+
+@transaction.atomic
+def order_set_priority(*, order: Order, priority: int, actor: Actor, reason: str) -> Order:
+    """Move an order up or down the picking queue (a rule, or staff who may change orders)."""
+    _check_permission(actor, CHANGE_ORDER_PERMISSION, "change an order's priority")
+    if priority not in Order.Priority.values:
+        raise ValidationFailed(
+            f"Priority {priority} is not one of {', '.join(map(str, Order.Priority.values))}."
+        )
+    locked = _lock(order)
+    if locked.priority != priority:
+        locked.priority = priority
+        locked._history_user = _history_user(actor)
+        # The code name, not the label: the history reads the same in every language.
+        locked._change_reason = f"priority {Order.Priority(priority).name.lower()}: {reason}"
+        locked.save(update_fields=["priority", "updated_at"])
+        order.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def order_change_address(
+    *, order: Order, receiver: dict[str, str], actor: Actor, reason: str
+) -> Order:
+    """Change the receiver (the history keeps the old one). Once picking has started the order
+    is also held and the warehouse alerted, so that the parcel does not go to the old address.
+    """
+    _check_permission(actor, CHANGE_ORDER_PERMISSION, "change an order's address")
+    unknown = sorted(set(receiver) - set(_RECEIVER_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown receiver fields: {', '.join(unknown)} (use {', '.join(_RECEIVER_FIELDS)})."
+        )
+    if not reason.strip():
+        raise ValidationFailed("Say why the address changes.")
+    locked = _lock(order)
+    if locked.status not in (Status.PENDING_PAYMENT, *BEFORE_SHIPPING):
+        raise Conflict(
+            f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
+            f"has left the warehouse or is closed, so its address cannot change here. Ask the "
+            f"carrier to redirect the parcel.",
+            extra={"current_state": locked.status},
+        )
+    changed: dict[str, str] = {}
+    for key, value in receiver.items():
+        name, value = f"receiver_{key}", (value or "").strip()
+        limit = Order._meta.get_field(name).max_length
+        if len(value) > limit:
+            raise ValidationFailed(f"The receiver's {key} is longer than {limit} characters.")
+        if key in ("name", "phone", "address") and not value:
+            raise ValidationFailed(f"The receiver's {key} cannot be empty.")
+        if getattr(locked, name) != value:
+            changed[name] = value
+    if not changed:
+        raise ValidationFailed("The new address is the same as the current one.")
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    fields = [*changed, "updated_at"]
+    why = f"address changed: {reason.strip()}"
+    intercepted = locked.status in IN_WAREHOUSE
+    if intercepted:
+        fields += _with_hold(locked, "address changed after picking started")
+        why += "; held: picking had started"
+    locked._history_user = _history_user(actor)
+    locked._change_reason = why
+    locked.save(update_fields=fields)
+    if intercepted:
+        record_id = locked.history.order_by("-history_id").values_list("history_id", flat=True)[0]
+        alert_raise(
+            key=f"address-changed:{locked.pk}:{record_id}", kind="address_changed",
+            team="warehouse", order=locked,
+            title=f"Order {locked.hub_no}: address changed after picking started (held)",
+            message=(
+                f"New address: {locked.receiver_name} {locked.receiver_phone}, "
+                f"{locked.receiver_province} {locked.receiver_city} {locked.receiver_district} "
+                f"{locked.receiver_address}. Reason: {reason.strip()}. Relabel the parcel, "
+                f"then release the hold."
+            ),
+            data={"changed": sorted(changed)},
+        )
+    order.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
+    """The buyer asked for a refund before shipping: hold the order so that it does not leave.
+    The refund itself (``order_refund``) releases its stock."""
+    _check_permission(actor, HOLD_PERMISSION, "hold orders for a refund request")
+    if not reason.strip():
+        raise ValidationFailed("Say why the buyer wants a refund.")
+    locked = _lock(order)
+    if locked.status == Status.PENDING_PAYMENT:
+        raise Conflict(f"Order {locked.hub_no} is not paid yet; cancel it instead.",
+                       extra={"current_state": locked.status})
+    if locked.status not in BEFORE_SHIPPING:
+        raise Conflict(
+            f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
+            f"has left the warehouse or is closed; a refund now goes through after-sales.",
+            extra={"current_state": locked.status},
+        )
+    if locked.on_hold and "refund requested" in locked.hold_reason:
+        raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
+    note = f"refund requested: {reason.strip()}"
+    fields = _with_hold(locked, note)
+    locked._history_user = _history_user(actor)
+    locked._change_reason = note
+    locked.save(update_fields=[*fields, "updated_at"])
+    OrderTag.objects.get_or_create(order=locked, tag="refund_requested",
+                                   defaults={"note": reason.strip()[:255]})
+    if locked.status in IN_WAREHOUSE:
+        alert_raise(
+            key=f"refund-requested:{locked.pk}", kind="refund_requested", team="warehouse",
+            order=locked, title=f"Order {locked.hub_no}: refund requested, stop packing (held)",
+            message=f"The buyer asked for a refund ({reason.strip()}); the order is held.",
+        )
+    order.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def gift_scan(*, gift: GiftOrder, actor: Actor, code: str) -> GiftOrder:
+    """The packer scanned the gift into the box; its main order's label may then be printed."""
+    _check_permission(actor, PACK_PERMISSION, "scan gifts")
+    code = (code or "").strip()
+    if not code:
+        raise ValidationFailed("Scan or type the gift's code.")
+    parent = _lock(gift.parent)  # the order first, then its gift (STYLE.md lock order)
+    locked = GiftOrder.objects.select_for_update().get(pk=gift.pk)
+    if locked.status != GiftOrder.GiftStatus.PENDING:
+        raise Conflict(
+            f"Gift {locked.hub_no} is already '{locked.status}' "
+            f"({locked.get_status_display()}); there is nothing to scan.",
+            extra={"gift_status": locked.status},
+        )
+    if parent.status not in (Status.PICKING, Status.PACKING):
+        raise Conflict(
+            f"Gifts are scanned while their order is picked or packed; order {parent.hub_no} is "
+            f"'{parent.status}' ({_status_label(parent.status)}).",
+            extra={"current_state": parent.status},
+        )
+    barcode = Product.objects.filter(sku=locked.sku).values_list("barcode", flat=True).first()
+    accepted = {locked.sku.lower()} | ({barcode.lower()} if barcode else set())
+    if code.lower() not in accepted:
+        raise ValidationFailed(
+            f"Code '{code}' is not gift {locked.hub_no} ({locked.sku}, {locked.title}); scan "
+            f"the gift itself."
+        )
+    locked.scan()
+    locked.scanned_at = timezone.now()
+    locked.scanned_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked._history_user = _history_user(actor)
+    locked._change_reason = f"gift scanned: {code}"
+    locked.save(update_fields=["status", "scanned_at", "scanned_by", "updated_at"])
+    gift.refresh_from_db()
     return locked

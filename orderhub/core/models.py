@@ -1,5 +1,6 @@
 """Abstract bases shared by the apps."""
 from django.db import models
+from django_fsm import FSMFieldMixin, FSMModelMixin
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,28 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class FSMSafeRefreshMixin(models.Model):
+    """``refresh_from_db`` for models with protected FSM fields, safe under threads.
+
+    django-fsm-2's ``FSMModelMixin.refresh_from_db`` switches the field's ``protected`` flag
+    off and on again for the whole class while it reloads, so two threads refreshing at once
+    (a threaded web server, the concurrency tests) can see "Direct status modification is not
+    allowed". Instead, this forgets the instance's own state values before reloading them: the
+    descriptor only refuses to overwrite a state that is already set. Put it after
+    ``ConcurrentTransitionMixin`` and before ``FSMModelMixin`` in the bases.
+    """
+
+    class Meta:
+        abstract = True
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        for field in self._meta.concrete_fields:
+            reloaded = fields is None or field.name in fields or field.attname in fields
+            if isinstance(field, FSMFieldMixin) and field.protected and reloaded:
+                self.__dict__.pop(field.attname, None)
+        # Skip FSMModelMixin's class-wide toggle; Django's own refresh does the rest.
+        super(FSMModelMixin, self).refresh_from_db(
+            using=using, fields=fields, from_queryset=from_queryset
+        )

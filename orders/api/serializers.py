@@ -16,6 +16,7 @@ from orderhub.core.api import ApiErrorSerializer
 from orders.models import Channel, GiftOrder, Order, OrderLine
 from orders.selectors import order_timeline
 from orders.services import allowed_moves
+from orders.sla.deadlines import TrafficLight, order_traffic_light
 from orders.state_machine import MOVES, MOVES_BY_NAME, Stage, Status
 
 MOVE_NAMES = [move.name for move in MOVES]
@@ -170,6 +171,20 @@ class ReceiverSerializer(ReceiverSummarySerializer):
     address = serializers.CharField(source="receiver_address")
 
 
+@extend_schema_field(
+    serializers.ChoiceField(choices=TrafficLight.choices), component_name="TrafficLight"
+)
+class TrafficLightField(serializers.Field):
+    """The order's light now: red (< 2 h to ship-by, no label yet), yellow (< 6 h, not yet
+    picked) or green; the thresholds are configurable."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, order: Order) -> str:
+        return order_traffic_light(order)
+
+
 class OrderListItemSerializer(serializers.ModelSerializer):
     """One row of the order list: what a list or a sync job needs, without lines or history."""
 
@@ -177,12 +192,14 @@ class OrderListItemSerializer(serializers.ModelSerializer):
     status = OrderStatusField(help_text=_("Status code."))
     stage = serializers.ChoiceField(choices=Stage.choices, help_text=_("Report stage."))
     receiver = ReceiverSummarySerializer(source="*")
+    traffic_light = TrafficLightField(help_text=_("green, yellow or red (see the deadlines)."))
 
     class Meta:
         model = Order
         fields = [
             "hub_no", "channel", "channel_order_no", "status", "stage", "on_hold",
-            "paid_amount", "currency", "paid_at", "receiver", "created_at",
+            "paid_amount", "currency", "paid_at", "receiver", "created_at", "ship_by",
+            "state_due_at", "is_stuck", "traffic_light",
         ]
         read_only_fields = fields
 
@@ -244,7 +261,8 @@ class OrderDetailSerializer(OrderListItemSerializer):
             "hub_no", "channel", "channel_order_no", "status", "status_label", "stage",
             "on_hold", "hold_reason", "priority", "paid_amount", "goods_amount",
             "shipping_amount", "discount_amount", "currency", "payment_serial_no", "placed_at",
-            "paid_at", "ship_by", "carrier", "tracking_no", "buyer_note", "receiver", "lines",
+            "paid_at", "ship_by", "state_entered_at", "state_due_at", "is_stuck",
+            "traffic_light", "carrier", "tracking_no", "buyer_note", "receiver", "lines",
             "gift_orders", "history", "allowed_transitions", "permitted_transitions",
             "created_at", "updated_at",
         ]

@@ -252,6 +252,11 @@ def test_list_item_is_compact_with_codes_decimal_strings_and_offsets(api):
         "paid_at": "2026-01-28T09:02:03+08:00",
         "receiver": {"name": "张伟", "phone": "13800000000", "province": "浙江省", "city": "杭州市"},
         "created_at": row["created_at"],
+        # made by the factory, not orders_create: no deadlines were computed for it
+        "ship_by": None,
+        "state_due_at": None,
+        "is_stuck": False,
+        "traffic_light": "green",
     }
     assert row["created_at"].endswith("+08:00")
 
@@ -310,7 +315,7 @@ def test_detail_has_the_contract_fields_in_their_formats(api, full_order):
     assert body["payment_serial_no"] == "2026012822001"
     assert body["paid_at"] == "2026-01-28T10:00:00+08:00"
     assert body["placed_at"] == "2026-01-28T08:30:00+08:00"
-    assert body["ship_by"] is None
+    assert body["ship_by"] == "2026-01-30T10:00:00+08:00"  # paid + the 48 h default promise
     assert (body["carrier"], body["tracking_no"]) == ("SF", "SF100")
     assert body["receiver"] == {
         "name": "张伟", "phone": full_order.receiver_phone, "province": "浙江省",

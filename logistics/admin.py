@@ -1,0 +1,546 @@
+"""The logistics admin: warehouses, stock (import/export), the ledger, the rules operations
+staff write, decisions with the rules that matched, merged parcels and the picking queue.
+
+Counters, decisions and the ledger are read-only here: stock changes through the import (which
+writes ledger rows), orders through ``orders.services``. The order page's fulfilment panel
+(``logistics.templatetags.logistics_admin``) posts to the order-action views below, which call
+one service each and report with ``message_user``.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
+
+from logistics.forms import (
+    AddressChangeForm,
+    GiftScanForm,
+    RefundRequestForm,
+    RuleActionForm,
+    RuleConditionForm,
+    StockImportConfirmForm,
+    StockImportForm,
+)
+from logistics.importers import read_sheet, stock_export, stock_import
+from logistics.models import (
+    FulfilmentDecision,
+    FulfilmentRule,
+    FulfilmentSettings,
+    Parcel,
+    ParcelMember,
+    PickingQueueEntry,
+    Reservation,
+    RuleAction,
+    RuleCondition,
+    RuleMatch,
+    Stock,
+    StockMovement,
+    Warehouse,
+    WarehouseDay,
+)
+from logistics.templatetags.logistics_admin import order_fulfilment_panel
+from logistics.selectors import PICKING_ORDER, QUEUE_STATUSES, pending_gifts
+from logistics.services.fulfilment import fulfilment_retry
+from orderhub.core.errors import DomainError
+from orders.admin import ReadOnlyInline, ReadOnlyMixin
+from orders.models import Order
+from orders.services import (
+    gift_scan,
+    order_change_address,
+    order_request_refund,
+    order_start_picking,
+)
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Rows written by services only: viewable, never edited here."""
+
+
+def report_bulk(modeladmin: admin.ModelAdmin, request: HttpRequest, *, done: str,
+                count: int, refused: list[str]) -> None:
+    """One summary line for a bulk action, then the first refusals, each with its reason."""
+    modeladmin.message_user(request, done % {"count": count},
+                            messages.SUCCESS if count else messages.WARNING)
+    for message in refused[:10]:
+        modeladmin.message_user(request, message, messages.ERROR)
+
+
+def order_link(order: Order) -> str:
+    url = reverse("admin:orders_order_change", args=[quote(order.pk)])
+    return format_html('<a href="{}">{}</a>', url, order.hub_no)
+
+
+# --- warehouses ---------------------------------------------------------------------------------
+@admin.register(Warehouse)
+class WarehouseAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "provinces", "priority", "daily_capacity", "used_today",
+                    "is_active")
+    list_editable = ("priority", "daily_capacity", "is_active")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        today = WarehouseDay.objects.filter(warehouse=OuterRef("pk"), day=timezone.localdate())
+        return super().get_queryset(request).annotate(
+            assigned_today=Coalesce(Subquery(today.values("assigned")[:1]), Value(0),
+                                    output_field=IntegerField()))
+
+    @admin.display(description=_("orders today"), ordering="assigned_today")
+    def used_today(self, obj: Warehouse) -> int:
+        return obj.assigned_today
+
+
+# --- stock --------------------------------------------------------------------------------------
+class LowStockFilter(admin.SimpleListFilter):
+    title = _("stock level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("low", _("At or under the threshold")), ("out", _("None available"))]
+
+    def queryset(self, request, queryset):
+        available = F("on_hand") - F("reserved") - F("samples")
+        if self.value() == "low":
+            return queryset.alias(left=available).filter(left__lte=F("low_stock_threshold"))
+        if self.value() == "out":
+            return queryset.alias(left=available).filter(left__lte=0)
+        return queryset
+
+
+@admin.register(Stock)
+class StockAdmin(admin.ModelAdmin):
+    list_display = ("sku", "warehouse", "on_hand", "reserved", "samples", "available_units",
+                    "low_stock_threshold", "low_flag")
+    list_filter = ("warehouse", LowStockFilter)
+    list_select_related = ("warehouse",)
+    search_fields = ("=sku",)
+    search_help_text = _("Exact SKU.")
+    readonly_fields = ("warehouse", "sku", "on_hand", "reserved", "samples", "available_units",
+                       "low_stock_alerted", "updated_at")
+    fields = (("warehouse", "sku"), ("on_hand", "reserved", "samples", "available_units"),
+              ("low_stock_threshold", "low_stock_alerted"), "updated_at")
+    show_full_result_count = False
+    change_list_template = "admin/logistics/stock/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # rows come from the import, with their ledger rows
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("available"))
+    def available_units(self, obj: Stock) -> int:
+        return obj.available
+
+    @admin.display(description=_("low"), boolean=True)
+    def low_flag(self, obj: Stock) -> bool:
+        return obj.available <= obj.low_stock_threshold
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": request.user.has_perm("logistics.import_stock"),
+            "can_export": request.user.has_perm("logistics.export_stock"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="logistics_stock_import"),
+            path("export/<slug:file_format>/", view(self.export_view),
+                 name="logistics_stock_export"),
+        ] + super().get_urls()
+
+    def export_view(self, request: HttpRequest, file_format: str) -> HttpResponse:
+        if not request.user.has_perm("logistics.export_stock"):
+            raise PermissionDenied
+        content, content_type, name = stock_export(
+            file_format="xlsx" if file_format == "xlsx" else "csv")
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload → dry run (every change and every bad row) → confirm → applied, or nothing."""
+        if not request.user.has_perm("logistics.import_stock"):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": gettext("Import stock levels")}
+        form = StockImportForm()
+        if request.method == "POST" and "stored" in request.POST:
+            confirm = StockImportConfirmForm(request.POST)
+            if confirm.is_valid() and default_storage.exists(confirm.cleaned_data["stored"]):
+                return self._apply_import(request, confirm.cleaned_data, context)
+            context["problem"] = gettext("The preview expired; upload the file again.")
+        elif request.method == "POST":
+            form = StockImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                self._preview_import(request, form.cleaned_data["file"], context)
+        context["form"] = form
+        return TemplateResponse(request, "admin/logistics/stock_import.html", context)
+
+    def _preview_import(self, request: HttpRequest, upload, context: dict) -> None:
+        content = upload.read()
+        name = upload.name or "stock.csv"
+        try:
+            result = stock_import(dataset=read_sheet(content, file_name=name),
+                                  actor=request.user, dry_run=True)
+        except DomainError as refused:
+            context["problem"] = refused.message
+            return
+        context.update(result=result, file_name=name)
+        if result.ok and result.changes:
+            suffix = "xlsx" if name.lower().endswith(".xlsx") else "csv"
+            context["stored"] = default_storage.save(
+                f"stock-imports/{uuid.uuid4().hex}.{suffix}", ContentFile(content))
+
+    def _apply_import(self, request: HttpRequest, data: dict, context: dict) -> HttpResponse:
+        stored, name = data["stored"], data["file_name"]
+        with default_storage.open(stored, "rb") as handle:
+            content = handle.read()
+        try:
+            result = stock_import(dataset=read_sheet(content, file_name=stored),
+                                  actor=request.user, dry_run=False,
+                                  reason=f"stock import: {name}"[:255])
+        except DomainError as refused:
+            context.update(problem=refused.message, form=StockImportForm())
+            return TemplateResponse(request, "admin/logistics/stock_import.html", context)
+        if not result.ok:
+            context.update(result=result, file_name=name, form=StockImportForm(),
+                           problem=gettext("Nothing was imported: the stock changed since the "
+                                           "preview and some rows no longer fit."))
+            return TemplateResponse(request, "admin/logistics/stock_import.html", context)
+        default_storage.delete(stored)
+        self.message_user(request, gettext("%(count)d stock row(s) imported from %(name)s.")
+                          % {"count": len(result.levels), "name": name}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:logistics_stock_changelist"))
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "stock", "quantity", "on_hand_delta",
+                    "reserved_delta", "samples_delta", "order", "reason", "actor")
+    list_filter = ("kind", "stock__warehouse")
+    list_select_related = ("stock__warehouse", "order", "actor")
+    search_fields = ("=stock__sku", "=order__hub_no")
+    search_help_text = _("Exact SKU or hub order number.")
+    show_full_result_count = False
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdmin):
+    list_display = ("order", "stock", "quantity", "status", "created_at", "closed_at")
+    list_filter = ("status", "stock__warehouse")
+    list_select_related = ("order", "stock__warehouse")
+    search_fields = ("=order__hub_no", "=stock__sku")
+    show_full_result_count = False
+
+
+# --- rules --------------------------------------------------------------------------------------
+class RuleConditionInline(admin.TabularInline):
+    model = RuleCondition
+    form = RuleConditionForm
+    extra = 1
+
+
+class RuleActionInline(admin.TabularInline):
+    model = RuleAction
+    form = RuleActionForm
+    extra = 1
+
+
+@admin.register(FulfilmentRule)
+class FulfilmentRuleAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "priority", "match", "conditions_text", "actions_text", "is_active",
+                    "stop_processing")
+    list_editable = ("priority", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    inlines = (RuleConditionInline, RuleActionInline)
+    fields = ("name", ("priority", "match"), ("is_active", "stop_processing"), "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("conditions", "actions__warehouse")
+
+    @admin.display(description=_("conditions"))
+    def conditions_text(self, obj: FulfilmentRule) -> str:
+        joiner = " & " if obj.match == FulfilmentRule.Match.ALL else " | "
+        return joiner.join(
+            f"{c.get_fact_display()} {c.get_operator_display()} {c.value}"
+            for c in obj.conditions.all()) or "—"
+
+    @admin.display(description=_("actions"))
+    def actions_text(self, obj: FulfilmentRule) -> str:
+        return ", ".join(
+            f"{a.get_kind_display()}"
+            + (f" {a.warehouse.code}" if a.warehouse else "")
+            + (f" {a.get_priority_display()}" if a.priority is not None else "")
+            + (f" {a.value}" if a.value else "")
+            for a in obj.actions.all()) or "—"
+
+
+@admin.register(FulfilmentSettings)
+class FulfilmentSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "merge_min_orders", "merge_window_hours",
+                    "near_identical_window_minutes")
+
+    def has_add_permission(self, request):
+        return not FulfilmentSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- decisions, parcels ---------------------------------------------------------------------------
+class RuleMatchInline(ReadOnlyInline):
+    model = RuleMatch
+    fields = ("rule_priority", "rule_name", "seen", "done")
+    readonly_fields = fields
+
+
+@admin.register(FulfilmentDecision)
+class FulfilmentDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("order_no", "outcome", "warehouse", "over_capacity", "attempts",
+                    "decided_at", "summary")
+    list_filter = ("outcome", "warehouse", "over_capacity")
+    list_select_related = ("order", "warehouse")
+    search_fields = ("=order__hub_no",)
+    search_help_text = _("Exact hub order number.")
+    inlines = (RuleMatchInline,)
+    actions = ("retry_reservation",)
+    show_full_result_count = False
+
+    @admin.display(description=_("order"), ordering="order__hub_no")
+    def order_no(self, obj: FulfilmentDecision) -> str:
+        return order_link(obj.order)
+
+    @admin.action(description=_("Retry the stock reservation"),
+                  permissions=["retry"])
+    def retry_reservation(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done, refused = 0, []
+        for decision in queryset.select_related("order").order_by("order_id"):
+            try:
+                result = fulfilment_retry(order_id=decision.order_id, actor=request.user)
+            except DomainError as problem:
+                refused.append(problem.message)
+                continue
+            done += result.outcome == FulfilmentDecision.Outcome.ALLOCATED
+        report_bulk(self, request, done=gettext("%(count)d order(s) now have their stock."),
+                    count=done, refused=refused)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("logistics.retry_fulfilment")
+
+    # --- the order-page actions (posted from the fulfilment panel) ---------------------------
+    def get_urls(self):
+        def wrap(view: Callable, *, post_only: bool = False) -> Callable:
+            return self.admin_site.admin_view(require_POST(view) if post_only else view)
+
+        return [
+            path("order/<int:order_id>/scan/", wrap(self.scan_view, post_only=True),
+                 name="logistics_order_scan"),
+            path("order/<int:order_id>/address/", wrap(self.address_view),
+                 name="logistics_order_address"),
+            path("order/<int:order_id>/refund-request/", wrap(self.refund_request_view),
+                 name="logistics_order_refund_request"),
+        ] + super().get_urls()
+
+    def _back(self, order: Order) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[quote(order.pk)]))
+
+    def _form_page(self, request, order: Order, form, *, title: str, submit: str):
+        context = {**self.admin_site.each_context(request), "opts": Order._meta, "title": title,
+                   "order": order, "form": form, "submit": submit,
+                   "order_url": reverse("admin:orders_order_change", args=[quote(order.pk)])}
+        return TemplateResponse(request, "admin/logistics/order_form.html", context)
+
+    def scan_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=order_id)
+        form = GiftScanForm(request.POST)
+        gifts = pending_gifts(order=order)
+        if not form.is_valid():
+            self.message_user(request, gettext("Scan or type the gift's code."), messages.ERROR)
+        elif not gifts:
+            self.message_user(request, gettext("Order %(no)s has no gift waiting to be scanned.")
+                              % {"no": order.hub_no}, messages.WARNING)
+        else:
+            code = form.cleaned_data["code"].strip()
+            gift = next((g for g in gifts if g.sku.lower() == code.lower()), gifts[0])
+            try:
+                gift_scan(gift=gift, actor=request.user, code=code)
+                self.message_user(request, gettext("Gift %(no)s scanned.") % {"no": gift.hub_no},
+                                  messages.SUCCESS)
+            except DomainError as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+        return self._back(order)
+
+    def address_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=order_id)
+        if request.method == "POST":
+            form = AddressChangeForm(request.POST)
+            if form.is_valid():
+                data = dict(form.cleaned_data)
+                reason = data.pop("reason")
+                try:
+                    changed = order_change_address(order=order, receiver=data,
+                                                   actor=request.user, reason=reason)
+                except DomainError as refused:
+                    form.add_error(None, refused.message)
+                else:
+                    self.message_user(request, _address_message(changed), messages.SUCCESS)
+                    return self._back(order)
+        else:
+            form = AddressChangeForm(initial={
+                key: getattr(order, f"receiver_{key}")
+                for key in ("name", "phone", "province", "city", "district", "address")
+            })
+        return self._form_page(request, order, form, submit=gettext("Change the address"),
+                               title=gettext("Change the address of %(no)s") % {"no": order.hub_no})
+
+    def refund_request_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=order_id)
+        form = RefundRequestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                order_request_refund(order=order, actor=request.user,
+                                     reason=form.cleaned_data["reason"])
+            except DomainError as refused:
+                form.add_error(None, refused.message)
+            else:
+                self.message_user(request, gettext("Order %(no)s is held for the refund request.")
+                                  % {"no": order.hub_no}, messages.SUCCESS)
+                return self._back(order)
+        return self._form_page(request, order, form, submit=gettext("Hold for refund"),
+                               title=gettext("Refund request for %(no)s") % {"no": order.hub_no})
+
+
+def _address_message(order: Order) -> str:
+    if order.on_hold and "address changed" in order.hold_reason:
+        return gettext("Address changed. Picking had started: the order is held and the "
+                       "warehouse alerted.")
+    return gettext("Address changed; the old one is kept in the history.")
+
+
+class ParcelMemberInline(ReadOnlyInline):
+    model = ParcelMember
+    fields = ("order", "shipping_waived", "waived_amount", "joined_at")
+    readonly_fields = fields
+
+
+@admin.register(Parcel)
+class ParcelAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "warehouse", "status", "member_count", "window_ends_at",
+                    "created_at")
+    list_filter = ("status", "warehouse")
+    list_select_related = ("warehouse",)
+    search_fields = ("=members__order__hub_no",)
+    inlines = (ParcelMemberInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members")
+
+    @admin.display(description=_("orders"))
+    def member_count(self, obj: Parcel) -> int:
+        return len(obj.members.all())
+
+
+# --- the picking queue --------------------------------------------------------------------------
+@admin.register(PickingQueueEntry)
+class PickingQueueAdmin(ReadOnlyAdmin):
+    """Per warehouse: urgent first, then the earliest ship-by, then the state's due time."""
+
+    list_display = ("warehouse", "order_no", "priority", "status", "ship_by", "due",
+                    "held", "gift_pending", "paid_at")
+    list_filter = ("warehouse", "order__status", "order__on_hold")
+    list_select_related = ("order", "warehouse", "order__channel")
+    search_fields = ("=order__hub_no",)
+    actions = ("start_picking",)
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(
+            outcome=FulfilmentDecision.Outcome.ALLOCATED, order__status__in=QUEUE_STATUSES,
+        ).prefetch_related("order__gift_orders")
+
+    def get_ordering(self, request):
+        return PICKING_ORDER
+
+    @admin.display(description=_("order"))
+    def order_no(self, obj) -> str:
+        return order_link(obj.order)
+
+    @admin.display(description=_("priority"))
+    def priority(self, obj) -> str:
+        return obj.order.get_priority_display()
+
+    @admin.display(description=_("status"))
+    def status(self, obj) -> str:
+        return obj.order.get_status_display()
+
+    @admin.display(description=_("ship by"))
+    def ship_by(self, obj):
+        return obj.order.ship_by
+
+    @admin.display(description=_("due"))
+    def due(self, obj):
+        return obj.order.state_due_at
+
+    @admin.display(description=_("on hold"), boolean=True)
+    def held(self, obj) -> bool:
+        return obj.order.on_hold
+
+    @admin.display(description=_("gift to scan"), boolean=True)
+    def gift_pending(self, obj) -> bool:
+        return any(g.status == "pending" for g in obj.order.gift_orders.all())
+
+    @admin.display(description=_("paid at"))
+    def paid_at(self, obj):
+        return obj.order.paid_at
+
+    @admin.action(description=_("Start picking"), permissions=["pick"])
+    def start_picking(self, request: HttpRequest, queryset: QuerySet) -> None:
+        started, refused = 0, []
+        for entry in queryset.select_related("order").order_by("order_id"):
+            try:
+                order_start_picking(order=entry.order, actor=request.user,
+                                    reason="picking queue")
+                started += 1
+            except DomainError as problem:
+                refused.append(problem.message)
+        report_bulk(self, request, done=gettext("Picking started for %(count)d order(s)."),
+                    count=started, refused=refused)
+
+    def has_pick_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.pick_order")
+
+
+def order_page_fulfilment_panel(request: HttpRequest, order: Order) -> str:
+    """The logistics card on the order page: gifts to scan, address change, refund request,
+    why the order is where it is, the stock it holds and its parcel."""
+    context = order_fulfilment_panel({"request": request, "csrf_token": get_token(request)}, order)
+    return render_to_string(
+        "admin/logistics/includes/order_fulfilment_panel.html", context, request=request
+    )
+
+
+# Orders may not import logistics (STYLE.md): logistics adds its card to the order page.
+admin.site.get_model_admin(Order).page_panels.append(order_page_fulfilment_panel)

@@ -1,0 +1,91 @@
+"""Admin forms of logistics: rule rows checked as they are typed, and the action forms of the
+order page (gift scan, address change, refund request) and of the stock import."""
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from logistics.models import RuleAction, RuleCondition
+from logistics.rules import condition_problem
+
+# Names the import view gives the files it keeps between the preview and the confirmation.
+STORED_IMPORT = re.compile(r"^stock-imports/[0-9a-f]{32}\.(csv|xlsx)$")
+
+
+class RuleConditionForm(forms.ModelForm):
+    """Refuses a condition that could never work (wrong operator for the field, not a number)."""
+
+    class Meta:
+        model = RuleCondition
+        fields = ["fact", "operator", "value"]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(name) for name in ("fact", "operator", "value")):
+            problem = condition_problem(fact=data["fact"], operator=data["operator"],
+                                        value=data["value"])
+            if problem:
+                raise ValidationError(problem)
+        return data
+
+
+class RuleActionForm(forms.ModelForm):
+    """Each action names what it needs: a warehouse, a priority, or a value."""
+
+    class Meta:
+        model = RuleAction
+        fields = ["kind", "warehouse", "priority", "value", "position"]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        needs = {
+            RuleAction.Kind.ASSIGN_WAREHOUSE: ("warehouse", _("Choose the warehouse.")),
+            RuleAction.Kind.SET_PRIORITY: ("priority", _("Choose the priority.")),
+            RuleAction.Kind.ADD_TAG: ("value", _("Type the tag (letters, digits, - or _).")),
+            RuleAction.Kind.ADD_GIFT: ("value", _("Type the gift's SKU.")),
+        }
+        if kind in needs:
+            name, message = needs[kind]
+            if data.get(name) in (None, ""):
+                self.add_error(name, message)
+        if kind == RuleAction.Kind.ADD_TAG and data.get("value"):
+            if not re.fullmatch(r"[-a-zA-Z0-9_]{1,50}", data["value"].strip()):
+                self.add_error("value", _("A tag is up to 50 letters, digits, - or _."))
+        return data
+
+
+class StockImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Stock sheet"),
+        help_text=_("xlsx or UTF-8 csv with the columns warehouse, sku, on_hand (samples and "
+                    "low_stock_threshold optional). The export has the same columns."),
+    )
+
+
+class StockImportConfirmForm(forms.Form):
+    stored = forms.RegexField(regex=STORED_IMPORT, widget=forms.HiddenInput)
+    file_name = forms.CharField(max_length=200, widget=forms.HiddenInput)
+
+
+class GiftScanForm(forms.Form):
+    code = forms.CharField(label=_("Gift code"), max_length=64)
+
+
+class AddressChangeForm(forms.Form):
+    name = forms.CharField(label=_("Receiver"), max_length=100)
+    phone = forms.CharField(label=_("Phone"), max_length=32)
+    province = forms.CharField(label=_("Province"), max_length=32, required=False)
+    city = forms.CharField(label=_("City"), max_length=32, required=False)
+    district = forms.CharField(label=_("District"), max_length=32, required=False)
+    address = forms.CharField(label=_("Address"), max_length=255)
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             help_text=_("Kept in the order's history with the old address."))
+
+
+class RefundRequestForm(forms.Form):
+    reason = forms.CharField(label=_("The buyer's reason"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,191 @@
+"""Bulk stock levels through django-import-export: the resource parses and validates; the
+service ``stock_levels_set`` persists (with a ledger row per change).
+
+Why not ``ImportExportModelAdmin``'s own import: it saves rows with ``save()`` (or in bulk),
+past the ledger and the locks that keep stock honest. Here every row is read and checked first
+(a dry run shows the result), and only a file without a single bad row is applied, all at once.
+
+Columns: ``warehouse`` (code), ``sku``, ``on_hand``, and optionally ``samples`` and
+``low_stock_threshold``. The export has the same columns plus ``reserved`` and ``available``
+(ignored on import), so an exported sheet can be edited and imported back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import tablib
+from import_export import resources, widgets
+from import_export.fields import Field
+from import_export.formats.base_formats import CSV, XLSX
+
+from logistics.models import Stock, Warehouse
+from logistics.services.stock import (
+    StockLevel,
+    check_stock_permission,
+    level_problem,
+    stock_levels_set,
+)
+from orderhub.core.errors import ValidationFailed
+from orders.services import Actor
+
+REQUIRED = ("warehouse", "sku", "on_hand")
+
+
+class StockResource(resources.ModelResource):
+    """The stock sheet: one row per SKU and warehouse."""
+
+    warehouse = Field(attribute="warehouse__code", column_name="warehouse",
+                      widget=widgets.CharWidget())
+    sku = Field(attribute="sku", column_name="sku", widget=widgets.CharWidget())
+    on_hand = Field(attribute="on_hand", column_name="on_hand", widget=widgets.IntegerWidget())
+    samples = Field(attribute="samples", column_name="samples", widget=widgets.IntegerWidget())
+    low_stock_threshold = Field(attribute="low_stock_threshold",
+                                column_name="low_stock_threshold",
+                                widget=widgets.IntegerWidget())
+    reserved = Field(attribute="reserved", column_name="reserved", readonly=True,
+                     widget=widgets.IntegerWidget())
+    available = Field(attribute="available", column_name="available", readonly=True,
+                      widget=widgets.IntegerWidget())
+
+    class Meta:
+        model = Stock
+        fields = ("warehouse", "sku", "on_hand", "samples", "low_stock_threshold", "reserved",
+                  "available")
+        export_order = fields
+
+    def get_queryset(self):
+        return Stock.objects.select_related("warehouse").order_by("warehouse__code", "sku")
+
+
+@dataclass
+class RowProblem:
+    row: int  # as numbered in the sheet (the header is row 1)
+    message: str
+
+
+@dataclass
+class StockImport:
+    """What an import found: the levels to apply, and every bad row."""
+
+    levels: list[StockLevel] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_sheet(content: bytes, *, file_name: str) -> tablib.Dataset:
+    """An xlsx file's first sheet, or a UTF-8 csv file."""
+    try:
+        if file_name.lower().endswith(".xlsx"):
+            return XLSX().create_dataset(content)
+        return CSV().create_dataset(content.decode("utf-8-sig"))
+    except Exception as problem:  # openpyxl, tablib and codecs each raise their own kinds
+        raise ValidationFailed(
+            f"{file_name} cannot be read as a stock sheet ({problem}).") from None
+
+
+def _cell(resource: StockResource, name: str, row: dict) -> int | None:
+    value = row.get(name)
+    if value is None or str(value).strip() == "":
+        return None
+    number = resource.fields[name].clean({name: value})
+    # IntegerWidget truncates 2.5 to 2: a count with a fraction is a typo, not a count.
+    if Decimal(str(value).strip()) != number:
+        raise ValueError(name)
+    return number
+
+
+def stock_import(
+    *, dataset: tablib.Dataset, actor: Actor, dry_run: bool, reason: str = "stock import"
+) -> StockImport:
+    """Check every row; unless ``dry_run``, apply them all, or none if any row is bad."""
+    check_stock_permission(actor)
+    headers = [str(h or "").strip() for h in (dataset.headers or [])]
+    missing = [name for name in REQUIRED if name not in headers]
+    if missing:
+        raise ValidationFailed(
+            f"The sheet lacks the column(s) {', '.join(missing)}; its columns must include "
+            f"{', '.join(REQUIRED)} (and may have samples, low_stock_threshold)."
+        )
+    dataset.headers = headers
+    resource = StockResource()
+    warehouses = {w.code: w for w in Warehouse.objects.all()}
+    result = StockImport()
+    seen: dict[tuple[str, str], int] = {}
+    parsed: list[tuple[int, StockLevel]] = []
+    for index, row in enumerate(dataset.dict, start=2):
+        try:
+            level = _level(resource, row, warehouses)
+        except (ValueError, TypeError) as problem:
+            result.problems.append(RowProblem(index, str(problem) or "a value cannot be read"))
+            continue
+        key = (level.warehouse.code, level.sku)
+        if key in seen:
+            result.problems.append(RowProblem(
+                index, f"{level.sku} at {level.warehouse.code} is already on row {seen[key]}"))
+            continue
+        seen[key] = index
+        parsed.append((index, level))
+    current = {
+        (s.warehouse.code, s.sku): s for s in Stock.objects.select_related("warehouse").filter(
+            sku__in={level.sku for _i, level in parsed})
+    }
+    for index, level in parsed:
+        stock = current.get((level.warehouse.code, level.sku))
+        problem = level_problem(level, stock)
+        if problem:
+            result.problems.append(RowProblem(index, f"{level.sku} at {level.warehouse.code}: "
+                                                     f"{problem}"))
+            continue
+        result.levels.append(level)
+        result.changes.append({
+            "row": index, "warehouse": level.warehouse.code, "sku": level.sku,
+            "on_hand": (stock.on_hand if stock else 0, level.on_hand),
+            "samples": (stock.samples if stock else 0,
+                        level.samples if level.samples is not None else
+                        (stock.samples if stock else 0)),
+            "new": stock is None,
+        })
+    result.problems.sort(key=lambda p: p.row)
+    if result.ok and not dry_run and result.levels:
+        stock_levels_set(levels=result.levels, actor=actor, reason=reason)
+        result.applied = True
+    return result
+
+
+def _level(resource: StockResource, row: dict, warehouses: dict[str, Warehouse]) -> StockLevel:
+    code = str(row.get("warehouse") or "").strip()
+    sku = str(row.get("sku") or "").strip()
+    if not code or code not in warehouses:
+        known = ", ".join(sorted(warehouses))
+        raise ValueError(f"warehouse '{code}' does not exist (warehouses: {known})")
+    if not sku:
+        raise ValueError("sku is empty")
+    numbers = {}
+    for name in ("on_hand", "samples", "low_stock_threshold"):
+        try:
+            numbers[name] = _cell(resource, name, row)
+        except (ValueError, TypeError, ArithmeticError):
+            raise ValueError(f"{name} '{row.get(name)}' is not a whole number") from None
+        if numbers[name] is not None and numbers[name] < 0:
+            raise ValueError(f"{name} cannot be negative ({numbers[name]})")
+    if numbers["on_hand"] is None:
+        raise ValueError("on_hand is empty")
+    return StockLevel(warehouse=warehouses[code], sku=sku, on_hand=numbers["on_hand"],
+                      samples=numbers["samples"],
+                      low_stock_threshold=numbers["low_stock_threshold"])
+
+
+def stock_export(*, file_format: str = "csv") -> tuple[bytes, str, str]:
+    """All stock as a sheet: ``(content, content type, file name)``."""
+    dataset = StockResource().export()
+    if file_format == "xlsx":
+        return (XLSX().export_data(dataset),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "stock.xlsx")
+    # With a BOM, so that Excel opens the Chinese names as UTF-8.
+    return CSV().export_data(dataset).encode("utf-8-sig"), "text/csv; charset=utf-8", "stock.csv"

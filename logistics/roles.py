@@ -1,0 +1,52 @@
+"""What each staff role may do in logistics (merged by ``orderhub.core.roles.sync_roles``).
+
+Gift scans, address changes and refund-request holds are order actions: their permissions
+(``orders.pack_order``, ``orders.change_order``, ``orders.hold_order``) come from
+``orders/roles.py``.
+"""
+from __future__ import annotations
+
+# Why an order is where it is: every role that talks about orders can read it.
+_SEE_DECISIONS = [
+    "logistics.view_fulfilmentdecision", "logistics.view_rulematch",
+    "logistics.view_reservation", "logistics.view_parcel", "logistics.view_parcelmember",
+    "logistics.view_warehouse",
+]
+_SEE_STOCK = ["logistics.view_stock", "logistics.view_stockmovement"]
+_SEE_RULES = [
+    "logistics.view_fulfilmentrule", "logistics.view_rulecondition", "logistics.view_ruleaction",
+    "logistics.view_fulfilmentsettings",
+]
+_EDIT_RULES = [
+    "logistics.add_fulfilmentrule", "logistics.change_fulfilmentrule",
+    "logistics.delete_fulfilmentrule", "logistics.add_rulecondition",
+    "logistics.change_rulecondition", "logistics.delete_rulecondition",
+    "logistics.add_ruleaction", "logistics.change_ruleaction", "logistics.delete_ruleaction",
+    "logistics.change_fulfilmentsettings",
+]
+_QUEUE = ["logistics.view_pickingqueueentry"]
+
+ROLES: dict[str, list[str]] = {
+    # 客服: sees why an order is held or where it ships from, and whether stock exists.
+    "customer_service": _SEE_DECISIONS + _SEE_STOCK,
+    # 仓库: the picking queue, stock levels, imports/exports, and retrying reservations.
+    "warehouse": _SEE_DECISIONS + _SEE_STOCK + _QUEUE + [
+        "logistics.import_stock", "logistics.export_stock", "logistics.change_stock",
+        "logistics.retry_fulfilment",
+    ],
+    # 运营: writes the rules and tunes warehouses and settings.
+    "operations": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE + [
+        "logistics.add_warehouse", "logistics.change_warehouse", "logistics.export_stock",
+        "logistics.retry_fulfilment",
+    ],
+    # 财务: shipping waived on merged parcels is money.
+    "finance": ["logistics.view_parcel", "logistics.view_parcelmember"],
+    # 经理: everything in logistics.
+    "manager": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE + [
+        "logistics.add_warehouse", "logistics.change_warehouse", "logistics.import_stock",
+        "logistics.export_stock", "logistics.change_stock", "logistics.retry_fulfilment",
+    ],
+    # Integrators (WMS/ERP): read and push stock levels through the API.
+    "integrator": _SEE_STOCK + ["logistics.view_warehouse", "logistics.import_stock",
+                                "logistics.export_stock"],
+}

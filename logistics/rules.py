@@ -1,0 +1,282 @@
+"""The fulfilment rules engine: the order facts a rule may test, its operators, and matching.
+
+Why here and not in ``orders``: routing needs warehouses and their capacity, and orders never
+imports logistics (the arrows run channels → orders → logistics). This module only reads; the
+actions of matching rules are carried out by ``logistics.services.fulfilment`` through
+``orders.services``.
+
+Operations staff write rules in the admin as rows (``FulfilmentRule`` with its
+``RuleCondition`` and ``RuleAction`` rows), never as code. A condition is ``fact operator
+value``; a rule matches when all (or any) of its conditions hold. A rule without conditions
+matches every order when it needs all of them and none when it needs any.
+
+Facts are computed lazily: a fact no active rule tests costs nothing (the near-identical count
+is one query, the categories one more).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from logistics.models import FulfilmentRule, FulfilmentSettings, RuleCondition
+from orders.models import Order, OrderLine, Product
+from orders.state_machine import Status
+
+NUMBER, TEXT, SET = "number", "text", "set"
+
+Fact, Op = RuleCondition.Fact, RuleCondition.Operator
+# What kind of value each fact is: numbers compare, text matches, sets intersect.
+FACT_KINDS: dict[str, str] = {
+    Fact.AMOUNT: NUMBER, Fact.PROVINCE: TEXT, Fact.CITY: TEXT, Fact.CHANNEL: TEXT,
+    Fact.CUSTOMER_LEVEL: TEXT, Fact.TAGS: SET, Fact.CATEGORIES: SET, Fact.SKUS: SET,
+    Fact.ITEM_COUNT: NUMBER, Fact.HOUR: NUMBER, Fact.NEAR_IDENTICAL_ORDERS: NUMBER,
+}
+assert set(FACT_KINDS) == set(Fact.values), "every fact needs its kind"
+OPERATORS_BY_KIND: dict[str, tuple[str, ...]] = {
+    NUMBER: (Op.EQ, Op.NE, Op.GT, Op.GTE, Op.LT, Op.LTE, Op.IN, Op.NOT_IN),
+    TEXT: (Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.CONTAINS),
+    SET: (Op.IN, Op.NOT_IN, Op.CONTAINS),
+}
+
+# Province names as channels spell them: "新疆维吾尔自治区", "香港特别行政区", "浙江省", "Hong Kong".
+_REGION_SUFFIXES = (
+    "维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市",
+)
+_PROVINCE_ALIASES = {
+    "hongkong": "香港", "hk": "香港", "macau": "澳门", "macao": "澳门", "taiwan": "台湾",
+    "xinjiang": "新疆", "tibet": "西藏", "xizang": "西藏", "beijing": "北京",
+    "shanghai": "上海", "guangdong": "广东",
+}
+_LIST_SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+def normalise_place(value: str) -> str:
+    """``"新疆维吾尔自治区"`` → ``"新疆"``, ``"Hong Kong"`` → ``"香港"``, ``"杭州市"`` → ``"杭州"``."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    compact = re.sub(r"[\s\-_.]+", "", text).lower()
+    if compact in _PROVINCE_ALIASES:
+        return _PROVINCE_ALIASES[compact]
+    for suffix in _REGION_SUFFIXES:
+        if len(text) > len(suffix) and text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def split_values(value: str) -> list[str]:
+    """A condition's list (commas, Chinese commas, 、 or semicolons), blanks dropped."""
+    return [part.strip() for part in _LIST_SPLIT.split(value or "") if part.strip()]
+
+
+def _number(text: str) -> Decimal:
+    try:
+        return Decimal(text.strip().replace(",", "").replace("，", ""))
+    except (InvalidOperation, AttributeError):
+        raise ValueError(f"'{text}' is not a number") from None
+
+
+def condition_problem(*, fact: str, operator: str, value: str) -> str | None:
+    """Why a condition cannot work (for the admin form), or ``None``."""
+    if fact not in FACT_KINDS:
+        return f"unknown order field '{fact}'"
+    kind = FACT_KINDS[fact]
+    if operator not in OPERATORS_BY_KIND[kind]:
+        allowed = ", ".join(str(Op(op).label) for op in OPERATORS_BY_KIND[kind])
+        shown = Op(operator).label if operator in Op.values else operator
+        return f"'{shown}' does not apply to {Fact(fact).label} (use: {allowed})"
+    values = split_values(value) if operator in ("in", "not_in") or kind == SET else [value]
+    if not values or not any(v.strip() for v in values):
+        return "the value is empty"
+    if kind == NUMBER:
+        for item in values:
+            try:
+                _number(item)
+            except ValueError as problem:
+                return str(problem)
+    return None
+
+
+class OrderFacts:
+    """What rules may test about one order, computed on first use."""
+
+    def __init__(self, order: Order, *, settings: FulfilmentSettings | None = None) -> None:
+        self.order = order
+        self.settings = settings or FulfilmentSettings.current()
+
+    @cached_property
+    def lines(self) -> list[OrderLine]:
+        return list(self.order.lines.all())
+
+    @property
+    def amount(self) -> Decimal:
+        return self.order.paid_amount
+
+    @property
+    def province(self) -> str:
+        return normalise_place(self.order.receiver_province)
+
+    @property
+    def city(self) -> str:
+        return normalise_place(self.order.receiver_city)
+
+    @property
+    def channel(self) -> str:
+        return self.order.channel.code
+
+    @cached_property
+    def customer_level(self) -> str:
+        customer = self.order.customer
+        return customer.level if customer is not None else "normal"
+
+    @cached_property
+    def tags(self) -> set[str]:
+        return set(self.order.tags.values_list("tag", flat=True))
+
+    @cached_property
+    def skus(self) -> set[str]:
+        return {line.sku for line in self.lines if line.sku}
+
+    @cached_property
+    def categories(self) -> set[str]:
+        ids = {line.product_id for line in self.lines if line.product_id}
+        found = Product.objects.filter(pk__in=ids) | Product.objects.filter(sku__in=self.skus)
+        return {category for category in found.values_list("category", flat=True) if category}
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def hour(self) -> int:
+        return timezone.localtime(self.order.paid_at or timezone.now()).hour
+
+    @cached_property
+    def near_identical_orders(self) -> int:
+        """Orders of the same buyer with the same SKUs paid within the window, this one
+        included (same customer, or the same receiver phone when there is none)."""
+        order = self.order
+        paid_at = order.paid_at or timezone.now()
+        window = dt.timedelta(minutes=self.settings.near_identical_window_minutes)
+        buyer = (
+            {"customer_id": order.customer_id} if order.customer_id
+            else {"receiver_phone": order.receiver_phone}
+        )
+        if not any(buyer.values()):
+            return 1
+        others = (
+            Order.objects.filter(**buyer, paid_at__gte=paid_at - window,
+                                 paid_at__lte=paid_at + window)
+            .exclude(pk=order.pk)
+            .exclude(status__in=[Status.PENDING_PAYMENT, Status.CANCELLED])
+            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.only("order_id", "sku")))
+        )
+        mine = _basket(self.lines)
+        return 1 + sum(1 for other in others if _basket(other.lines.all()) == mine)
+
+    def value(self, fact: str):
+        return getattr(self, fact)
+
+
+def _basket(lines: Iterable[OrderLine]) -> frozenset[str]:
+    return frozenset(line.sku or line.title for line in lines)
+
+
+def _normalised(fact: str, value: str) -> str:
+    if fact in ("province", "city"):
+        return normalise_place(value)
+    return value.strip().lower()
+
+
+def condition_holds(condition: RuleCondition, facts: OrderFacts) -> bool:
+    """Whether one condition holds for the order (a condition that cannot work never holds)."""
+    if condition_problem(fact=condition.fact, operator=condition.operator,
+                         value=condition.value):
+        return False
+    kind = FACT_KINDS[condition.fact]
+    seen = facts.value(condition.fact)
+    op = condition.operator
+    if kind == NUMBER:
+        wanted = [_number(v) for v in split_values(condition.value)] if op in ("in", "not_in") \
+            else [_number(condition.value)]
+        return _compare(Decimal(seen), op, wanted)
+    if kind == SET:
+        have = {_normalised(condition.fact, item) for item in seen}
+        wanted = {_normalised(condition.fact, v) for v in split_values(condition.value)}
+        if op == "in":
+            return bool(have & wanted)
+        if op == "not_in":
+            return not have & wanted
+        return wanted <= have  # contains: every listed value
+    text = _normalised(condition.fact, str(seen))
+    if op in ("in", "not_in"):
+        found = text in {_normalised(condition.fact, v) for v in split_values(condition.value)}
+        return found if op == "in" else not found
+    wanted_text = _normalised(condition.fact, condition.value)
+    if op == "contains":
+        return wanted_text in text
+    return (text == wanted_text) if op == "eq" else (text != wanted_text)
+
+
+def _compare(seen: Decimal, op: str, wanted: Sequence[Decimal]) -> bool:
+    first = wanted[0]
+    return {
+        "eq": lambda: seen == first,
+        "ne": lambda: seen != first,
+        "gt": lambda: seen > first,
+        "gte": lambda: seen >= first,
+        "lt": lambda: seen < first,
+        "lte": lambda: seen <= first,
+        "in": lambda: seen in wanted,
+        "not_in": lambda: seen not in wanted,
+    }[op]()
+
+
+def describe(condition: RuleCondition, facts: OrderFacts) -> str:
+    """``"paid amount 6000.00 greater than 5000"``: what the rule saw, for staff."""
+    seen = facts.value(condition.fact)
+    if isinstance(seen, set):
+        seen = ", ".join(sorted(seen)) or "—"
+    return f"{Fact(condition.fact).label} {seen} {Op(condition.operator).label} " \
+           f"{condition.value}"
+
+
+@dataclass
+class Matched:
+    rule: FulfilmentRule
+    seen: list[str]
+
+
+def active_rules() -> list[FulfilmentRule]:
+    """Active rules in the order they run, with conditions and actions (three queries)."""
+    return list(
+        FulfilmentRule.objects.filter(is_active=True)
+        .prefetch_related("conditions", "actions__warehouse")
+        .order_by("priority", "id")
+    )
+
+
+def matching_rules(facts: OrderFacts, rules: Sequence[FulfilmentRule]) -> list[Matched]:
+    """The rules that match, in priority order, up to the first that stops processing."""
+    matched: list[Matched] = []
+    for rule in rules:
+        conditions = list(rule.conditions.all())
+        results = [(condition, condition_holds(condition, facts)) for condition in conditions]
+        holds = [result for _condition, result in results]
+        if rule.match == FulfilmentRule.Match.ANY:
+            ok = any(holds)
+        else:
+            ok = all(holds)
+        if not ok:
+            continue
+        seen = [describe(condition, facts) for condition, result in results if result]
+        matched.append(Matched(rule=rule, seen=seen))
+        if rule.stop_processing:
+            break
+    return matched

@@ -1,0 +1,112 @@
+"""Reads of the logistics app: the sweep's work lists, the picking queue, stock, decisions."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+
+from logistics.models import (
+    FulfilmentDecision,
+    ParcelMember,
+    Reservation,
+    RuleMatch,
+    Stock,
+    Warehouse,
+)
+from orders.models import GiftOrder, Order, OrderLine
+from orders.state_machine import Status
+
+# The warehouse's open work: not yet packed and labelled.
+QUEUE_STATUSES = (Status.PAID, Status.PICKING, Status.PACKING)
+
+
+def orders_awaiting_decision(*, statuses: Sequence[str], limit: int) -> list[int]:
+    """Ids of paid orders that have no fulfilment decision yet, oldest first."""
+    return list(
+        Order.objects.filter(status__in=statuses, fulfilment__isnull=True)
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+
+
+def orders_to_retry(*, statuses: Sequence[str], limit: int) -> list[int]:
+    """Ids of out-of-stock orders one of whose SKUs' stock changed since their last try."""
+    skus = OrderLine.objects.filter(order_id=OuterRef(OuterRef("order_id"))).values("sku")
+    restocked = Stock.objects.filter(sku__in=Subquery(skus), updated_at__gt=OuterRef("updated_at"))
+    return list(
+        FulfilmentDecision.objects.filter(
+            outcome=FulfilmentDecision.Outcome.OUT_OF_STOCK, order__status__in=statuses,
+        ).filter(Exists(restocked)).order_by("updated_at")
+        .values_list("order_id", flat=True)[:limit]
+    )
+
+
+def picking_queue(*, warehouse: Warehouse | None = None) -> QuerySet[FulfilmentDecision]:
+    """Per warehouse: urgent first, then the earliest promised ship-by, then the state's due
+    time, then the oldest payment."""
+    qs = FulfilmentDecision.objects.filter(
+        outcome=FulfilmentDecision.Outcome.ALLOCATED, order__status__in=QUEUE_STATUSES,
+    ).select_related("order", "order__channel", "warehouse")
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    return qs.order_by(*PICKING_ORDER)
+
+
+PICKING_ORDER = (
+    "warehouse__priority", "warehouse__code", F("order__priority").desc(),
+    F("order__ship_by").asc(nulls_last=True), F("order__state_due_at").asc(nulls_last=True),
+    F("order__paid_at").asc(nulls_last=True), "order_id",
+)
+
+
+def stock_list(
+    *, sku: str = "", warehouse: str = "", low_only: bool = False
+) -> QuerySet[Stock]:
+    """Stock rows with their warehouse, by warehouse and SKU; ``low_only`` keeps rows at or
+    under their threshold."""
+    qs = Stock.objects.select_related("warehouse").annotate(
+        available_now=F("on_hand") - F("reserved") - F("samples")
+    )
+    if sku:
+        qs = qs.filter(sku=sku.strip())
+    if warehouse:
+        qs = qs.filter(warehouse__code=warehouse.strip())
+    if low_only:
+        qs = qs.filter(available_now__lte=F("low_stock_threshold"))
+    return qs.order_by("warehouse__priority", "warehouse__code", "sku", "pk")
+
+
+def decision_for_order(*, order: Order) -> FulfilmentDecision | None:
+    """The order's decision with its matched rules (or ``None`` if not decided yet)."""
+    return (
+        FulfilmentDecision.objects.select_related("warehouse")
+        .prefetch_related(Prefetch("matches", queryset=RuleMatch.objects.order_by(
+            "rule_priority", "id")))
+        .filter(order=order).first()
+    )
+
+
+def order_reservations(*, order: Order) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(order=order).select_related("stock__warehouse", "order_line")
+        .order_by("pk")
+    )
+
+
+def order_parcel(*, order: Order) -> ParcelMember | None:
+    """The order's parcel membership, with the parcel and its other members."""
+    return (
+        ParcelMember.objects.select_related("parcel__warehouse")
+        .prefetch_related(Prefetch("parcel__members", queryset=ParcelMember.objects
+                                   .select_related("order").order_by("pk")))
+        .filter(order=order).first()
+    )
+
+
+def pending_gifts(*, order: Order) -> list[GiftOrder]:
+    return list(order.gift_orders.filter(status=GiftOrder.GiftStatus.PENDING).order_by("pk"))
+
+
+def low_stock(*, warehouse: Warehouse | None = None) -> QuerySet[Stock]:
+    qs = stock_list(low_only=True)
+    return qs.filter(warehouse=warehouse) if warehouse is not None else qs
+

@@ -1,0 +1,1 @@
+"""Writes of the logistics app: stock and its ledger, routing, fulfilment, merged parcels."""

@@ -1,0 +1,267 @@
+"""Fulfilment of a paid order: run the rules, carry out their actions, route, reserve, merge.
+
+Triggered by ``logistics.tasks.order_paid`` (scheduled by ``orders.services.order_pay``) and by
+the every-minute sweep that catches orders created already paid by ingestion. Everything for
+one order happens in one transaction under the order's row lock, and the decision row
+(``FulfilmentDecision``, one per order) is written in it: a second run finds the decision and
+changes nothing.
+
+Steps: the active rules run in priority order and every match is recorded with what it saw and
+what it did (``RuleMatch``), so staff can see why an order is where it is. Actions on the order
+go through ``orders.services`` as the system (``actor=None``): tags, priority, gifts, risk
+review, holds, in that order (a hold placed first would block the move to review). Then the
+order is routed and its stock reserved (``routing.allocate``); when no warehouse has it, the
+order is held with the reason ("out of stock: SKU …") and the warehouse is alerted, holding
+nothing. An allocated order may complete a merged parcel.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from logistics.models import (
+    FulfilmentDecision,
+    FulfilmentRule,
+    FulfilmentSettings,
+    RuleAction,
+    RuleMatch,
+    Warehouse,
+)
+from logistics.rules import Matched, OrderFacts, active_rules, matching_rules
+from logistics.services.parcels import address_key, parcel_merge
+from logistics.services.routing import Allocation, allocate, capacity_count
+from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
+from orders.alerts import alert_raise, alert_resolve
+from orders.models import Alert, Order, OrderTag, Product
+from orders.services import (
+    HOLD_REASON_JOINER,
+    Actor,
+    gift_order_create,
+    order_hold,
+    order_release_hold,
+    order_send_to_review,
+    order_set_priority,
+)
+from orders.state_machine import Status
+
+# Paid and still in the warehouse's hands: the orders that hold stock.
+ELIGIBLE = (Status.PAID, Status.RISK_REVIEW, Status.PICKING, Status.PACKING,
+            Status.AWAITING_PICKUP)
+OUT_OF_STOCK = "out of stock: "
+RETRY_PERMISSION = "logistics.retry_fulfilment"
+Kind = RuleAction.Kind
+# Order in which actions are carried out, whatever the rules' order.
+_KIND_ORDER = {Kind.ADD_TAG: 0, Kind.SET_PRIORITY: 1, Kind.ADD_GIFT: 2, Kind.RISK_REVIEW: 3,
+               Kind.HOLD: 4}
+
+
+@dataclass
+class _Step:
+    kind: str
+    match: Matched
+    action: RuleAction
+
+
+def _lock(order_id: int) -> Order | None:
+    return (Order.objects.select_for_update(of=("self",))
+            .select_related("channel", "customer").filter(pk=order_id).first())
+
+
+@transaction.atomic
+def fulfilment_process(*, order_id: int) -> FulfilmentDecision | None:
+    """Decide, route and reserve one paid order (idempotent); ``None`` when not eligible."""
+    order = _lock(order_id)
+    if order is None:
+        return None
+    existing = FulfilmentDecision.objects.filter(order=order).first()
+    if existing is not None or order.status not in ELIGIBLE:
+        return existing
+    settings = FulfilmentSettings.current()
+    facts = OrderFacts(order, settings=settings)
+    matched = matching_rules(facts, active_rules())
+    preferred, notes = _carry_out(order, matched)
+    allocation = allocate(order=order, preferred=preferred,
+                          reason=f"order {order.hub_no} paid")
+    decision = FulfilmentDecision.objects.create(
+        order=order, warehouse=allocation.warehouse, over_capacity=allocation.over_capacity,
+        outcome=(FulfilmentDecision.Outcome.ALLOCATED if allocation.ok
+                 else FulfilmentDecision.Outcome.OUT_OF_STOCK),
+        summary=_summary(matched, allocation), address_key=address_key(order),
+    )
+    RuleMatch.objects.bulk_create([
+        RuleMatch(decision=decision, rule=m.rule, rule_name=m.rule.name,
+                  rule_priority=m.rule.priority, seen="; ".join(m.seen),
+                  done="; ".join(notes[index]))
+        for index, m in enumerate(matched)
+    ])
+    _after_allocation(order, decision, allocation, settings)
+    return decision
+
+
+def _summary(matched: list[Matched], allocation: Allocation) -> str:
+    rules = ", ".join(m.rule.name for m in matched) or "none"
+    return f"{allocation.summary() or 'not routed'}. Rules matched: {rules}."
+
+
+def _after_allocation(order: Order, decision: FulfilmentDecision, allocation: Allocation,
+                      settings: FulfilmentSettings) -> None:
+    if allocation.ok:
+        parcel_merge(order=order, decision=decision, settings=settings)
+        if allocation.over_capacity:
+            alert_raise(
+                key=f"over-capacity:{decision.warehouse_id}:{timezone.localdate():%Y-%m-%d}",
+                kind="warehouse_over_capacity", team="operations", order=order,
+                title=f"{allocation.warehouse.name} is over its daily capacity",
+                message=f"Every candidate warehouse was full; {order.hub_no} was given to "
+                        f"{allocation.warehouse.code} anyway.",
+            )
+        capacity_count(warehouse=allocation.warehouse)  # last: it locks the day's counter
+        return
+    reason = allocation.out_of_stock_reason() if allocation.shortages else (
+        OUT_OF_STOCK + "no active warehouse can ship it")
+    # ``order`` is current: the orders services refresh the instance they are given.
+    combined = f"{order.hold_reason}{HOLD_REASON_JOINER}{reason}" if order.on_hold else reason
+    order_hold(order=order, actor=None, reason=combined)
+    alert_raise(
+        key=f"out-of-stock:{order.pk}", kind="out_of_stock", team="warehouse", order=order,
+        title=f"Order {order.hub_no} held, {reason}", message=allocation.summary(),
+        data={"shortages": [
+            {"warehouse": s.warehouse, "sku": s.sku, "needed": s.needed,
+             "available": s.available} for s in allocation.shortages
+        ]},
+    )
+
+
+def _carry_out(order: Order, matched: list[Matched]) -> tuple[list[Warehouse], list[list[str]]]:
+    """Carry out the matched rules' actions; returns the preferred warehouses and, per match,
+    what was done (or why an action was skipped)."""
+    notes: list[list[str]] = [[] for _ in matched]
+    preferred: list[Warehouse] = []
+    steps: list[_Step] = []
+    for index, match in enumerate(matched):
+        for action in match.rule.actions.all():
+            if action.kind == Kind.ASSIGN_WAREHOUSE and action.warehouse is not None:
+                preferred.append(action.warehouse)
+                notes[index].append(f"prefer warehouse {action.warehouse.code}")
+            elif action.kind in _KIND_ORDER:
+                steps.append(_Step(action.kind, match, action))
+    top_priority = max((s.action.priority for s in steps if s.kind == Kind.SET_PRIORITY
+                        and s.action.priority is not None), default=None)
+    for step in sorted(steps, key=lambda s: _KIND_ORDER[s.kind]):
+        index = matched.index(step.match)
+        try:
+            notes[index].append(_ACTIONS[step.kind](order, step, top_priority))
+        except DomainError as refused:
+            notes[index].append(f"{step.action.get_kind_display()} skipped: {refused.message}")
+    return preferred, notes
+
+
+def _rule_reason(step: _Step) -> str:
+    seen = "; ".join(step.match.seen)
+    return f"rule '{step.match.rule.name}'" + (f": {seen}" if seen else "")
+
+
+def _add_tag(order: Order, step: _Step, _top) -> str:
+    tag = step.action.value.strip()[:50] or "rule"
+    OrderTag.objects.get_or_create(order=order, tag=tag,
+                                   defaults={"note": f"rule '{step.match.rule.name}'"[:255]})
+    return f"tag {tag}"
+
+
+def _set_priority(order: Order, step: _Step, top) -> str:
+    wanted = step.action.priority
+    label = Order.Priority(wanted).label if wanted is not None else "?"
+    if wanted is None or wanted != top or order.priority >= wanted:
+        return f"priority {label} (not raised: already {order.get_priority_display()})"
+    order_set_priority(order=order, priority=wanted, actor=None, reason=_rule_reason(step))
+    return f"priority {label}"
+
+
+def _add_gift(order: Order, step: _Step, _top) -> str:
+    sku = step.action.value.strip()
+    product = Product.objects.filter(sku=sku).first()
+    gift = gift_order_create(
+        order=order, sku=sku, title=product.name if product else sku,
+        promotion=step.match.rule.name[:100], actor=None, reason=_rule_reason(step),
+    )
+    return f"gift {gift.hub_no} ({sku})"
+
+
+def _risk_review(order: Order, step: _Step, _top) -> str:
+    if order.status != Status.PAID:
+        return f"risk review skipped: the order is already {order.status}"
+    order_send_to_review(order=order, actor=None, reason=_rule_reason(step))
+    return "sent to risk review"
+
+
+def _hold(order: Order, step: _Step, _top) -> str:
+    reason = step.action.value.strip() or _rule_reason(step)
+    combined = f"{order.hold_reason}{HOLD_REASON_JOINER}{reason}" if order.on_hold else reason
+    order_hold(order=order, actor=None, reason=combined)
+    return f"held: {reason}"
+
+
+_ACTIONS: dict[str, Callable[[Order, _Step, int | None], str]] = {
+    Kind.ADD_TAG: _add_tag, Kind.SET_PRIORITY: _set_priority, Kind.ADD_GIFT: _add_gift,
+    Kind.RISK_REVIEW: _risk_review, Kind.HOLD: _hold,
+}
+
+
+# --- retrying out-of-stock orders --------------------------------------------------------------
+@transaction.atomic
+def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
+    """Try again to reserve an order that was out of stock; on success lift that hold."""
+    if actor is not None and not actor.has_perm(RETRY_PERMISSION):
+        raise PermissionRefused(
+            f"Your role may not retry reservations (needs permission '{RETRY_PERMISSION}')."
+        )
+    order = _lock(order_id)
+    decision = FulfilmentDecision.objects.filter(order_id=order_id).first()
+    if order is None or decision is None:
+        raise NotFound(f"Order #{order_id} has no fulfilment decision yet.")
+    if decision.outcome != FulfilmentDecision.Outcome.OUT_OF_STOCK:
+        raise Conflict(f"Order {order.hub_no} already has its stock ({decision.summary}).")
+    if order.status not in ELIGIBLE:
+        raise Conflict(f"Order {order.hub_no} is '{order.status}'; it needs no stock now.")
+    preferred = [
+        action.warehouse for action in RuleAction.objects.filter(
+            rule__in=FulfilmentRule.objects.filter(
+                pk__in=decision.matches.values("rule_id")), kind=Kind.ASSIGN_WAREHOUSE,
+        ).select_related("warehouse").order_by("rule__priority", "position", "id")
+        if action.warehouse is not None
+    ]
+    allocation = allocate(order=order, preferred=preferred,
+                          reason=f"order {order.hub_no}: reservation retried")
+    decision.attempts += 1
+    decision.summary = f"{allocation.summary()} (attempt {decision.attempts})."
+    if not allocation.ok:
+        decision.save(update_fields=["attempts", "summary", "updated_at"])
+        return decision
+    decision.outcome = FulfilmentDecision.Outcome.ALLOCATED
+    decision.warehouse, decision.over_capacity = allocation.warehouse, allocation.over_capacity
+    decision.save(update_fields=["attempts", "summary", "outcome", "warehouse", "over_capacity",
+                                 "updated_at"])
+    _lift_out_of_stock_hold(order)
+    alert = Alert.objects.filter(key=f"out-of-stock:{order.pk}").first()
+    if alert is not None:
+        alert_resolve(alert=alert, actor=None, resolution="stock reserved on retry")
+    parcel_merge(order=order, decision=decision)
+    capacity_count(warehouse=allocation.warehouse)
+    return decision
+
+
+def _lift_out_of_stock_hold(order: Order) -> None:
+    """Remove our part of the hold; another reason (a rule, a person) keeps the order held."""
+    if not order.on_hold:
+        return
+    parts = order.hold_reason.split(HOLD_REASON_JOINER)
+    others = [part for part in parts if not part.startswith(OUT_OF_STOCK)]
+    if len(others) == len(parts):
+        return
+    if others:
+        order_hold(order=order, actor=None, reason=HOLD_REASON_JOINER.join(others))
+    else:
+        order_release_hold(order=order, actor=None, reason="stock reserved on retry")

@@ -1,0 +1,191 @@
+"""Due times and traffic lights: computed from the cached rules, without a query.
+
+``orders.services`` calls :func:`order_deadlines_init` for each order it builds and
+:func:`order_deadlines_on_move` in every transition; fast paths that insert plain rows use
+:func:`deadline_columns`. The sweep and the move hook share the breach keys defined here, so
+that one breach is one alert whoever notices it first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.alerts import alert_raise, alert_resolve
+from orders.models import Order
+from orders.sla.config import DeadlineConfig, deadline_config
+from orders.state_machine import Status
+
+SLA_KIND = "sla"
+SHIP_BY_KIND = "ship_by"
+# Traffic lights (DESIGN.md section 2): yellow concerns orders not yet picked, red those with
+# no label yet.
+NOT_PICKED = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW, Status.PICKING})
+NO_LABEL = NOT_PICKED | {Status.PACKING}
+
+
+class TrafficLight(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+def _epoch(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def sla_breach_key(*, order_id: int, status: str, entered_at: dt.datetime) -> str:
+    """One key per stay in a state: the same breach is always the same alert."""
+    return f"{SLA_KIND}:{order_id}:{status}:{_epoch(entered_at)}"
+
+
+def ship_by_breach_key(*, order_id: int, ship_by: dt.datetime) -> str:
+    return f"{SHIP_BY_KIND}:{order_id}:{_epoch(ship_by)}"
+
+
+# --- due times ----------------------------------------------------------------------------------
+def state_due_at(
+    *, status: str, channel_id: int | None, entered_at: dt.datetime | None,
+    config: DeadlineConfig | None = None,
+) -> dt.datetime | None:
+    """When an order that entered ``status`` at ``entered_at`` breaches its SLA (or ``None``)."""
+    if entered_at is None:
+        return None
+    allowance = (config or deadline_config()).allowance(status, channel_id)
+    return entered_at + allowance.delta if allowance else None
+
+
+def promised_ship_by(
+    *, channel_id: int | None, priority: int, paid_at: dt.datetime | None,
+    config: DeadlineConfig | None = None,
+) -> dt.datetime | None:
+    """The ship-by time promised at payment (``None`` before payment or without a promise)."""
+    if paid_at is None:
+        return None
+    promise = (config or deadline_config()).promise(channel_id)
+    if promise is None:
+        return None
+    urgent = priority >= Order.Priority.URGENT
+    return paid_at + dt.timedelta(hours=promise.urgent_hours if urgent else promise.hours)
+
+
+def deadline_columns(
+    *, channel_id: int, status: str, priority: int, state_entered_at: dt.datetime | None,
+    paid_at: dt.datetime | None, ship_by: dt.datetime | None,
+) -> dict[str, dt.datetime | None]:
+    """``state_due_at`` and ``ship_by`` for a new order's row (a ship-by the channel sent is
+    kept: it is the platform's own promise)."""
+    config = deadline_config()
+    return {
+        "state_due_at": state_due_at(
+            status=status, channel_id=channel_id, entered_at=state_entered_at, config=config
+        ),
+        "ship_by": ship_by or promised_ship_by(
+            channel_id=channel_id, priority=priority, paid_at=paid_at, config=config
+        ),
+    }
+
+
+def order_deadlines_init(order: Order) -> None:
+    """Set the deadlines of an order being built (not saved yet)."""
+    columns = deadline_columns(
+        channel_id=order.channel_id, status=order.status, priority=order.priority,
+        state_entered_at=order.state_entered_at, paid_at=order.paid_at, ship_by=order.ship_by,
+    )
+    order.state_due_at = columns["state_due_at"]
+    order.ship_by = columns["ship_by"]
+
+
+@dataclass(frozen=True)
+class StateLeft:
+    """The stay an order is leaving, captured before its transition."""
+
+    status: str
+    entered_at: dt.datetime | None
+    due_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> StateLeft:
+        return cls(order.status, order.state_entered_at, order.state_due_at)
+
+
+def order_deadlines_on_move(*, order: Order, left: StateLeft) -> list[str]:
+    """After a transition: the new state's due time, the promise once paid, and not stuck any
+    more. A stay that ended after its due time before any sweep saw it is recorded as an alert
+    (raised and resolved at once), so that no breach goes missing. Returns the fields set."""
+    now = order.state_entered_at or timezone.now()
+    config = deadline_config()
+    order.state_due_at = state_due_at(
+        status=order.status, channel_id=order.channel_id, entered_at=now, config=config
+    )
+    order.is_stuck = False
+    fields = ["state_due_at", "is_stuck"]
+    if order.ship_by is None and order.paid_at is not None:
+        order.ship_by = promised_ship_by(
+            channel_id=order.channel_id, priority=order.priority, paid_at=order.paid_at,
+            config=config,
+        )
+        fields.append("ship_by")
+    if left.due_at is not None and left.entered_at is not None and left.due_at < now:
+        _record_late_stay(order=order, left=left, now=now)
+    return fields
+
+
+def _record_late_stay(*, order: Order, left: StateLeft, now: dt.datetime) -> None:
+    taken = now - left.entered_at
+    alert, created = alert_raise(
+        key=sla_breach_key(order_id=order.pk, status=left.status, entered_at=left.entered_at),
+        kind=SLA_KIND,
+        title=f"{order.hub_no}: {Status(left.status).label} took {_duration(taken)}",
+        message=(
+            f"Order {order.hub_no} stayed in '{left.status}' from {_local(left.entered_at)} to "
+            f"{_local(now)}, past its due time {_local(left.due_at)}; it moved on before a "
+            f"sweep saw the breach."
+        ),
+        order=order, team=_team(order, left.status), now=now, notify=False,
+        data={"status": left.status, "entered_at": left.entered_at.isoformat(),
+              "due_at": left.due_at.isoformat(), "hub_no": order.hub_no},
+    )
+    if created:
+        alert_resolve(alert=alert, actor=None, resolution="moved on late, before a sweep", now=now)
+
+
+def _team(order: Order, status: str) -> str:
+    allowance = deadline_config().allowance(status, order.channel_id)
+    return allowance.team if allowance else ""
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+# --- traffic lights -----------------------------------------------------------------------------
+def traffic_light(
+    *, status: str, ship_by: dt.datetime | None, now: dt.datetime | None = None
+) -> str:
+    """Green, yellow (< 6 h to ship-by, not yet picked) or red (< 2 h, no label yet).
+
+    Reads the thresholds only for an order that can be yellow or red, so that listing orders
+    without a promise costs nothing.
+    """
+    if ship_by is None or status not in NO_LABEL:
+        return TrafficLight.GREEN
+    config = deadline_config()
+    left = ship_by - (now or timezone.now())
+    if left < config.red:
+        return TrafficLight.RED
+    if status in NOT_PICKED and left < config.yellow:
+        return TrafficLight.YELLOW
+    return TrafficLight.GREEN
+
+
+def order_traffic_light(order: Order, now: dt.datetime | None = None) -> str:
+    return traffic_light(status=order.status, ship_by=order.ship_by, now=now)

@@ -1,0 +1,42 @@
+"""django-q2 tasks of orders. Each is idempotent and catches up after downtime.
+
+Schedule (migration 0005, editable in the admin under Background jobs → Scheduled tasks):
+``sla_sweep_task`` every minute. Alert deliveries are also queued right after the commit that
+planned them; the minute's run retries those whose backoff has passed.
+"""
+from __future__ import annotations
+
+import logging
+
+from orders.notify.deliveries import alert_deliveries_send as deliveries_send
+from orders.sla.policies import open_orders_due_refresh
+from orders.sla.sweep import sla_sweep_until_done
+
+logger = logging.getLogger(__name__)
+
+
+def sla_sweep_task() -> dict:
+    """Every minute: the deadline sweep (batch after batch until nothing waits), then the
+    deliveries that are due (after its commits)."""
+    reports = sla_sweep_until_done()
+    sent = deliveries_send()
+    summary = {
+        "runs": len(reports),
+        "raised": sum(len(report.raised) for report in reports),
+        "escalated": sum(len(report.climbs) for report in reports),
+        "resolved": sum(report.resolved for report in reports),
+        "deliveries": sent.as_dict(),
+    }
+    if summary["raised"] or summary["escalated"]:
+        logger.info("sla sweep: %s", summary)
+    return summary
+
+
+def alert_deliveries_send() -> dict:
+    """Queued after a commit that planned deliveries: send what is due now."""
+    return deliveries_send().as_dict()
+
+
+def sla_due_times_refresh(step: str, channel_id: int | None = None) -> int:
+    """Queued when an SLA policy changed: open orders in its state get their new due time."""
+    return open_orders_due_refresh(step=step, channel_id=channel_id)

@@ -1,0 +1,96 @@
+"""Stock import/export: dry run first, all rows or none, every bad row reported by number."""
+from __future__ import annotations
+
+import pytest
+from import_export.formats.base_formats import XLSX
+
+from logistics.importers import read_sheet, stock_export, stock_import
+from logistics.models import Stock, StockMovement
+from orderhub.core.errors import PermissionRefused, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def sheet(text: str):
+    return read_sheet(text.encode(), file_name="stock.csv")
+
+
+def test_dry_run_previews_and_saves_nothing(only_warehouse, make_user):
+    only_warehouse("T1")
+    result = stock_import(dataset=sheet("warehouse,sku,on_hand,samples\nT1,SKU-A,12,2\n"),
+                          actor=make_user("warehouse"), dry_run=True)
+    assert result.ok and not result.applied
+    assert result.changes == [{"row": 2, "warehouse": "T1", "sku": "SKU-A", "on_hand": (0, 12),
+                               "samples": (0, 2), "new": True}]
+    assert not Stock.objects.exists()
+
+
+def test_import_applies_every_row_with_an_adjustment_in_the_ledger(only_warehouse, stocked,
+                                                                   make_user):
+    warehouse = only_warehouse("T1")
+    stocked(warehouse, "SKU-A", 5)
+    text = "warehouse,sku,on_hand,low_stock_threshold\nT1,SKU-A,8,\nT1,SKU-B,20,5\n"
+    result = stock_import(dataset=sheet(text), actor=make_user("warehouse"), dry_run=False)
+    assert result.applied
+    levels = {s.sku: (s.on_hand, s.low_stock_threshold) for s in Stock.objects.all()}
+    assert levels == {"SKU-A": (8, 3), "SKU-B": (20, 5)}
+    adjustments = StockMovement.objects.filter(kind="adjust").order_by("stock__sku")
+    assert [(m.stock.sku, m.on_hand_delta, m.reason) for m in adjustments] == [
+        ("SKU-A", 3, "stock import"), ("SKU-B", 20, "stock import")]
+
+
+def test_one_bad_row_imports_nothing_and_each_bad_row_is_reported(only_warehouse, make_user):
+    only_warehouse("T1")
+    text = ("warehouse,sku,on_hand\n"
+            "T1,SKU-A,10\n"
+            "T1,SKU-B,ten\n"
+            "XX,SKU-C,1\n"
+            "T1,SKU-D,2.5\n"
+            "T1,SKU-A,4\n"
+            "T1,,3\n")
+    result = stock_import(dataset=sheet(text), actor=make_user("warehouse"), dry_run=False)
+    assert not result.applied
+    assert [(p.row, p.message) for p in result.problems] == [
+        (3, "on_hand 'ten' is not a whole number"),
+        (4, "warehouse 'XX' does not exist (warehouses: BJ, CD, GZ, SH, T1)"),
+        (5, "on_hand '2.5' is not a whole number"),
+        (6, "SKU-A at T1 is already on row 2"),
+        (7, "sku is empty"),
+    ]
+    assert not Stock.objects.exists() and not StockMovement.objects.exists()
+
+
+def test_a_level_below_what_is_reserved_is_a_bad_row(only_warehouse, stocked, make_user):
+    stock = stocked(only_warehouse("T1"), "SKU-A", 5)
+    Stock.objects.filter(pk=stock.pk).update(reserved=4)
+    result = stock_import(dataset=sheet("warehouse,sku,on_hand\nT1,SKU-A,3\n"),
+                          actor=make_user("warehouse"), dry_run=False)
+    assert [p.message for p in result.problems] == [
+        "SKU-A at T1: on hand 3 is less than what is reserved for orders (4) plus samples (0)"]
+    stock.refresh_from_db()
+    assert stock.on_hand == 5
+
+
+def test_missing_columns_and_roles_without_the_permission_are_refused(only_warehouse,
+                                                                      make_user):
+    only_warehouse("T1")
+    with pytest.raises(ValidationFailed, match="lacks the column"):
+        stock_import(dataset=sheet("warehouse,sku\nT1,A\n"), actor=None, dry_run=True)
+    with pytest.raises(PermissionRefused, match="logistics.import_stock"):
+        stock_import(dataset=sheet("warehouse,sku,on_hand\nT1,A,1\n"),
+                     actor=make_user("customer_service"), dry_run=True)
+
+
+def test_export_has_the_import_columns_and_round_trips(only_warehouse, stocked):
+    stocked(only_warehouse("T1"), "SKU-A", 7)
+    content, content_type, name = stock_export(file_format="csv")
+    assert (content_type, name) == ("text/csv; charset=utf-8", "stock.csv")
+    text = content.decode("utf-8-sig")
+    assert text.splitlines()[0] == (
+        "warehouse,sku,on_hand,samples,low_stock_threshold,reserved,available")
+    assert "T1,SKU-A,7,0,3,0,7" in text
+    result = stock_import(dataset=sheet(text), actor=None, dry_run=True)
+    assert result.ok and result.changes[0]["on_hand"] == (7, 7)
+    xlsx, _type, xlsx_name = stock_export(file_format="xlsx")
+    assert xlsx_name == "stock.xlsx"
+    assert XLSX().create_dataset(xlsx).dict[0]["sku"] == "SKU-A"
