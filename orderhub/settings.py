@@ -230,3 +230,10 @@ ORDERHUB_IMPORT_DIR = Path(os.environ.get("ORDERHUB_IMPORT_DIR", BASE_DIR / "var
 ORDERHUB_CHANNEL_MAX_BODY_BYTES = int(
     os.environ.get("ORDERHUB_CHANNEL_MAX_BODY_BYTES", str(50 * 1024 * 1024))
 )
+
+# --- Deadlines and alerts (issue 5) -----------------------------------------------------------
+# At most this many new breaches are raised per sweep run (most overdue first); the scheduled
+# task runs again at once for the rest, so a burst after downtime never blocks the minute.
+ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"))
+# Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com
+ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
