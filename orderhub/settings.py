@@ -118,8 +118,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    # SQLite waits for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The demo's web server and worker write at once. SQLite fails at once with "database is
+    # locked" when a read transaction later wants to write; IMMEDIATE transactions take the
+    # write lock up front and wait (timeout) instead, and WAL lets readers go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
