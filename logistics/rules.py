@@ -77,9 +77,13 @@ def split_values(value: str) -> list[str]:
 
 def _number(text: str) -> Decimal:
     try:
-        return Decimal(text.strip().replace(",", "").replace("，", ""))
+        number = Decimal(text.strip().replace(",", "").replace("，", ""))
     except (InvalidOperation, AttributeError):
         raise ValueError(f"'{text}' is not a number") from None
+    if not number.is_finite():
+        # NaN and Infinity parse, but comparing with them raises at match time.
+        raise ValueError(f"'{text}' is not a number")
+    return number
 
 
 def condition_problem(*, fact: str, operator: str, value: str) -> str | None:

@@ -57,6 +57,9 @@ def fulfilment_sweep() -> dict:
         except DomainError as problem:  # one bad order must not stop the sweep
             failed += 1
             logger.warning("fulfilment of order %s failed: %s", order_id, problem.message)
+        except Exception:  # noqa: BLE001 - nor may a bug or a deadlock on one order
+            failed += 1
+            logger.exception("fulfilment of order %s failed", order_id)
     for order_id in orders_to_retry(statuses=ELIGIBLE, limit=RETRY_BATCH):
         try:
             decision = fulfilment_retry(order_id=order_id, actor=None)
@@ -64,6 +67,9 @@ def fulfilment_sweep() -> dict:
         except DomainError as problem:
             failed += 1
             logger.warning("retrying order %s failed: %s", order_id, problem.message)
+        except Exception:  # noqa: BLE001 - one order's bug must not stop the retries
+            failed += 1
+            logger.exception("retrying order %s failed", order_id)
     return {"processed": processed, "reserved_on_retry": retried, "failed": failed}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from finance import permissions
@@ -20,15 +20,23 @@ from orders.models import Order
 
 
 def _cost_for_update(order: Order) -> OrderCost:
+    """The order's cost row, locked; made first if missing (two writers may race to make it:
+    the loser's insert fails inside its savepoint and it locks the winner's row)."""
     cost = OrderCost.objects.select_for_update().filter(order=order).first()
-    if cost is None:
-        revenue = order.paid_amount
-        rate = vat_rate()
-        cost = OrderCost(
-            order=order, currency=order.currency, revenue=revenue,
-            tax=(revenue * rate / (1 + rate)).quantize(CENT, rounding=ROUND_HALF_UP),
-        )
-    return cost
+    if cost is not None:
+        return cost
+    revenue = order.paid_amount
+    rate = vat_rate()
+    try:
+        with transaction.atomic():
+            OrderCost.objects.create(
+                order=order, currency=order.currency, revenue=revenue,
+                tax=(revenue * rate / (1 + rate)).quantize(CENT, rounding=ROUND_HALF_UP),
+                net_revenue=revenue,
+            )
+    except IntegrityError:
+        pass
+    return OrderCost.objects.select_for_update().get(order=order)
 
 
 def _save(cost: OrderCost) -> OrderCost:

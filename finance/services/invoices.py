@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from finance import permissions
 from finance.importers import InvoiceResource
@@ -48,11 +48,16 @@ def invoice_record(
         raise ValidationFailed(f"Invoice {number}: the amount must be positive.")
     if tax_amount is None or tax_amount < ZERO or tax_amount > amount:
         raise ValidationFailed(f"Invoice {number}: the tax must be between 0 and the amount.")
-    invoice = Invoice.objects.create(
-        order=order, number=number, issued_on=issued_on, amount=amount, tax_amount=tax_amount,
-        buyer_name=(buyer_name or "")[:200],
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                order=order, number=number, issued_on=issued_on, amount=amount,
+                tax_amount=tax_amount, buyer_name=(buyer_name or "")[:200],
+                recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        # Recorded by someone else between the check above and now.
+        raise Conflict(f"Invoice {number} is already recorded.") from None
     if order.status not in ALREADY_INVOICED:
         # Refused with the current state and the legal moves when the order is not delivered.
         order_invoice(

@@ -25,6 +25,7 @@ from orderhub.core.errors import NotFound, PermissionRefused, ValidationFailed
 from orders.alerts import alert_raise, alert_resolve
 from orders.models import Alert, Order, OrderLine
 from orders.services import Actor
+from orders.state_machine import Status
 
 IMPORT_STOCK = "logistics.import_stock"
 Kind = StockMovement.Kind
@@ -286,9 +287,19 @@ def _lock_order(order_id: int) -> Order:
         raise NotFound(f"Order #{order_id} no longer exists.") from None
 
 
+def _left_the_warehouse(order: Order) -> bool:
+    """Whether the order was ever handed to the courier (its history reached in_transit)."""
+    return order.history.filter(status=Status.IN_TRANSIT).exists()
+
+
 def _close_reservations(*, order_id: int, to: str, reason: str, actor: Actor) -> int:
     """Release or deduct the order's open reservations; returns the units moved."""
-    _lock_order(order_id)
+    order = _lock_order(order_id)
+    if to == Active.RELEASED and _left_the_warehouse(order):
+        # Refunded after the courier took it (e.g. refused at the door): the goods are gone
+        # until after-sales receives them back, so they leave stock; they are not available.
+        to = Active.DEDUCTED
+        reason = f"{reason}; the parcel had left the warehouse"
     reservations = list(
         Reservation.objects.filter(order_id=order_id, status=Active.RESERVED).order_by("pk")
     )

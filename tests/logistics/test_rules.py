@@ -227,3 +227,9 @@ def test_default_rules_are_editable_rows(db):
     bulky = FulfilmentRule.objects.get(name__startswith="Routing: bulky")
     assert [a.warehouse.code for a in bulky.actions.filter(
         kind=RuleAction.Kind.ASSIGN_WAREHOUSE)] == ["SH", "BJ"]
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-inf"])
+def test_a_rule_cannot_compare_with_a_number_that_is_not_finite(value):
+    # NaN parses as a Decimal but raises when compared, which would stop every sweep
+    assert condition_problem(fact="amount", operator="gt", value=value)

@@ -247,3 +247,22 @@ def test_stocktake_sets_levels_with_adjust_rows_and_refuses_below_reserved(
     with pytest.raises(PermissionRefused):
         stock_receive(warehouse=warehouse, sku="SKU-A", quantity=1,
                       actor=make_user("customer_service"), reason="x")
+
+
+def test_refund_after_hand_over_deducts_even_if_the_release_runs_first(
+    only_warehouse, stocked, paid_order, no_default_rules, manager
+):
+    # given an order whose 2 units are reserved and that the courier has taken
+    stock = stocked(only_warehouse(), "SKU-A", 5)
+    order = paid_order({"SKU-A": 2})
+    fulfilment_process(order_id=order.pk)
+    for move in ("start_picking", "start_packing", "print_label", "hand_over"):
+        services.order_transition(order=order, name=move, actor=manager)
+    # when it is refunded (refused at the door) and the release task runs before the deduct
+    services.order_refund(order=order, actor=manager, reason="refused at the door")
+    assert tasks.order_released(order.pk) == 2
+    # then the units left stock with the parcel: deducted, never available again
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.reserved, stock.available) == (3, 0, 3)
+    assert Reservation.objects.get(order=order).status == "deducted"
+    assert tasks.order_shipped(order.pk) == 0
