@@ -439,13 +439,28 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         return queryset.filter(order_search_q(search_term)), False
 
     def save_model(self, request, obj, form, change):
-        """Save only what staff edited; the history row names the user, IP and the fields."""
+        """Save only what staff edited; the history row names the user, IP and the fields.
+
+        A new receiver goes through ``order_change_address``, which holds an order whose
+        picking has started and alerts the warehouse, and refuses one that has left.
+        """
         edited = [name for name in form.changed_data if name in ORDER_EDITABLE_FIELDS]
-        if not edited:
-            return
-        obj._history_user = request.user
-        obj._change_reason = f"edited in admin: {', '.join(edited)}"
-        obj.save(update_fields=[*edited, "updated_at"])
+        receiver = {
+            name.removeprefix("receiver_"): form.cleaned_data[name]
+            for name in edited if name.startswith("receiver_")
+        }
+        if receiver:
+            try:
+                services.order_change_address(
+                    order=obj, receiver=receiver, actor=request.user, reason="edited in the admin"
+                )
+            except DomainError as problem:
+                self.message_user(request, problem.message, messages.ERROR)
+        others = [name for name in edited if not name.startswith("receiver_")]
+        if others:
+            obj._history_user = request.user
+            obj._change_reason = f"edited in admin: {', '.join(others)}"
+            obj.save(update_fields=[*others, "updated_at"])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -501,7 +501,11 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def acknowledge(self, request, queryset: QuerySet[Alert]):
         done = 0
         for alert in queryset.filter(status=Alert.AlertStatus.OPEN):
-            alert_acknowledge(alert=alert, actor=request.user)
+            try:
+                alert_acknowledge(alert=alert, actor=request.user)
+            except DomainError as problem:  # acknowledged by someone else meanwhile
+                self.message_user(request, problem.message, messages.WARNING)
+                continue
             done += 1
         self.message_user(request, ngettext("%(count)d alert acknowledged.",
                                             "%(count)d alerts acknowledged.", done) % {"count": done})
@@ -510,7 +514,13 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def resolve(self, request, queryset: QuerySet[Alert]):
         done = 0
         for alert in queryset.exclude(status=Alert.AlertStatus.RESOLVED):
-            alert_resolve(alert=alert, actor=request.user, resolution=gettext("resolved in the admin"))
+            try:
+                alert_resolve(
+                    alert=alert, actor=request.user, resolution=gettext("resolved in the admin")
+                )
+            except DomainError as problem:
+                self.message_user(request, problem.message, messages.WARNING)
+                continue
             done += 1
         self.message_user(request, ngettext("%(count)d alert resolved.",
                                             "%(count)d alerts resolved.", done) % {"count": done})

@@ -105,10 +105,11 @@ def yuan(value: Any, where: str, *, default: Decimal | None = None) -> Decimal |
     if type(value) is str and _PLAIN_AMOUNT.match(value):
         return Decimal(value).quantize(CENT)  # the common case, "199.00": no checks needed
     number = _decimal(value, where)
-    if number != number.quantize(CENT):
-        raise FieldProblem(f"{where}: {_shown(value)} has more than two decimal places")
+    # The range first: quantizing a number of 28 digits or more raises InvalidOperation.
     if abs(number) >= Decimal("1e12"):
         raise FieldProblem(f"{where}: {_shown(value)} is out of range")
+    if number != number.quantize(CENT):
+        raise FieldProblem(f"{where}: {_shown(value)} has more than two decimal places")
     return number.quantize(CENT)
 
 
@@ -122,6 +123,10 @@ def fen(value: Any, where: str, *, default: Decimal | None = None) -> Decimal | 
     return yuan(number / 100, where)
 
 
+# Far above any real order line, far below the database column's limit (2^31 - 1).
+MAX_QUANTITY = 1_000_000
+
+
 def quantity(value: Any, where: str) -> int:
     """A positive whole number of items (JSON number or digit string)."""
     try:
@@ -131,6 +136,9 @@ def quantity(value: Any, where: str) -> int:
     if number != number.to_integral_value() or number <= 0:
         raise FieldProblem(f"{where}: quantity must be a positive whole number, got "
                            f"{_shown(value)}")
+    if number > MAX_QUANTITY:
+        raise FieldProblem(f"{where}: quantity {_shown(value)} is out of range "
+                           f"(at most {MAX_QUANTITY:,} per line)")
     return int(number)
 
 

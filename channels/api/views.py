@@ -58,7 +58,10 @@ def _raw_body(request: HttpRequest) -> bytes:
     """The body as sent, read with the channels' own size limit (batches exceed Django's
     2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which is meant for forms)."""
     limit = getattr(settings, "ORDERHUB_CHANNEL_MAX_BODY_BYTES", DEFAULT_MAX_BODY)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ValidationFailed("The Content-Length header is not a number.") from None
     if declared > limit:
         raise BodyTooLarge(f"The body is {declared} bytes; at most {limit} are accepted. "
                            f"Post the orders in smaller batches.")

@@ -69,7 +69,8 @@ def signature_verify(
     if not given or not stamp:
         raise SignatureRefused(f"The {HUB_SIGNATURE_HEADER} and {HUB_TIMESTAMP_HEADER} headers "
                                f"are both required.")
-    if not stamp.isdigit():
+    # ASCII digits only ("²".isdigit() is true) and no more than Unix seconds ever need.
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         raise SignatureRefused(f"{HUB_TIMESTAMP_HEADER} must be Unix seconds.")
     skew = abs((time.time() if now is None else now) - int(stamp))
     if skew > MAX_CLOCK_SKEW_SECONDS:

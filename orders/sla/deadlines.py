@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.alerts import alert_raise, alert_resolve
-from orders.models import Order
+from orders.models import SHIP_BY_WATCHED_STATUSES, Order
 from orders.sla.config import DeadlineConfig, deadline_config
 from orders.state_machine import Status
 
@@ -131,7 +131,31 @@ def order_deadlines_on_move(*, order: Order, left: StateLeft) -> list[str]:
         fields.append("ship_by")
     if left.due_at is not None and left.entered_at is not None and left.due_at < now:
         _record_late_stay(order=order, left=left, now=now)
+    if (
+        order.ship_by is not None and order.ship_by < now
+        and left.status in SHIP_BY_WATCHED_STATUSES
+        and order.status not in SHIP_BY_WATCHED_STATUSES
+    ):
+        _record_late_shipment(order=order, now=now)
     return fields
+
+
+def _record_late_shipment(*, order: Order, now: dt.datetime) -> None:
+    """The parcel left after its ship-by time and no sweep saw it: record that breach too
+    (raised and resolved at once, nobody notified), under the key a sweep would have used."""
+    alert, created = alert_raise(
+        key=ship_by_breach_key(order_id=order.pk, ship_by=order.ship_by),
+        kind=SHIP_BY_KIND,
+        title=f"{order.hub_no}: shipped after its promised ship-by time",
+        message=(
+            f"Order {order.hub_no} was promised to ship by {_local(order.ship_by)} and left the "
+            f"warehouse at {_local(now)}; it moved on before a sweep saw the breach."
+        ),
+        order=order, team="warehouse", now=now, notify=False,
+        data={"ship_by": order.ship_by.isoformat(), "hub_no": order.hub_no},
+    )
+    if created:
+        alert_resolve(alert=alert, actor=None, resolution="shipped late, before a sweep", now=now)
 
 
 def _record_late_stay(*, order: Order, left: StateLeft, now: dt.datetime) -> None:

@@ -322,3 +322,38 @@ def test_ship_by_and_tags_are_stored(channel, post):
     assert order.ship_by == dt.datetime(2026, 1, 30, 3, 0, 5, tzinfo=dt.timezone.utc)
     assert order.on_hold
     assert OrderTag.objects.filter(order=order, tag="refund_requested").exists()
+
+
+@pytest.mark.parametrize(("field", "value", "problem"), [
+    ("orderPayment", "99999999999999999999999999999", "out of range"),
+    ("orderPayment", 1e300, "out of range"),
+    ("itemTotal", 10**30, "out of range"),
+])
+def test_absurd_amounts_and_quantities_are_400_never_500(channel, post, field, value, problem):
+    # given a JD order with an absurd amount or quantity
+    channel("jd")
+    order = p.jd_order()
+    if field == "itemTotal":
+        order["itemInfoList"][0]["itemTotal"] = value
+    else:
+        order[field] = value
+    # when it is posted, then it is refused with the field named, and nothing is imported
+    response = post("jd", p.dumps(order))
+    assert response.status_code == 400
+    assert problem in str(response.json())
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("stamp", ["²", "9" * 5000, "1" + "0" * 400])
+def test_a_nonsense_timestamp_is_refused_not_a_crash(channel, stamp):
+    # given a push whose X-Hub-Timestamp is not Unix seconds
+    channel("jd")
+    response = APIClient().post(
+        "/api/channels/jd/orders/", data=p.dumps(p.jd_order()), content_type="application/json",
+        HTTP_X_HUB_TIMESTAMP=stamp, HTTP_X_HUB_SIGNATURE="0" * 64,
+    )
+    # then it is refused like any bad signature, and only the refusal is recorded
+    assert response.status_code == 401
+    assert "Unix seconds" in response.json()["detail"]
+    assert RefusedDelivery.objects.count() == 1
+    assert not Order.objects.exists()

@@ -470,3 +470,18 @@ def test_the_order_list_column_and_filter_show_the_lights():
     light_filter = admin_deadlines.TrafficLightFilter(
         None, {"light": ["red"]}, Order, None)
     assert list(light_filter.queryset(None, Order.objects.all())) == [now_order]
+
+
+def test_a_parcel_that_left_after_its_ship_by_before_any_sweep_is_still_recorded():
+    # given an order whose promised ship-by passed while no sweep ran
+    order = paid_order("jd")
+    for move in ("start_picking", "start_packing", "print_label"):
+        order = services.order_transition(order=order, name=move, actor=None)
+    Order.objects.filter(pk=order.pk).update(ship_by=order.ship_by - dt.timedelta(days=3))
+    order.refresh_from_db()
+    # when it is handed over to the courier
+    services.order_hand_over(order=order, actor=None)
+    # then the late shipment is recorded, resolved at once, and nobody is told about the past
+    alert = Alert.objects.get(order=order, kind="ship_by")
+    assert alert.status == "resolved" and "before a sweep" in alert.resolution
+    assert not AlertDelivery.objects.exists()
