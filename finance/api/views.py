@@ -11,9 +11,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -33,6 +31,7 @@ from finance.api.serializers import (
 from finance.models import StatementLine
 from finance.selectors import statement_get, statement_lines
 from finance.services.statements import ImportOutcome, statement_counts, statement_import
+from orderhub.core.api import StrictCursorPagination
 
 TAG = "finance"
 
@@ -68,20 +67,13 @@ STATEMENT_ID = OpenApiParameter(
 )
 
 
-class LineCursorPagination(CursorPagination):
+class LineCursorPagination(StrictCursorPagination):
     """In file order; stable and without COUNT(*) on statements of a million lines."""
 
     ordering = "id"
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-
-    def decode_cursor(self, request):
-        # DRF answers a malformed cursor with 404; it is bad input, so 400.
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
 
 
 def _outcome_body(request: Request, outcome: ImportOutcome) -> dict:
