@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import BooleanField, Q
@@ -27,7 +26,7 @@ from django.utils import timezone
 from psycopg import sql
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from orderhub.core.errors import Conflict, ValidationFailed
+from orderhub.core.errors import Conflict
 from orders.models import Channel, Order, OrderLine, OrderTag
 from orders.sla.deadlines import deadline_columns
 from orders.services import (
@@ -38,6 +37,7 @@ from orders.services import (
     _history_user,
     hub_no_allocate,
     order_hold,
+    order_input_amounts,
     order_release_hold,
     orders_create,
 )
@@ -63,7 +63,6 @@ IN_WAREHOUSE = frozenset({Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP
 _RANK = {status: index for index, status in enumerate(MAIN_PATH)}
 _MOVE_OF_EDGE = {(source, move.target): move.name for move in MOVES for source in move.sources}
 _CHUNK = 2000
-_STATUSES = frozenset(Status.values)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -149,20 +148,20 @@ def copy_rows(
         for row, pk in zip(missing, _next_ids(model, len(missing))):
             row[pk_name] = pk
     else:  # the table's own default numbers the rows
-        fields = [field for field in fields if field.attname != pk_name]
+        fields = [column_field for column_field in fields if column_field.attname != pk_name]
     now = timezone.now()
     forced, defaults, per_row, when_empty = {}, {}, {}, {}
-    for field in fields:
-        if field.attname == pk_name:
+    for column_field in fields:
+        if column_field.attname == pk_name:
             continue
-        if getattr(field, "auto_now", False):
-            forced[field.attname] = now
-        elif getattr(field, "auto_now_add", False):
-            defaults[field.attname] = when_empty[field.attname] = now
-        elif field.has_default() and callable(field.default):
-            per_row[field.attname] = field.get_default
+        if getattr(column_field, "auto_now", False):
+            forced[column_field.attname] = now
+        elif getattr(column_field, "auto_now_add", False):
+            defaults[column_field.attname] = when_empty[column_field.attname] = now
+        elif column_field.has_default() and callable(column_field.default):
+            per_row[column_field.attname] = column_field.get_default
         else:
-            defaults[field.attname] = field.get_default()
+            defaults[column_field.attname] = column_field.get_default()
     for row in rows:
         row.update(forced)
         for name, value in when_empty.items():
@@ -171,23 +170,23 @@ def copy_rows(
         for name, make in per_row.items():
             if name not in row:
                 row[name] = make()
-    names = [field.attname for field in fields]
-    _copy(meta.db_table, [field.column for field in fields],
+    names = [column_field.attname for column_field in fields]
+    _copy(meta.db_table, [column_field.column for column_field in fields],
           ([row[name] if name in row else defaults[name] for name in names] for row in rows))
     history = getattr(model, "history", None)
     if history is not None:
         history_model = history.model
-        tracked = {field.attname for field in history_model.tracked_fields}
+        tracked = {column_field.attname for column_field in history_model.tracked_fields}
         constants = {"history_date": now, "history_change_reason": reason,
                      "history_type": "+", "history_user_id": history_user_id}
         columns, sources = [], []
-        for field in history_model._meta.concrete_fields:
-            if field.attname in tracked:
-                columns.append(field.column)
-                sources.append((True, field.attname))
-            elif field.attname in constants:
-                columns.append(field.column)
-                sources.append((False, constants[field.attname]))
+        for column_field in history_model._meta.concrete_fields:
+            if column_field.attname in tracked:
+                columns.append(column_field.column)
+                sources.append((True, column_field.attname))
+            elif column_field.attname in constants:
+                columns.append(column_field.column)
+                sources.append((False, constants[column_field.attname]))
         _copy(history_model._meta.db_table, columns, (
             [(row[value] if value in row else defaults[value]) if is_attribute else value
              for is_attribute, value in sources]
@@ -277,29 +276,15 @@ class NewOrder:
 
 
 def _order_row(channel: Channel, hub_no: str, data: OrderInput, now: dt.datetime) -> dict:
-    """The row ``orders.services._build_order`` builds, as a plain dict (same rules; a test
-    keeps the two in step)."""
-    if not data.lines:
-        raise ValidationFailed(f"Channel order {data.channel_order_no} has no lines.")
-    if data.status not in _STATUSES:
-        raise ValidationFailed(f"Unknown status '{data.status}'.")
-    lines = []
-    for line in data.lines:
-        if line.quantity <= 0:
-            raise ValidationFailed(
-                f"Channel order {data.channel_order_no}: quantity must be positive "
-                f"(line '{line.title}' has {line.quantity})."
-            )
-        amount = line.amount if line.amount is not None else line.unit_price * line.quantity
-        lines.append({"sku": line.sku, "channel_sku": line.channel_sku, "title": line.title,
-                      "quantity": line.quantity, "unit_price": line.unit_price,
-                      "amount": amount, "product_id": line.product_id})
-    goods = data.goods_amount
-    if goods is None:
-        goods = sum((line["amount"] for line in lines), Decimal("0.00"))
-    paid = data.paid_amount
-    if paid is None:
-        paid = goods + data.shipping_amount - data.discount_amount
+    """The row ``orders.services._build_order`` builds, as a plain dict: the same rules
+    (``order_input_amounts``) without a model instance per order (a test keeps the two in step)."""
+    amounts, goods, paid = order_input_amounts(data)
+    lines = [
+        {"sku": line.sku, "channel_sku": line.channel_sku, "title": line.title,
+         "quantity": line.quantity, "unit_price": line.unit_price, "amount": amount,
+         "product_id": line.product_id}
+        for line, amount in zip(data.lines, amounts)
+    ]
     receiver = data.receiver
     entered_at = data.paid_at or data.placed_at or now
     return {

@@ -69,10 +69,7 @@ def statement_file():
 
 @pytest.fixture
 def run_tasks_inline(monkeypatch):
-    """django-q2 tasks queued after commit run at once, as a worker would run them.
-
-    (Q_CLUSTER["sync"] is read when settings load, before the test environment is set up.)
-    """
+    """django-q2 tasks queued after commit run at once, and the test sees which ran."""
     ran: list[str] = []
 
     def run(func: str, *args, **kwargs):
@@ -81,13 +78,3 @@ def run_tasks_inline(monkeypatch):
 
     monkeypatch.setattr("orderhub.core.tasks.async_task", run)
     return ran
-
-
-@pytest.fixture
-def plain_static_files(settings):
-    """Admin pages without a collected manifest (STATIC_MANIFEST=0 in conftest.py comes too late:
-    pytest-django has loaded the settings by then)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

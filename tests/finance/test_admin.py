@@ -17,7 +17,7 @@ from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import WechatRow, wechat_bill
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
+pytestmark = pytest.mark.django_db
 BOARD = "/admin/finance/statementline/"
 UPLOAD = "/admin/finance/statement/upload/"
 
