@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_q",
     "import_export",
     "orderhub.core",
+    "orderhub.events",
     "orders",
     "channels",
     "logistics",

@@ -23,9 +23,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from psycopg import sql
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from orderhub.core.bulk import copy_supported, copy_tuples, next_ids
 from orderhub.core.errors import Conflict
 from orders.models import Channel, Order, OrderLine, OrderTag
 from orders.sla.deadlines import deadline_columns
@@ -99,32 +99,6 @@ def orders_by_channel_no(
 
 
 # --- bulk writes at ingestion speed ------------------------------------------------------------
-def copy_supported() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _next_ids(model: type[models.Model], count: int) -> list[int]:
-    """``count`` fresh primary keys from the table's own sequence (one query)."""
-    meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    # Errors from the driver's COPY become Django's (IntegrityError on a duplicate).
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        with cursor.cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 def copy_rows(
     model: type[models.Model], rows: Sequence[dict], *, history_user_id: int | None = None,
     reason: str = "", return_ids: bool = True,
@@ -145,7 +119,7 @@ def copy_rows(
     fields = meta.concrete_fields
     if return_ids or getattr(model, "history", None) is not None:
         missing = [row for row in rows if row.get(pk_name) is None]
-        for row, pk in zip(missing, _next_ids(model, len(missing))):
+        for row, pk in zip(missing, next_ids(model, len(missing))):
             row[pk_name] = pk
     else:  # the table's own default numbers the rows
         fields = [column_field for column_field in fields if column_field.attname != pk_name]
@@ -171,7 +145,7 @@ def copy_rows(
             if name not in row:
                 row[name] = make()
     names = [column_field.attname for column_field in fields]
-    _copy(meta.db_table, [column_field.column for column_field in fields],
+    copy_tuples(meta.db_table, [column_field.column for column_field in fields],
           ([row[name] if name in row else defaults[name] for name in names] for row in rows))
     history = getattr(model, "history", None)
     if history is not None:
@@ -187,7 +161,7 @@ def copy_rows(
             elif column_field.attname in constants:
                 columns.append(column_field.column)
                 sources.append((False, constants[column_field.attname]))
-        _copy(history_model._meta.db_table, columns, (
+        copy_tuples(history_model._meta.db_table, columns, (
             [(row[value] if value in row else defaults[value]) if is_attribute else value
              for is_attribute, value in sources]
             for row in rows

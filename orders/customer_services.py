@@ -15,7 +15,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from orderhub.core.errors import PermissionRefused, ValidationFailed
-from orders.channel_sync import copy_rows, copy_supported
+from orderhub.core.bulk import copy_supported
+from orders.channel_sync import copy_rows
 from orders.models import Customer, Order
 from orders.services import Actor, _history_user
 

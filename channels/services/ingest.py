@@ -18,10 +18,10 @@ from typing import Any
 
 from django.db import transaction
 
+from orderhub.core.bulk import copy_supported
 from orders.channel_sync import (
     STOPPABLE,
     copy_rows,
-    copy_supported,
     one_of,
     order_apply_channel_status,
     order_hold_for_channel,

@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from orderhub.core.bulk import copy_supported, copy_tuples
+
 BATCH_SIZE = 2000
 
 
@@ -86,29 +88,19 @@ def value_rows(queryset: QuerySet, *fields: str) -> Iterator[tuple]:
             yield from batch
 
 
-def _columns(model: type[models.Model], attnames: Sequence[str]) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(quote(model._meta.get_field(name).column) for name in attnames)
-
-
 def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert ``rows`` (tuples in the order of ``attnames``) without building model instances
     on PostgreSQL. Returns the number of rows."""
     count = 0
-    if connection.vendor == "postgresql":
-        sql = (
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} "
-            f"({_columns(model, attnames)}) FROM STDIN"
-        )
-        # COPY goes to psycopg directly: let Django turn its errors into IntegrityError & co.
-        with (
-            connection.wrap_database_errors,
-            connection.cursor() as cursor,
-            cursor.cursor.copy(sql) as copy,
-        ):
+    if copy_supported():
+        def counted() -> Iterator[tuple]:
+            nonlocal count
             for row in rows:
-                copy.write_row(row)
                 count += 1
+                yield row
+
+        columns = [model._meta.get_field(name).column for name in attnames]
+        copy_tuples(model._meta.db_table, columns, counted())
         return count
     batch: list[models.Model] = []
     for row in rows:
