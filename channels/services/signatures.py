@@ -2,8 +2,9 @@
 
 - Shopify: ``X-Shopify-Hmac-Sha256`` = base64(HMAC-SHA256(secret, raw body)).
 - Every other channel: ``X-Hub-Timestamp`` (Unix seconds) and ``X-Hub-Signature`` = hex
-  HMAC-SHA256(secret, ``"<timestamp>.<raw body>"``), refused more than 300 s off, so that a
-  captured push cannot be replayed later.
+  HMAC-SHA256(secret, ``"<timestamp>.<raw body>"``) (``orderhub.core.signing``, the scheme the
+  hub's own webhooks are signed with), refused more than 300 s off, so that a captured push
+  cannot be replayed later.
 """
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ import time
 from collections.abc import Mapping
 
 from orderhub.core.errors import DomainError
+from orderhub.core.signing import HUB_SIGNATURE_HEADER, HUB_TIMESTAMP_HEADER, hub_signature
 
 from channels.models import ChannelEndpoint, SignatureScheme
 
 SHOPIFY_HEADER = "X-Shopify-Hmac-Sha256"
-HUB_SIGNATURE_HEADER = "X-Hub-Signature"
-HUB_TIMESTAMP_HEADER = "X-Hub-Timestamp"
 MAX_CLOCK_SKEW_SECONDS = 300
 
 
@@ -32,12 +32,6 @@ class SignatureRefused(DomainError):
 
 def has_signature(headers: Mapping[str, str]) -> bool:
     return bool(headers.get(SHOPIFY_HEADER) or headers.get(HUB_SIGNATURE_HEADER))
-
-
-def hub_signature(*, secret: str, timestamp: str, body: bytes) -> str:
-    """The hex X-Hub-Signature of ``body`` sent at ``timestamp`` (integrators sign the same)."""
-    message = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def shopify_signature(*, secret: str, body: bytes) -> str:

@@ -8,7 +8,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from channels.models import ChannelEndpoint
-from channels.services.signatures import hub_signature, shopify_signature
+from channels.services.signatures import shopify_signature
+from orderhub.core.signing import hub_signature
 from orders.models import Channel
 from tests.factories import ProductFactory
 

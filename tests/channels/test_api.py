@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from channels.models import Delivery, RefusedDelivery
-from channels.services.signatures import hub_signature
+from orderhub.core.signing import hub_signature
 from orders import services
 from orders.models import Order, OrderTag
 from orders.state_machine import Status
