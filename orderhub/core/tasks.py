@@ -6,9 +6,10 @@ what it needs, and never runs if the transaction rolls back.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django_q.tasks import async_task
 
 
@@ -19,3 +20,11 @@ def enqueue_on_commit(func: str, *args: Any, **kwargs: Any) -> None:
         async_task(func, *args, **kwargs)
 
     transaction.on_commit(_send)
+
+
+def on_commit_once(func: Callable[[], None]) -> None:
+    """Run ``func`` when the current transaction commits, once however often it is asked for
+    in that transaction (one dispatch for a thousand events recorded, not a thousand)."""
+    if any(callback is func for _sids, callback, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(func)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from orderhub.core.bulk import copy_supported, copy_tuples, next_ids
 from orderhub.core.errors import PermissionRefused, ValidationFailed
+from orderhub.core.tasks import on_commit_once
 from orderhub.events.dispatch import dispatch_running, queue_dispatch
 from orderhub.events.models import Event, EventTask
 from orderhub.events.registry import handlers_for
@@ -85,9 +86,7 @@ def _dispatch_after_commit() -> None:
     """Queue one dispatch when the current transaction commits (not one per event)."""
     if dispatch_running():
         return  # the running dispatcher goes on until nothing is due
-    if any(func is queue_dispatch for _sids, func, _robust in connection.run_on_commit):
-        return
-    transaction.on_commit(queue_dispatch)
+    on_commit_once(queue_dispatch)
 
 
 def events_purge(*, keep_days: int | None = None, batch: int = 10000) -> int:
