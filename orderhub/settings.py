@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "import_export",
     "orderhub.core",
     "orderhub.events",
+    "orderhub.webhooks",
     "orders",
     "channels",
     "logistics",
@@ -246,3 +247,11 @@ ORDERHUB_CHANNEL_MAX_BODY_BYTES = int(
 ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"))
 # Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com
 ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
+
+# --- Webhooks to integrators (DESIGN.md section 4, "Events out") -------------------------------
+# Subscribed URLs must resolve to public addresses (no loopback, private, link-local, ...), so
+# that a token cannot make the hub call internal services; 1 lifts that for a test bench or a
+# receiver inside the same private network.
+ORDERHUB_WEBHOOKS_ALLOW_PRIVATE = env_bool("ORDERHUB_WEBHOOKS_ALLOW_PRIVATE", False)
+# Sent and given-up deliveries (with their attempts) are kept this many days.
+ORDERHUB_WEBHOOKS_KEEP_DAYS = int(os.environ.get("ORDERHUB_WEBHOOKS_KEEP_DAYS", "14"))

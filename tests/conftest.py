@@ -6,8 +6,11 @@ import contextlib
 import pytest
 from django.db import connection
 from django.test import RequestFactory
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 from simple_history.models import HistoricalRecords
 
+from orderhub.webhooks.selectors import subscribed_kinds_clear
 from tests.factories import UserFactory
 
 ROLES = ["customer_service", "warehouse", "operations", "finance", "manager", "integrator"]
@@ -23,6 +26,21 @@ def make_user(db):
         return type(user).objects.get(pk=user.pk)
 
     return make
+
+
+@pytest.fixture
+def token_client(make_user):
+    """``token_client("integrator")``: an API client with a token of a new user in that role,
+    asking for English messages (whatever the default language, the admin's zh-hans)."""
+
+    def client_for(role: str | None, **kwargs) -> APIClient:
+        user = make_user(role, **kwargs)
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.user = user
+        return client
+
+    return client_for
 
 
 @pytest.fixture
@@ -51,3 +69,12 @@ def requires_postgres():
     return pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL (row locks)"
     )
+
+
+@pytest.fixture(autouse=True)
+def _webhook_subscriptions_forgotten():
+    """The set of subscribed event types is cached per process; a test's subscriptions roll
+    back with it, so no test sees another's."""
+    subscribed_kinds_clear()
+    yield
+    subscribed_kinds_clear()
