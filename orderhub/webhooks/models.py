@@ -132,7 +132,7 @@ class DeliveryAttempt(models.Model):
     at = models.DateTimeField(_("at"))
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
     # The address the hub connected to (the one the address check let through).
-    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     response_excerpt = models.TextField(_("response (first 2 kB)"), blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)

@@ -103,3 +103,13 @@ def test_operations_see_and_customer_service_do_not(client, make_user, owned):
     assert client.get("/admin/webhooks/delivery/").status_code == 200
     client.force_login(make_user("customer_service"))
     assert client.get("/admin/webhooks/subscription/").status_code == 403
+
+
+def test_the_admin_speaks_chinese(client, manager, owned):
+    client.force_login(manager)
+    page = client.get("/admin/webhooks/delivery/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert "Webhook 投递" in html and "立即重试已放弃的投递" in html
+    page = client.get(f"/admin/webhooks/subscription/{owned[0].pk}/change/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "最近投递" in page.content.decode() and "健康状况" in page.content.decode()

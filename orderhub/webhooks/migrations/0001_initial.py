@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('number', models.PositiveSmallIntegerField(verbose_name='attempt')),
                 ('at', models.DateTimeField(verbose_name='at')),
                 ('duration_ms', models.PositiveIntegerField(verbose_name='duration (ms)')),
-                ('address', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
+                ('address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
                 ('status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='HTTP status')),
                 ('response_excerpt', models.TextField(blank=True, verbose_name='response (first 2 kB)')),
                 ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
