@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -63,6 +65,31 @@ def as_request():
             del HistoricalRecords.context.request
 
     return context
+
+
+def run_together(work: Callable[[], object], *, threads: int = 4,
+                 timeout: float = 120) -> list[str]:
+    """Run ``work`` in ``threads`` threads released at the same instant (PostgreSQL
+    concurrency tests); each gives its connection back so that the flush can run. Returns
+    what any of them raised."""
+    errors: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=30)
+            work()
+        except Exception as problem:  # noqa: BLE001 - the caller asserts there is none
+            errors.append(repr(problem))
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=timeout)
+    return errors
 
 
 def requires_postgres():

@@ -4,11 +4,10 @@ dies half-way."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from orderhub.events import dispatch
@@ -24,7 +23,7 @@ from orderhub.events.services import (
     events_purge,
     events_record,
 )
-from tests.conftest import requires_postgres
+from tests.conftest import requires_postgres, run_together
 
 Status = EventTask.TaskStatus
 BROKEN: set[int] = set()
@@ -290,25 +289,9 @@ def test_concurrent_dispatchers_handle_each_event_once_and_in_order_per_order():
     for step in range(1, 6):
         events_record([NewEvent("test.seq", order, {"n": step}) for order in range(1, 41)])
     events_record([NewEvent("test.group", order, {}) for order in range(1, 201)])
-    errors: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(20):
-                events_dispatch(limit=25)
-        except Exception as problem:  # noqa: BLE001 - any crash fails below
-            errors.append(repr(problem))
-        finally:
-            connection.close()
 
     # when four dispatchers run at once, in small claims
-    threads = [threading.Thread(target=run, daemon=True) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(lambda: [events_dispatch(limit=25) for _ in range(20)])
 
     # then every task is done, none failed (order and uniqueness are checked by the handlers)
     assert errors == []
