@@ -1,4 +1,4 @@
-"""Abstract bases shared by the apps."""
+"""Abstract bases shared by the apps, and the flags of coalesced background jobs."""
 from django.db import models
 from django_fsm import FSMFieldMixin, FSMModelMixin
 from django.utils.translation import gettext_lazy as _
@@ -35,3 +35,18 @@ class FSMSafeRefreshMixin(models.Model):
         super(FSMModelMixin, self).refresh_from_db(
             using=using, fields=fields, from_queryset=from_queryset
         )
+
+
+class QueuedRun(models.Model):
+    """A background job of which one queued run is enough: whether a run is queued and has not
+    started yet (``orderhub.core.tasks.enqueue_coalesced``)."""
+
+    name = models.CharField(_("name"), max_length=100, primary_key=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queued run")
+        verbose_name_plural = _("queued runs")
+
+    def __str__(self) -> str:
+        return self.name

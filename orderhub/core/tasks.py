@@ -3,14 +3,29 @@
 Side effects (a django-q2 task, an e-mail, a chat-robot webhook) are scheduled with
 :func:`enqueue_on_commit`, which passes only ids and plain values so that the task re-fetches
 what it needs, and never runs if the transaction rolls back.
+
+Jobs that do whatever is due when they run (the event dispatch, the webhook sender) are
+wanted after every commit that gives them work, tens of times a second on a busy hub; each
+queued run costs the worker a task (a new database connection among it) even when an earlier
+run already did the work. :func:`enqueue_coalesced` keeps one run queued at a time instead.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django_q.tasks import async_task
+
+from orderhub.core.models import QueuedRun
+
+# A run queued this long ago and not started is taken to be lost (the broker dropped it, a
+# worker died holding it): the next request queues another. The every-minute sweeps that
+# call the same jobs catch up meanwhile.
+QUEUED_RUN_STALE = dt.timedelta(seconds=60)
 
 
 def enqueue_on_commit(func: str, *args: Any, **kwargs: Any) -> None:
@@ -28,3 +43,24 @@ def on_commit_once(func: Callable[[], None]) -> None:
     if any(callback is func for _sids, callback, _robust in connection.run_on_commit):
         return
     transaction.on_commit(func)
+
+
+def enqueue_coalesced(name: str, func: Callable[[], Any]) -> bool:
+    """Queue the django-q2 task ``func`` unless a run of it is queued and has not started yet;
+    returns whether it queued one. ``func`` calls :func:`coalesced_started` with the same
+    ``name`` before it looks for work, and does all the work due when it runs: so a run queued
+    before this commit, not started yet, covers this commit's work too."""
+    now = timezone.now()
+    taken = QueuedRun.objects.filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lt=now - QUEUED_RUN_STALE), name=name,
+    ).update(queued_at=now)
+    if not taken:
+        _run, taken = QueuedRun.objects.get_or_create(name=name, defaults={"queued_at": now})
+    if taken:
+        async_task(func, q_options={"save": False})
+    return bool(taken)
+
+
+def coalesced_started(name: str) -> None:
+    """A coalesced job starts: from now on, a commit that wants it queues a new run."""
+    QueuedRun.objects.filter(name=name).update(queued_at=None)

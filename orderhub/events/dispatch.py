@@ -1,8 +1,10 @@
 """Running the handlers: claim due tasks, run each handler on its batch, mark them done.
 
 One dispatch runs right after each commit that recorded events (queued by
-``orderhub.events.services``) and the sweep runs one every minute for whatever a lost or dead
-worker left behind. Several may run at once, on several workers and hosts:
+``orderhub.events.services``; while a queued one has not started, the next commits rely on it
+instead of queueing more, ``orderhub.core.tasks.enqueue_coalesced``) and the sweep runs one
+every minute for whatever a lost or dead worker left behind. Several may run at once, on
+several workers and hosts:
 
 1. Claim, in a short transaction: due pending tasks, oldest first, locked with ``SKIP LOCKED``
    so that concurrent dispatchers take different rows. A task is held back while an earlier
@@ -36,8 +38,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from orderhub.core.tasks import coalesced_started, enqueue_coalesced
 from orderhub.events.models import Event, EventTask
 from orderhub.events.registry import Handler, handler
 
@@ -46,6 +48,7 @@ Status = EventTask.TaskStatus
 
 LEASE = dt.timedelta(minutes=5)
 CLAIM_BATCH = 1000
+DISPATCH_RUN = "events.dispatch"
 # Seconds before attempt 2, 3, ...; the last value repeats.
 BACKOFF_SECONDS = (5, 30, 120, 600, 1800, 3600, 7200, 14400)
 _local = threading.local()
@@ -80,12 +83,14 @@ def dispatch_running() -> bool:
 
 
 def queue_dispatch() -> None:
-    """Queue one dispatch on the worker (called after a commit that recorded events)."""
-    async_task(events_dispatch_task, q_options={"save": False})
+    """Queue a dispatch on the worker (called after a commit that recorded events), unless one
+    is queued and has not started: that one handles these events too."""
+    enqueue_coalesced(DISPATCH_RUN, events_dispatch_task)
 
 
 def events_dispatch_task() -> dict:
     """The django-q2 task: dispatch until nothing is due; queue another if time ran out."""
+    coalesced_started(DISPATCH_RUN)
     report = events_dispatch()
     if report.more:
         queue_dispatch()
