@@ -37,7 +37,7 @@ from django.utils import timezone
 from orderhub.core.tasks import on_commit_once
 from orderhub.webhooks.models import Delivery, Subscription
 from orderhub.webhooks.registry import Renderer, renderer_for
-from orderhub.webhooks.sender import queue_send
+from orderhub.webhooks.sender import send_soon
 
 
 def delivery_body(*, event_id: str, event_type: str, occurred_at: dt.datetime,
@@ -84,7 +84,7 @@ def deliveries_fan_out(*, events: Sequence[Any]) -> int:
     # ignore_conflicts: an event fanned out twice (a retried batch) is owed once.
     Delivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
     if rows:
-        on_commit_once(queue_send)
+        on_commit_once(send_soon)
     return len(rows)
 
 

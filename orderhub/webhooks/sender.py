@@ -1,9 +1,11 @@
 """The sender: due deliveries out, signed, in order per order, never holding a lock while it
 waits on a receiver.
 
-One send task is queued after each commit that wrote deliveries (the fan-out, a retry, a
-ping) and the sweep runs one every minute for retries whose backoff has passed and for
-whatever a dead worker left behind. Several may run at once, on several workers and hosts.
+After the fan-out commits, the worker process that ran it sends at once, on a thread of its
+own (:func:`send_soon`); a retry, a ping or a re-enabled subscription queue a send task (one
+queued at a time, ``orderhub.core.tasks.enqueue_coalesced``); and the sweep runs one every
+minute for retries whose backoff has passed and for whatever a dead worker left behind.
+Several senders may run at once, in several processes and on several hosts.
 
 1. Claim, in a short transaction: due pending deliveries of active subscriptions, oldest
    first, locked with ``SKIP LOCKED`` on PostgreSQL so that concurrent senders take different
@@ -46,7 +48,7 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -54,9 +56,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_q.tasks import async_task
+from django_q.conf import Conf
 
 from orderhub.core.signing import HUB_SIGNATURE_HEADER, HUB_TIMESTAMP_HEADER, hub_signature
+from orderhub.core.tasks import coalesced_started, enqueue_coalesced
 from orderhub.webhooks.alerting import alert_endpoint_disabled
 from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription, masked_url
 from orderhub.webhooks.registry import PING
@@ -76,6 +79,8 @@ CLAIM_INTERVAL = 0.2  # seconds between claims while requests are under way
 DISABLE_AFTER_FAILURES = 10
 DISABLE_AFTER = dt.timedelta(hours=24)
 USER_AGENT = "OrderHub-Webhooks/1.0"
+SEND_RUN = "webhooks.send"
+THREAD_LINGER = 2.0  # seconds a worker's sender thread waits for more work before it ends
 
 
 def max_attempts() -> int:
@@ -104,16 +109,68 @@ def signed_headers(*, secret: str, body: bytes, event_type: str, delivery_id: in
 
 # --- the queue --------------------------------------------------------------------------------
 def queue_send() -> None:
-    """Queue one send on the worker (after a commit that wrote deliveries)."""
-    async_task(webhooks_send_task, q_options={"save": False})
+    """Queue a send on the worker (after a commit that wrote deliveries), unless one is queued
+    and has not started: that one sends these too."""
+    enqueue_coalesced(SEND_RUN, webhooks_send_task)
 
 
 def webhooks_send_task() -> dict:
     """The django-q2 task: send until nothing is due; queue another if time ran out."""
+    coalesced_started(SEND_RUN)
     report = webhooks_send()
     if report.more:
         queue_send()
     return report.as_dict()
+
+
+# --- the sender thread of a worker process ------------------------------------------------------
+_thread_lock = threading.Lock()
+_thread_wake = threading.Event()
+_thread_alive = False
+
+
+def send_soon() -> None:
+    """After the fan-out commits (in the worker process running the event dispatch): have
+    this process's sender thread send now, starting it if none runs.
+
+    Why not a task: a second trip through django-q2's queue costs one more poll and task
+    start, and its ORM broker takes queued tasks in no particular order, so under a steady
+    stream of events a send task can wait seconds behind newer ones (measured with
+    bench/webhooks.py). The thread sends beside the dispatcher (which goes on with other
+    events at once), waits ``THREAD_LINGER`` seconds for more work from this process's
+    fan-outs, then ends. If the process dies, the leases and the every-minute sweep take over.
+    Where tasks run inline (tests, ``Q_SYNC``) the send runs inline too.
+    """
+    global _thread_alive
+    if Conf.SYNC:
+        queue_send()
+        return
+    with _thread_lock:
+        if _thread_alive:
+            _thread_wake.set()
+            return
+        _thread_alive = True
+    threading.Thread(target=_sender_thread, name="webhooks-sender", daemon=True).start()
+
+
+def _sender_thread() -> None:
+    global _thread_alive
+    try:
+        while True:
+            _thread_wake.clear()
+            webhooks_send()
+            if _thread_wake.wait(timeout=THREAD_LINGER):
+                continue
+            with _thread_lock:
+                if not _thread_wake.is_set():  # else: woken just now, go on
+                    _thread_alive = False
+                    return
+    except Exception:
+        logger.exception("webhook sender thread stopped; the sweep sends what is due")
+        with _thread_lock:
+            _thread_alive = False
+    finally:
+        connection.close()  # the thread's own connection
 
 
 @dataclass
