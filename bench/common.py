@@ -10,9 +10,11 @@ import os
 import statistics
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import django
 
@@ -37,6 +39,23 @@ def database_url() -> str:
             f"  DATABASE_URL={SUGGESTED_DATABASE_URL} .venv/bin/python -m bench.load_orders"
         )
     return url
+
+
+def own_database_url(url: str, suffix: str) -> str:
+    """The benchmark's own database beside the one given: ``<name><suffix>`` (``make bench``
+    passes the shared bench database, whose million orders the other benchmarks need)."""
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    return url if name.endswith(suffix) else parts._replace(path=f"/{name}{suffix}").geturl()
+
+
+def post_json(url: str, body: str) -> int:
+    """POST ``body`` as JSON and return the status (a reference hop: a django-q2 task or a
+    plain call, with nothing of the hub's in between)."""
+    request = urllib.request.Request(url, data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
 
 
 def setup_django() -> None:

@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 import psycopg
 from django.db import transaction
 
-from bench.common import Progress, database_url, fail, setup_django
+from bench.common import Progress, database_url, fail, own_database_url, setup_django
 
 BENCH_PREFIX = "BF"
 MERCHANT_ID = "1900000109"
@@ -39,15 +39,6 @@ OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 REFUND_EVERY = 50  # one order in 50 gets a partial refund row
 FEE_EVERY = 2  # every other payment carries a WeChat fee (yellow); the rest are exact (green)
 UNKNOWN_EVERY = 100  # one line in 100 names a serial no order has (red)
-
-
-def own_database_url(url: str) -> str:
-    """The benchmark's own database next to the given one: ``<name>_fin``."""
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if not name.endswith("_fin"):
-        name = f"{name}_fin"
-    return parts._replace(path=f"/{name}").geturl()
 
 
 def ensure_database(url: str) -> str:
@@ -210,7 +201,7 @@ def main() -> None:
     parser.add_argument("--settle-sample", type=int, default=1000)
     options = parser.parse_args()
 
-    url = own_database_url(database_url())
+    url = own_database_url(database_url(), "_fin")
     name = ensure_database(url)
     # Django reads DATABASE_URL when it sets up: point it at the benchmark's own database.
     os.environ["DATABASE_URL"] = url

@@ -35,17 +35,8 @@ from bench import common
 
 SUFFIX = "_sla"
 
-
-def own_database_url(url: str) -> str:
-    """The benchmark's own database: ``<name>_sla`` next to the one given (``make bench``
-    passes the shared bench database, whose million orders the other benchmarks need)."""
-    params = dj_database_url.parse(url)
-    name = params["NAME"]
-    return url if name.endswith(SUFFIX) else url.rsplit("/", 1)[0] + f"/{name}{SUFFIX}"
-
-
 if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-    os.environ["DATABASE_URL"] = own_database_url(os.environ["DATABASE_URL"])
+    os.environ["DATABASE_URL"] = common.own_database_url(os.environ["DATABASE_URL"], SUFFIX)
 common.setup_django()
 
 # Models, Django's connection and the loader's helpers only once Django is set up (above).
