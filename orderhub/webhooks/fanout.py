@@ -61,22 +61,23 @@ def deliveries_fan_out(*, events: Sequence[Any]) -> int:
     wanted = [(event, chosen) for event, chosen in wanted if chosen]
     if not wanted:
         return 0
+    # A type whose app registers no renderer yet is not delivered: the object is part of the
+    # contract, and the renderer says who may read it.
     renderers = {event.pk: renderer_for(event.kind) for event, _chosen in wanted}
-    readers = _readers({r.permission for r in renderers.values() if r is not None},
+    wanted = [(event, chosen) for event, chosen in wanted if renderers[event.pk] is not None]
+    readers = _readers({renderers[event.pk].permission for event, _chosen in wanted},
                        {s.owner_id for s in subscriptions})
     objects = _render(wanted, renderers)
     now = timezone.now()
     rows = []
     for event, chosen in wanted:
         renderer = renderers[event.pk]
-        if renderer is not None:
-            chosen = [s for s in chosen if s.owner_id in readers[renderer.permission]]
+        chosen = [s for s in chosen if s.owner_id in readers[renderer.permission]]
         if not chosen:
             continue
         body = delivery_body(
             event_id=f"evt_{event.pk}", event_type=event.kind, occurred_at=event.occurred_at,
-            object_type=renderer.object_type if renderer else None,
-            obj=objects.get(event.pk), details=event.payload,
+            object_type=renderer.object_type, obj=objects.get(event.pk), details=event.payload,
         )
         rows += [Delivery(subscription_id=s.pk, event_id=event.pk, event_type=event.kind,
                           order_id=event.order_id, body=body, created_at=now,
@@ -93,8 +94,7 @@ def _render(wanted, renderers: dict[int, Renderer | None]) -> dict[int, dict | N
     ids: dict[Renderer, dict[int, int | None]] = defaultdict(dict)
     for event, _chosen in wanted:
         renderer = renderers[event.pk]
-        if renderer is not None:
-            ids[renderer][event.pk] = renderer.object_id(event)
+        ids[renderer][event.pk] = renderer.object_id(event)
     objects: dict[int, dict | None] = {}
     for renderer, by_event in ids.items():
         rendered = renderer.func(sorted({pk for pk in by_event.values() if pk is not None}))

@@ -407,24 +407,28 @@ def _record(outcome: _Outcome, report: SendReport) -> None:
             attempts=F("attempts") - 1, next_attempt_at=outcome.wait_until)
         report.waiting += 1
         return
+    if answer.ok:
+        status, next_at = Status.SENT, None
+    elif job.attempt >= max_attempts() or job.event_type == PING:
+        status, next_at = Status.FAILED, None  # a ping is tried once
+    else:
+        status, next_at = Status.PENDING, outcome.at + backoff(job.attempt)
+    if not Delivery.objects.filter(pk=job.delivery_id, status=Status.PENDING).update(
+        status=status, next_attempt_at=next_at, last_status_code=answer.status_code,
+        sent_at=outcome.at if answer.ok else None,
+    ):
+        return  # unsubscribed while it was being sent: nothing left to record it on
     DeliveryAttempt.objects.create(
         delivery_id=job.delivery_id, number=job.attempt, at=outcome.at,
         duration_ms=answer.duration_ms, address=answer.address,
         status_code=answer.status_code, response_excerpt=answer.excerpt, error=answer.error,
     )
-    if answer.ok:
-        status, next_at = Status.SENT, None
+    if status == Status.SENT:
         report.sent += 1
-    elif job.attempt >= max_attempts() or job.event_type == PING:
-        status, next_at = Status.FAILED, None  # a ping is tried once
+    elif status == Status.FAILED:
         report.failed += 1
     else:
-        status, next_at = Status.PENDING, outcome.at + backoff(job.attempt)
         report.retrying += 1
-    Delivery.objects.filter(pk=job.delivery_id, status=Status.PENDING).update(
-        status=status, next_attempt_at=next_at, last_status_code=answer.status_code,
-        sent_at=outcome.at if answer.ok else None,
-    )
     if answer.ok:
         Subscription.objects.filter(pk=job.subscription_id).update(
             consecutive_failures=0, failing_since=None, last_success_at=outcome.at,

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,8 +119,7 @@ def subscription_delete(*, subscription: Subscription, actor) -> None:
         _check(actor, DELETE_PERMISSION,
                _("Your role may not delete other users' webhook subscriptions (needs "
                  "permission '%(permission)s')."))
-    DeliveryAttempt.objects.filter(delivery__subscription=subscription).delete()
-    Delivery.objects.filter(subscription=subscription).delete()
+    _deliveries_delete(Delivery.objects.filter(subscription=subscription))
     subscription.delete()
     kinds_changed()
 
@@ -198,14 +198,18 @@ def deliveries_purge(*, keep_days: int | None = None, batch: int = 5000) -> int:
     keep_days = keep_days if keep_days is not None else int(
         getattr(settings, "ORDERHUB_WEBHOOKS_KEEP_DAYS", 14))
     cutoff = timezone.now() - dt.timedelta(days=keep_days)
+    return _deliveries_delete(
+        Delivery.objects.filter(created_at__lt=cutoff).exclude(status=Status.PENDING),
+        batch=batch)
+
+
+def _deliveries_delete(deliveries: QuerySet[Delivery], *, batch: int = 5000) -> int:
+    """Delete these deliveries with their attempts, a batch at a time, never loading their
+    bodies; returns how many."""
     deleted = 0
-    while True:
-        ids = list(Delivery.objects.filter(created_at__lt=cutoff)
-                   .exclude(status=Status.PENDING).order_by("id")
-                   .values_list("pk", flat=True)[:batch])
-        if not ids:
-            return deleted
+    while ids := list(deliveries.order_by("id").values_list("pk", flat=True)[:batch]):
         with transaction.atomic():
             DeliveryAttempt.objects.filter(delivery_id__in=ids).delete()
-            Delivery.objects.filter(pk__in=ids).delete()
+            Delivery.objects.filter(pk__in=ids).only("pk").delete()
         deleted += len(ids)
+    return deleted

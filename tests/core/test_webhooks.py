@@ -23,9 +23,11 @@ from orderhub.webhooks.sender import LANES, backoff, webhooks_send
 from orderhub.webhooks.services import (
     deliveries_purge,
     deliveries_retry,
+    subscription_delete,
     subscription_enable,
     subscription_ping,
 )
+from orderhub.webhooks.transport import Answer
 from orders.models import Alert
 from orders.state_machine import Status as OrderStatus
 from tests.core.conftest import SECRET
@@ -39,6 +41,10 @@ MOVED = {"from": "paid", "to": "picking", "move": "start_picking"}
 
 def moved(order, step: int = 1):
     return ("order.status_changed", order, {**MOVED, "step": step})
+
+
+def transport_answer(status: int) -> Answer:
+    return Answer(status, "ok", "", 3, "127.0.0.1")
 
 
 def due_now(*deliveries: Delivery) -> None:
@@ -509,3 +515,27 @@ def test_old_deliveries_are_purged_with_their_attempts(receiver, subscribe, reco
     record([moved(OrderFactory())])
     assert deliveries_purge(keep_days=14) == 1
     assert Delivery.objects.count() == 1 and DeliveryAttempt.objects.count() == 1
+
+
+def test_a_type_no_app_renders_yet_is_not_delivered(receiver, subscribe):
+    # given a subscription to shipment updates, whose app registers no renderer yet
+    subscribe(receiver().url, "shipment.updated")
+    event = Event.objects.create(kind="shipment.updated", order_id=OrderFactory().pk)
+    # then its events are not delivered (the object is part of the contract)
+    assert deliveries_fan_out(events=[event]) == 0
+
+
+def test_a_delivery_unsubscribed_while_being_sent_is_not_recorded(receiver, subscribe):
+    # given a delivery claimed by a sender (its send task not run: no commit in this test),
+    # then its subscription removed meanwhile
+    subscription = subscribe(receiver().url)
+    event_record("order.created", order_id=OrderFactory().pk, payload={})
+    events_dispatch()
+    [claimed] = sender._claim(now=timezone.now(), limit=10, skip=set())
+    subscription_delete(subscription=subscription, actor=None)
+    # when the sender records what the receiver answered
+    report = sender.SendReport()
+    sender._record(sender._Outcome(sender._Job.of(claimed, 1), timezone.now(),
+                                   answer=transport_answer(200)), report)
+    # then nothing is left to record it on, and nothing breaks
+    assert not DeliveryAttempt.objects.exists() and report.sent == 0

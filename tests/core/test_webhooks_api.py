@@ -166,6 +166,24 @@ def test_an_integrator_removes_its_own_subscription_with_its_deliveries(api):
     assert not DeliveryAttempt.objects.exists()
 
 
+def test_subscribing_and_unsubscribing_cost_fixed_queries(api, django_assert_num_queries):
+    client = api()
+    # token, user permissions, group permissions, then in a transaction: count, insert
+    with django_assert_num_queries(7):
+        first = subscribe(client).json()["id"]
+    second = subscribe(client).json()["id"]
+    for subscription_id, deliveries in ((first, 1), (second, 5)):
+        for n in range(deliveries):
+            delivery = Delivery.objects.create(subscription_id=subscription_id, event_id=n,
+                                               event_type="order.created", body="{}")
+            DeliveryAttempt.objects.create(delivery=delivery, number=1, at=timezone.now(),
+                                           duration_ms=3, status_code=500)
+        # token, permissions, the subscription, then its deliveries a batch at a time
+        with django_assert_num_queries(16):
+            assert client.delete(f"/api/webhooks/{subscription_id}/").status_code == 204
+    assert not Delivery.objects.exists()
+
+
 def test_another_users_subscription_is_not_found(api):
     theirs = subscribe(api(username="other-erp")).json()["id"]
     client = api()
