@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from orderhub.core.bulk import copy_supported, copy_tuples, next_ids
 from orderhub.core.errors import Conflict
+from orders.locks import orders_for_update
 from orders.models import Channel, Order, OrderLine, OrderTag
 from orders.sla.deadlines import deadline_columns
 from orders.services import (
@@ -35,7 +36,8 @@ from orders.services import (
     OrderInput,
     _build_order,
     _history_user,
-    hub_no_allocate,
+    HubNumbers,
+    hub_numbers_assign,
     order_hold,
     order_input_amounts,
     order_release_hold,
@@ -91,9 +93,10 @@ def orders_by_channel_no(
     numbers = list(dict.fromkeys(numbers))
     found: dict[str, Order] = {}
     for part in chunks(numbers):
-        qs = Order.objects.filter(one_of(Order, "channel_order_no", part), channel=channel)
+        qs = (orders_for_update() if lock else Order.objects).filter(
+            one_of(Order, "channel_order_no", part), channel=channel)
         if lock:
-            qs = qs.select_for_update().order_by("pk")
+            qs = qs.order_by("pk")
         found.update((order.channel_order_no, order) for order in qs)
     return found
 
@@ -196,9 +199,11 @@ class CreateOutcome:
 
 @transaction.atomic
 def orders_create_from_channel(
-    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
+    reserved: HubNumbers | None = None,
 ) -> CreateOutcome:
-    """Create the channel's new orders in bulk (hub numbers, lines, history).
+    """Create the channel's new orders in bulk (hub numbers, lines, history); hub numbers come
+    from ``reserved`` (taken ahead by ingestion) where it has them.
 
     Two deliveries of the same new order can race: the unique (channel, channel order number)
     constraint lets one win; the other's insert fails, and the orders that now exist are handed
@@ -213,10 +218,11 @@ def orders_create_from_channel(
             with transaction.atomic():
                 if copy_supported():
                     created = _orders_copy_create(channel=channel, orders=pending, actor=actor,
-                                                  reason=reason)
+                                                  reason=reason, reserved=reserved)
                 else:
                     created = [NewOrder.of(order) for order in orders_create(
-                        channel=channel, orders=pending, actor=actor, reason=reason)]
+                        channel=channel, orders=pending, actor=actor, reason=reason,
+                        reserved=reserved)]
         except IntegrityError:
             taken = orders_by_channel_no(
                 channel=channel, numbers=[data.channel_order_no for data in pending], lock=True
@@ -287,10 +293,11 @@ def _order_row(channel: Channel, hub_no: str, data: OrderInput, now: dt.datetime
 
 
 def _orders_copy_create(
-    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
+    reserved: HubNumbers | None,
 ) -> list[NewOrder]:
     """``orders.services.orders_create`` with COPY: the same hub numbers, rows and history."""
-    numbers = hub_no_allocate(channel=channel, day=timezone.localdate(), count=len(orders))
+    numbers = hub_numbers_assign(channel=channel, orders=orders, reserved=reserved)
     now = timezone.now()
     rows = [_order_row(channel, hub_no, data, now) for hub_no, data in zip(numbers, orders)]
     line_rows = [row.pop("_lines") for row in rows]

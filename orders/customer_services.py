@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from orderhub.core.errors import PermissionRefused, ValidationFailed
 from orderhub.core.bulk import copy_supported
 from orders.channel_sync import copy_rows
+from orders.locks import orders_for_update
 from orders.models import Customer, Order
 from orders.services import Actor, _history_user
 
@@ -96,7 +97,7 @@ def customer_merge(
         pk__in=[survivor.pk, absorbed.pk]).order_by("pk"))
     if len(locked) != 2:
         raise ValidationFailed("One of the customers to merge no longer exists.")
-    orders = Order.objects.select_for_update().filter(customer_id=absorbed.pk).order_by("pk")
+    orders = orders_for_update().filter(customer_id=absorbed.pk).order_by("pk")
     moved = _move_orders(orders=orders, to=survivor, actor=actor,
                          reason=f"customer merge: {reason}")
     absorbed_row = next(c for c in locked if c.pk == absorbed.pk)
@@ -112,7 +113,7 @@ def customer_unmerge(
 ) -> list[int]:
     """Undo a merge: the given orders go back to ``absorbed`` (those still on ``survivor``)."""
     _check(actor)
-    orders = Order.objects.select_for_update().filter(
+    orders = orders_for_update().filter(
         pk__in=list(order_ids), customer_id=survivor.pk
     ).order_by("pk")
     moved = _move_orders(orders=orders, to=absorbed, actor=actor,

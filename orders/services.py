@@ -26,6 +26,7 @@ from orderhub.core.errors import Conflict, NotFound, PermissionRefused, Validati
 from orderhub.core.history import system_user_id
 from orderhub.core.tasks import enqueue_on_commit
 from orders.alerts import alert_raise
+from orders.locks import order_lock
 from orders.models import (
     Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,
 )
@@ -66,13 +67,24 @@ def _illegal(order: Order, move: Move) -> IllegalTransition:
 
 
 # --- hub numbers --------------------------------------------------------------------------------
-def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[str]:
-    """Hand out ``count`` consecutive hub numbers ``<ABBR><YYYYMMDD><5-digit serial>``.
+def order_day(placed_at: dt.datetime | None) -> dt.date:
+    """The day a hub number carries: when the buyer placed the order, in Beijing time (the
+    hub's time zone); today for an order without a placing time."""
+    return timezone.localdate(placed_at) if placed_at is not None else timezone.localdate()
 
-    The counter row is incremented with one UPDATE, which holds the row lock until the caller's
-    transaction ends, so concurrent ingestion never hands out the same number twice. Call it
-    inside the transaction that creates the orders.
+
+def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[str]:
+    """Hand out ``count`` consecutive hub numbers ``<ABBR><YYYYMMDD><serial>``.
+
+    The serial has at least five digits and widens past 99,999 (a peak day of one channel is
+    never refused); abbreviations are letters and the date has eight digits, so a wider serial
+    can never be mistaken for another day's number. The counter row is incremented with one
+    UPDATE, whose row lock lasts until the surrounding transaction ends: concurrent ingestion
+    never hands out a number twice, and ingestion takes its numbers in a transaction of their
+    own (``hub_numbers_reserve``) so that the lock is not held while a batch is written.
     """
+    if count <= 0:
+        return []
     prefix = channel.abbreviation.upper()
     with transaction.atomic():
         updated = HubNumberSerial.objects.filter(prefix=prefix, day=day).update(
@@ -83,15 +95,55 @@ def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[s
                 with transaction.atomic():
                     HubNumberSerial.objects.create(prefix=prefix, day=day, last_value=count)
             except IntegrityError:
-                # Another process created today's row first: take the next range from it.
+                # Another process created the day's row first: take the next range from it.
                 HubNumberSerial.objects.filter(prefix=prefix, day=day).update(
                     last_value=F("last_value") + count
                 )
         last = HubNumberSerial.objects.get(prefix=prefix, day=day).last_value
-    first = last - count + 1
-    if last > 99999:
-        raise ValidationFailed(f"Daily serial for {prefix} on {day:%Y-%m-%d} is exhausted.")
-    return [f"{prefix}{day:%Y%m%d}{serial:05d}" for serial in range(first, last + 1)]
+    return [f"{prefix}{day:%Y%m%d}{serial:05d}" for serial in range(last - count + 1, last + 1)]
+
+
+@dataclass
+class HubNumbers:
+    """Hub numbers taken ahead of a batch, per day; those not used stay unused (a gap)."""
+
+    free: dict[dt.date, list[str]] = field(default_factory=dict)
+
+    def take(self, day: dt.date) -> str | None:
+        numbers = self.free.get(day)
+        return numbers.pop(0) if numbers else None
+
+
+def hub_numbers_reserve(*, channel: Channel, placed: Sequence[dt.datetime | None]) -> HubNumbers:
+    """Take numbers for orders placed at ``placed``, each day in its own short transaction.
+
+    Called before the batch's transaction opens, the counter is locked only for its UPDATE,
+    so two deliveries of one channel write their batches at the same time. An order that turns
+    out not to be new leaves its number unused: hub numbers are unique, not gap-free.
+    """
+    days: dict[dt.date, int] = {}
+    for placed_at in placed:
+        day = order_day(placed_at)
+        days[day] = days.get(day, 0) + 1
+    return HubNumbers({day: hub_no_allocate(channel=channel, day=day, count=count)
+                       for day, count in sorted(days.items())})
+
+
+def hub_numbers_assign(
+    *, channel: Channel, orders: Sequence["OrderInput"], reserved: HubNumbers | None = None
+) -> list[str]:
+    """A hub number for each new order: from ``reserved`` when given, else allocated now."""
+    days = [order_day(data.placed_at) for data in orders]
+    numbers = [reserved.take(day) if reserved else None for day in days]
+    missing: dict[dt.date, list[int]] = {}
+    for position, (day, number) in enumerate(zip(days, numbers)):
+        if number is None:
+            missing.setdefault(day, []).append(position)
+    for day, positions in sorted(missing.items()):
+        for position, number in zip(positions, hub_no_allocate(
+                channel=channel, day=day, count=len(positions))):
+            numbers[position] = number
+    return numbers
 
 
 # --- creating orders ----------------------------------------------------------------------------
@@ -201,17 +253,17 @@ def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order
 @transaction.atomic
 def orders_create(
     *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
-    day: dt.date | None = None,
+    reserved: HubNumbers | None = None,
 ) -> list[Order]:
     """Create many orders of one channel at once, with their lines and history rows.
 
     Bulk inserts (with ``bulk_create_with_history``) keep ingestion of a peak day fast; the
-    history rows carry the actor (the system user for tasks) and the reason.
+    history rows carry the actor (the system user for tasks) and the reason. Hub numbers carry
+    the day each order was placed (``reserved`` ahead by ingestion, or allocated now).
     """
     if not orders:
         return []
-    day = day or timezone.localdate()
-    numbers = hub_no_allocate(channel=channel, day=day, count=len(orders))
+    numbers = hub_numbers_assign(channel=channel, orders=orders, reserved=reserved)
     built = [_build_order(channel, hub_no, data) for hub_no, data in zip(numbers, orders)]
     history_user = _history_user(actor)
     created = bulk_create_with_history(
@@ -278,8 +330,8 @@ def check_move_permission(*, move: Move, actor: Actor) -> None:
 
 def _lock(order: Order) -> Order:
     try:
-        return Order.objects.select_for_update().select_related("channel").get(pk=order.pk)
-    except Order.DoesNotExist:
+        return order_lock(order.pk)
+    except NotFound:
         raise NotFound(f"Order {order.hub_no} no longer exists.") from None
 
 

@@ -33,7 +33,7 @@ from orders.channel_sync import (
     orders_update_from_channel,
 )
 from orders.models import Channel, Order
-from orders.services import Actor, LineInput, OrderInput
+from orders.services import Actor, LineInput, OrderInput, hub_numbers_reserve
 from channels.adapters import fields as f
 from channels.adapters.base import Adapter, CanonicalOrder, PayloadError
 from channels.models import ChannelOrderState, Delivery
@@ -164,15 +164,34 @@ def _flags(order: CanonicalOrder, mapped) -> list[tuple[str, str]]:
     return flags
 
 
-@transaction.atomic
 def orders_ingest(
     *, channel: Channel, adapter: Adapter, raws: Sequence[Any], actor: Actor,
-    delivery: Delivery | None = None, force: bool = False,
+    delivery: Delivery | None = None, force: bool = False, dry_run: bool = False,
 ) -> list[dict[str, Any]]:
-    """Put a batch of the channel's raw orders into the hub; the answer per raw order."""
-    label = f"{channel.code} delivery #{delivery.pk}" if delivery else f"{channel.code} delivery"
+    """Put a batch of the channel's raw orders into the hub; the answer per raw order.
+
+    Hub numbers for the orders that look new are taken first, in a transaction of their own
+    (when no outer transaction is open), so that the channel's daily counter is not locked
+    while the batch is written; then the batch is written in one transaction. ``dry_run``
+    runs it all and rolls it back (no number is taken then).
+    """
     orders = canonical_orders(adapter=adapter, raws=raws)
     latest = _latest_per_order(orders)
+    reserved = None
+    if not dry_run and not transaction.get_connection().in_atomic_block:
+        known = orders_by_channel_no(channel=channel, numbers=latest)
+        reserved = hub_numbers_reserve(channel=channel, placed=[
+            order.placed_at for number, order in latest.items() if number not in known])
+    with transaction.atomic():
+        answers = _ingest(channel=channel, orders=orders, latest=latest, actor=actor,
+                          delivery=delivery, force=force, reserved=reserved)
+        if dry_run:
+            transaction.set_rollback(True)
+    return answers
+
+
+def _ingest(*, channel, orders, latest, actor, delivery, force, reserved) -> list[dict[str, Any]]:
+    label = f"{channel.code} delivery #{delivery.pk}" if delivery else f"{channel.code} delivery"
     existing = orders_by_channel_no(channel=channel, numbers=latest, lock=True)
     answers: dict[str, Answer] = {}
 
@@ -187,14 +206,14 @@ def orders_ingest(
         else:
             kept.append(order)
     raced = _create(channel=channel, orders=kept, actor=actor, label=label, delivery=delivery,
-                    answers=answers)
+                    answers=answers, reserved=reserved)
     existing.update(raced)
     _update(channel=channel, pairs=[(existing[n], latest[n]) for n in latest if n in existing],
             actor=actor, label=label, delivery=delivery, force=force, answers=answers)
     return [answers[order.channel_order_no].as_dict() for order in orders]
 
 
-def _create(*, channel, orders, actor, label, delivery, answers) -> dict[str, Order]:
+def _create(*, channel, orders, actor, label, delivery, answers, reserved) -> dict[str, Order]:
     if not orders:
         return {}
     mapped = cleaning.lines_map(channel=channel, orders=orders)
@@ -202,7 +221,7 @@ def _create(*, channel, orders, actor, label, delivery, answers) -> dict[str, Or
     inputs = [_order_input(order, m, cid)
               for order, m, cid in zip(orders, mapped, resolution.customer_ids)]
     outcome = orders_create_from_channel(channel=channel, orders=inputs, actor=actor,
-                                         reason=f"{label}: new order")
+                                         reason=f"{label}: new order", reserved=reserved)
     states, tags, created = [], [], []
     for order, m in zip(orders, mapped):
         saved = outcome.created.get(order.channel_order_no)

@@ -35,6 +35,7 @@ from logistics.services.parcels import address_key, parcel_merge
 from logistics.services.routing import Allocation, allocate, capacity_count
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
 from orders.alerts import alert_raise, alert_resolve
+from orders.locks import orders_for_update
 from orders.models import Alert, Order, OrderTag, Product
 from orders.services import (
     HOLD_REASON_JOINER,
@@ -66,8 +67,7 @@ class _Step:
 
 
 def _lock(order_id: int) -> Order | None:
-    return (Order.objects.select_for_update(of=("self",))
-            .select_related("channel", "customer").filter(pk=order_id).first())
+    return orders_for_update().select_related("channel", "customer").filter(pk=order_id).first()
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.utils import timezone
 from logistics.models import Reservation, Stock, StockMovement, Warehouse
 from orderhub.core.errors import NotFound, PermissionRefused, ValidationFailed
 from orders.alerts import alert_raise, alert_resolve
+from orders.locks import order_lock
 from orders.models import Alert, Order, OrderLine
 from orders.services import Actor
 from orders.state_machine import Status
@@ -280,13 +281,6 @@ def stock_reserve_lines(
     return reservations, []
 
 
-def _lock_order(order_id: int) -> Order:
-    try:
-        return Order.objects.select_for_update().get(pk=order_id)
-    except Order.DoesNotExist:
-        raise NotFound(f"Order #{order_id} no longer exists.") from None
-
-
 def _left_the_warehouse(order: Order) -> bool:
     """Whether the order was ever handed to the courier (its history reached in_transit)."""
     return order.history.filter(status=Status.IN_TRANSIT).exists()
@@ -294,7 +288,7 @@ def _left_the_warehouse(order: Order) -> bool:
 
 def _close_reservations(*, order_id: int, to: str, reason: str, actor: Actor) -> int:
     """Release or deduct the order's open reservations; returns the units moved."""
-    order = _lock_order(order_id)
+    order = order_lock(order_id)
     if to == Active.RELEASED and _left_the_warehouse(order):
         # Refunded after the courier took it (e.g. refused at the door): the goods are gone
         # until after-sales receives them back, so they leave stock; they are not available.

@@ -15,6 +15,7 @@ from orderhub.core.errors import PermissionRefused
 from orderhub.core.history import system_user
 from orderhub.core.tasks import enqueue_on_commit
 from orders.alerts import next_escalation_at
+from orders.locks import orders_for_update
 from orders.models import SLA_STEP_STATUS, Alert, EscalationStep, Order, SlaPolicy
 from orders.sla.config import deadline_config, deadline_config_clear
 from orders.sla.deadlines import state_due_at
@@ -73,7 +74,7 @@ def open_orders_due_refresh(*, step: str, channel_id: int | None = None) -> int:
     changed_total = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
         with transaction.atomic():
-            locked = Order.objects.select_for_update().filter(
+            locked = orders_for_update().filter(
                 pk__in=ids[start:start + REFRESH_CHUNK], status=status
             ).order_by("pk")
             changed = []

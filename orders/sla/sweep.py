@@ -41,6 +41,7 @@ from orders.alerts import (
     alerts_raise_many,
     alerts_resolve_many,
 )
+from orders.locks import orders_lock
 from orders.models import SHIP_BY_WATCHED_STATUSES, Alert, Order
 from orders.sla.config import STEPS_OF_STATUS, DeadlineConfig, deadline_config
 from orders.sla.deadlines import SHIP_BY_KIND, SLA_KIND, ship_by_breach_key, sla_breach_key
@@ -139,15 +140,8 @@ def _still_breached(breach: Breach, order: Order, now: dt.datetime) -> bool:
 
 
 def _lock_orders(ids: Sequence[int]) -> dict[int, Order]:
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    locked: dict[int, Order] = {}
-    for chunk in _chunks(list(ids)):
-        locked.update(
-            (order.pk, order) for order in
-            Order.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-            .filter(pk__in=chunk).order_by("pk")
-        )
-    return locked
+    # Busy orders are left to the next run: a sweep never waits for a move.
+    return orders_lock(ids, skip_locked=True)
 
 
 def _minutes(delta: dt.timedelta) -> int:

@@ -159,13 +159,16 @@ def test_orders_create_numbers_lines_and_history():
         lines=[LineInput(title="T恤", quantity=2, unit_price=Decimal("59.50"), sku="TS-01")],
         shipping_amount=Decimal("10.00"),
         status=Status.PAID,
+        # 00:30 in Beijing is still the evening before in UTC: the number carries Beijing's day
+        placed_at=dt.datetime(2026, 1, 27, 16, 30, tzinfo=dt.timezone.utc),
         paid_at=timezone.now(),
         receiver={"name": "李娜", "phone": "13812345678", "province": "广东省"},
     )
     first, second = services.orders_create(
         channel=channel,
-        orders=[data, OrderInput(channel_order_no="2", lines=data.lines)],
-        actor=None, reason="import", day=day,
+        orders=[data, OrderInput(channel_order_no="2", lines=data.lines,
+                                 placed_at=data.placed_at)],
+        actor=None, reason="import",
     )
     assert (first.hub_no, second.hub_no) == ("JD2026012800001", "JD2026012800002")
     first = Order.objects.get(pk=first.pk)
