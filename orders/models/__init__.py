@@ -1,0 +1,42 @@
+"""The orders app's models, one module per concern: ``catalogue`` (channels, customers,
+products), ``order`` (orders, lines, gift sub-orders, tags, hub-number serials and the guards of
+the state machine's moves), ``deadlines`` (SLA steps, ship-by promises, traffic lights) and
+``alerts``. Import them from here: ``from orders.models import Order``.
+"""
+from orders.models.alerts import (
+    Alert,
+    AlertDelivery,
+    AlertEvent,
+    EscalationStep,
+    NotificationTarget,
+    Team,
+)
+from orders.models.catalogue import Channel, Customer, Product, ProductAlias
+from orders.models.deadlines import (
+    SLA_STEP_STATUS,
+    ShipByPromise,
+    SlaPolicy,
+    SlaStep,
+    TrafficLightSettings,
+)
+from orders.models.order import (
+    SHIP_BY_WATCHED_STATUSES,
+    ZERO,
+    GiftOrder,
+    HubNumberSerial,
+    Order,
+    OrderLine,
+    OrderTag,
+    gifts_scanned,
+    invoicing_done_or_skipped,
+    money_field,
+    not_on_hold,
+)
+
+__all__ = [
+    "SHIP_BY_WATCHED_STATUSES", "SLA_STEP_STATUS", "ZERO",
+    "Alert", "AlertDelivery", "AlertEvent", "Channel", "Customer", "EscalationStep", "GiftOrder",
+    "HubNumberSerial", "NotificationTarget", "Order", "OrderLine", "OrderTag", "Product",
+    "ProductAlias", "ShipByPromise", "SlaPolicy", "SlaStep", "Team", "TrafficLightSettings",
+    "gifts_scanned", "invoicing_done_or_skipped", "money_field", "not_on_hold",
+]
