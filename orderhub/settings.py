@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "import_export",
     "orderhub.core",
     "orderhub.events",
+    "orderhub.alerts",
     "orders",
     "channels",
     "logistics",

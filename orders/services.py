@@ -22,10 +22,10 @@ from django.utils import timezone, translation
 from django_fsm import ConcurrentTransition, can_proceed
 from simple_history.utils import bulk_create_with_history
 
+from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from orderhub.core.history import system_user_id
 from orderhub.core.tasks import enqueue_on_commit
-from orders.alerts import alert_raise
 from orders.locks import order_lock
 from orders.models import (
     Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,

@@ -33,10 +33,11 @@ from logistics.models import (
 from logistics.rules import Matched, OrderFacts, active_rules, matching_rules
 from logistics.services.parcels import address_key, parcel_merge
 from logistics.services.routing import Allocation, allocate, capacity_count
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
-from orders.alerts import alert_raise, alert_resolve
 from orders.locks import orders_for_update
-from orders.models import Alert, Order, OrderTag, Product
+from orders.models import Order, OrderTag, Product
 from orders.services import (
     HOLD_REASON_JOINER,
     Actor,

@@ -21,10 +21,11 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from logistics.models import Reservation, Stock, StockMovement, Warehouse
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import NotFound, PermissionRefused, ValidationFailed
-from orders.alerts import alert_raise, alert_resolve
 from orders.locks import order_lock
-from orders.models import Alert, Order, OrderLine
+from orders.models import Order, OrderLine
 from orders.services import Actor
 from orders.state_machine import Status
 

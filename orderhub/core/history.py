@@ -71,3 +71,10 @@ def stamp_history(sender, history_instance, **kwargs) -> None:
         history_instance.ip_address = client_ip(request)
     if getattr(history_instance, "history_user_id", None) is None:
         history_instance.history_user_id = system_user_id()
+
+
+def history_note(instance: models.Model, *, actor, reason: str) -> None:
+    """Who and why for the history row that ``instance``'s next save writes (a service sets it;
+    no authenticated actor means the system user)."""
+    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    instance._change_reason = reason

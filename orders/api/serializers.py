@@ -12,7 +12,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601
 
-from orderhub.core.api import ApiErrorSerializer
+from orderhub.core.api import (
+    ApiErrorSerializer,
+    ValidChoiceField,
+    ValidMultipleChoiceField,
+    choices_text,
+)
 from orders.models import Channel, GiftOrder, Order, OrderLine
 from orders.selectors import order_timeline
 from orders.services import allowed_moves
@@ -24,10 +29,6 @@ MOVE_CHOICES = [(move.name, move.label) for move in MOVES]
 REASON_MAX_LENGTH = 500
 # An unescaped "+" in a query string arrives as a space: "…T00:00:00 08:00".
 _SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
-
-
-def _choices_text(values) -> str:
-    return ", ".join(str(value) for value in values)
 
 
 # Choice sets that appear under several field names are schema components of their own, so
@@ -57,27 +58,6 @@ def _move_names_field() -> serializers.ListField:
 
 
 # --- input ---------------------------------------------------------------------------------------
-class ListsValidChoicesMixin:
-    """A refused choice names the valid ones, so that an integrator can fix the request."""
-
-    def fail(self, key, **kwargs):
-        if key == "invalid_choice":
-            raise serializers.ValidationError(
-                _('"%(input)s" is not a valid choice. Valid values: %(valid)s.')
-                % {"input": kwargs.get("input"), "valid": _choices_text(self.choices)},
-                code=key,
-            )
-        return super().fail(key, **kwargs)
-
-
-class ValidChoiceField(ListsValidChoicesMixin, serializers.ChoiceField):
-    pass
-
-
-class ValidMultipleChoiceField(ListsValidChoicesMixin, serializers.MultipleChoiceField):
-    pass
-
-
 class QueryDateTimeField(serializers.DateTimeField):
     """ISO 8601 date-time (or a date, meaning its midnight) from a query string; naive values
     are in the hub's time zone."""
@@ -128,7 +108,7 @@ class OrderListFilterSerializer(serializers.Serializer):
             codes = Channel.objects.order_by("code").values_list("code", flat=True)
             raise serializers.ValidationError(
                 _('"%(code)s" is not a channel. Valid channels: %(valid)s.')
-                % {"code": value, "valid": _choices_text(codes)}
+                % {"code": value, "valid": choices_text(codes)}
             )
         return code
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -21,10 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orderhub.core.api import (
-    ApiErrorSerializer,
-    ApiValidationErrorSerializer,
+    FORBIDDEN,
+    INVALID,
+    UNAUTHENTICATED,
     ModelViewPermissions,
-    StrictCursorPagination,
+    NewestFirstPagination,
+    api_error,
 )
 from orders.api.serializers import (
     MOVE_NAMES,
@@ -42,27 +43,11 @@ from orders.services import order_hold, order_release_hold, order_transition
 TAG = "orders"
 
 
-def _error(description: str, serializer=ApiErrorSerializer) -> OpenApiResponse:
-    return OpenApiResponse(serializer, description=description)
-
-
-UNAUTHENTICATED = _error("No or invalid credentials (Token or session).")
-FORBIDDEN = _error("The user's role lacks the permission.")
-ORDER_NOT_FOUND = _error("No order with this hub number.")
-INVALID = _error("Invalid input; field errors under `errors`.", ApiValidationErrorSerializer)
+ORDER_NOT_FOUND = api_error("No order with this hub number.")
 HUB_NO = OpenApiParameter(
     "hub_no", OpenApiTypes.STR, OpenApiParameter.PATH,
     description="Hub order number, e.g. JD2026012800123.",
 )
-
-
-class OrderCursorPagination(StrictCursorPagination):
-    """Newest first by id: stable under inserts and no COUNT(*) on a table of millions."""
-
-    ordering = "-id"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _order_detail(request: Request, hub_no: str) -> Response:
@@ -84,7 +69,7 @@ class OrderListApi(GenericAPIView):
     queryset = Order.objects.none()
     permission_classes = [ModelViewPermissions]
     serializer_class = OrderListItemSerializer
-    pagination_class = OrderCursorPagination
+    pagination_class = NewestFirstPagination
     filter_backends: list = []
 
     @extend_schema(
@@ -166,9 +151,9 @@ class OrderTransitionApi(_OrderApi):
             200: OrderDetailSerializer,
             400: INVALID,
             401: UNAUTHENTICATED,
-            403: _error("The role may not make this move (or view orders)."),
-            404: _error("No such order, or no such move (the message lists the moves)."),
-            409: _error(
+            403: api_error("The role may not make this move (or view orders)."),
+            404: api_error("No such order, or no such move (the message lists the moves)."),
+            409: api_error(
                 "Illegal from the current state, or the order is on hold; names the current "
                 "state and the moves allowed from it.",
                 TransitionConflictSerializer,
@@ -186,9 +171,9 @@ _HOLD_RESPONSES = {
     200: OrderDetailSerializer,
     400: INVALID,
     401: UNAUTHENTICATED,
-    403: _error("The role may not hold or release orders."),
+    403: api_error("The role may not hold or release orders."),
     404: ORDER_NOT_FOUND,
-    409: _error("The order's state does not allow it (final, or not on hold)."),
+    409: api_error("The order's state does not allow it (final, or not on hold)."),
 }
 
 

@@ -1,16 +1,9 @@
 """The orders app's models, one module per concern: ``catalogue`` (channels, customers,
 products), ``order`` (orders, lines, gift sub-orders, tags, hub-number serials and the guards of
-the state machine's moves), ``deadlines`` (SLA steps, ship-by promises, traffic lights) and
-``alerts``. Import them from here: ``from orders.models import Order``.
+the state machine's moves) and ``deadlines`` (SLA steps, ship-by promises, traffic lights).
+Alerts are project infrastructure (``orderhub.alerts``). Import these from here:
+``from orders.models import Order``.
 """
-from orders.models.alerts import (
-    Alert,
-    AlertDelivery,
-    AlertEvent,
-    EscalationStep,
-    NotificationTarget,
-    Team,
-)
 from orders.models.catalogue import Channel, Customer, Product, ProductAlias
 from orders.models.deadlines import (
     SLA_STEP_STATUS,
@@ -35,8 +28,7 @@ from orders.models.order import (
 
 __all__ = [
     "SHIP_BY_WATCHED_STATUSES", "SLA_STEP_STATUS", "ZERO",
-    "Alert", "AlertDelivery", "AlertEvent", "Channel", "Customer", "EscalationStep", "GiftOrder",
-    "HubNumberSerial", "NotificationTarget", "Order", "OrderLine", "OrderTag", "Product",
-    "ProductAlias", "ShipByPromise", "SlaPolicy", "SlaStep", "Team", "TrafficLightSettings",
+    "Channel", "Customer", "GiftOrder", "HubNumberSerial", "Order", "OrderLine", "OrderTag",
+    "Product", "ProductAlias", "ShipByPromise", "SlaPolicy", "SlaStep", "TrafficLightSettings",
     "gifts_scanned", "invoicing_done_or_skipped", "money_field", "not_on_hold",
 ]

@@ -12,8 +12,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from orderhub.alerts.models import Team
 from orderhub.core.history import AuditedHistory
-from orders.models.alerts import Team
 from orders.models.catalogue import Channel
 from orders.state_machine import Status
 

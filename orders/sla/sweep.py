@@ -12,7 +12,8 @@ One run, as at ``now``, in one transaction:
 2. Resolution. An unresolved breach alert whose key is no longer among the breaches found
    (the order moved on, started a new stay, was handed over) is resolved by the hub; its
    timeline stays.
-3. Escalation. Open alerts whose next rung is due climb the ladder (``orders.alerts``).
+3. Escalation. Open alerts whose next rung is due climb the ladder
+   (``orderhub.alerts.services``).
 
 Idempotent: a breach is its key, so running twice, or late after downtime, neither duplicates
 nor misses (a stay that ended before any run is recorded by the move itself). A burst is
@@ -32,8 +33,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from orderhub.core.history import system_user, system_user_id
-from orders.alerts import (
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import (
     UNRESOLVED,
     AlertSpec,
     Climb,
@@ -41,8 +42,9 @@ from orders.alerts import (
     alerts_raise_many,
     alerts_resolve_many,
 )
+from orderhub.core.history import system_user, system_user_id
 from orders.locks import orders_lock
-from orders.models import SHIP_BY_WATCHED_STATUSES, Alert, Order
+from orders.models import SHIP_BY_WATCHED_STATUSES, Order
 from orders.sla.config import STEPS_OF_STATUS, DeadlineConfig, deadline_config
 from orders.sla.deadlines import SHIP_BY_KIND, SLA_KIND, ship_by_breach_key, sla_breach_key
 from orders.state_machine import Status

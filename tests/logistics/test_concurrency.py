@@ -23,7 +23,8 @@ from django.db import connection
 from logistics.models import FulfilmentDecision, FulfilmentRule, Reservation, StockMovement
 from logistics.services.fulfilment import fulfilment_process
 from logistics.services.stock import stock_drift
-from orders.models import Alert, Order
+from orderhub.alerts.models import Alert
+from orders.models import Order
 from tests.conftest import requires_postgres
 
 pytestmark = [requires_postgres(), pytest.mark.django_db(transaction=True)]

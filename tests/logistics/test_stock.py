@@ -15,9 +15,9 @@ from logistics.services.stock import (
     stock_levels_set,
     stock_receive,
 )
+from orderhub.alerts.models import Alert
 from orderhub.core.errors import PermissionRefused, ValidationFailed
 from orders import services
-from orders.models import Alert
 from orders.state_machine import Status
 
 pytestmark = pytest.mark.django_db

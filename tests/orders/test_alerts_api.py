@@ -8,9 +8,11 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from orderhub.alerts.ladder import ladders_clear
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_raise
 from orders import services
-from orders.alerts import alert_raise
-from orders.models import Alert, Channel
+from orders.models import Channel
 from orders.sla.config import deadline_config, deadline_config_clear
 from orders.sla.sweep import sla_sweep
 from orders.state_machine import Status
@@ -22,8 +24,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fresh_rules():
     deadline_config_clear()
+    ladders_clear()
     yield
     deadline_config_clear()
+    ladders_clear()
 
 
 @pytest.fixture
@@ -84,7 +88,7 @@ def test_unknown_order_is_404_and_bad_filters_are_400(api, breached):
 def test_a_user_without_a_role_may_not_read_alerts(api, breached):
     response = api(None).get("/api/alerts/")
     assert response.status_code == 403
-    assert "orders.view_alert" in response.json()["detail"]
+    assert "alerts.view_alert" in response.json()["detail"]
 
 
 def test_the_list_costs_the_same_queries_for_one_or_many_alerts(api, django_assert_num_queries):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from orderhub.alerts.models import Alert
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
 from orders import services
-from orders.models import Alert, GiftOrder, Order, OrderTag
+from orders.models import GiftOrder, Order, OrderTag
 from orders.services import GiftNotScanned, IllegalTransition
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory, ProductFactory

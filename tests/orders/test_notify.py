@@ -16,9 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import mail
 
-from orders.alerts import alert_raise
-from orders.models import AlertDelivery, AlertEvent, NotificationTarget
-from orders.notify.deliveries import alert_deliveries_send
+from orderhub.alerts.ladder import ladders_clear
+from orderhub.alerts.models import AlertDelivery, AlertEvent, NotificationTarget
+from orderhub.alerts.notify.deliveries import alert_deliveries_send
+from orderhub.alerts.services import alert_raise
 from orders.sla.config import deadline_config_clear
 from tests.factories import OrderFactory
 
@@ -71,8 +72,10 @@ def robot():
 @pytest.fixture(autouse=True)
 def fresh_rules():
     deadline_config_clear()
+    ladders_clear()
     yield
     deadline_config_clear()
+    ladders_clear()
 
 
 def warehouse_target(transport: str, url: str, **kwargs) -> NotificationTarget:

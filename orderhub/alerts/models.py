@@ -1,6 +1,11 @@
-"""Alerts, their timeline and delivery, where they go (notification targets) and the escalation
-ladder: the hub's one alert mechanism (services in ``orders.alerts``, delivery in
-``orders.notify``)."""
+"""Alerts, their timeline and deliveries, where they go (notification targets) and the
+escalation ladder: the hub's one alert mechanism, which every app uses and which imports none.
+
+Its one link to a domain model is ``Alert.order``, a foreign key named by string
+(``"orders.Order"``) so that no Python import points from here to an app: an alert may concern
+an order, shown and looked up by its hub number (``order.hub_no``, through that key). Alert
+kinds are the raising apps' own strings (``sla``, ``low_stock``, ...); nothing here lists them.
+"""
 from __future__ import annotations
 
 from django.conf import settings
@@ -12,11 +17,10 @@ from simple_history.models import HistoricalRecords
 
 from orderhub.core.history import AuditedHistory
 from orderhub.core.models import TimeStampedModel
-from orders.models.order import Order
 
 
 class Alert(TimeStampedModel):
-    """The hub's one alert mechanism: every app raises alerts here (``orders.alerts``).
+    """The hub's one alert mechanism: every app raises alerts here (``services.alert_raise``).
 
     ``key`` identifies the thing alerted about (e.g. one SLA breach of one order), so raising
     the same alert twice never makes two. Delivery and escalation build on these rows.
@@ -44,7 +48,7 @@ class Alert(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
     message = models.TextField(_("message"), blank=True)
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts",
+        "orders.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="alerts",
         verbose_name=_("order"), db_index=False,  # alert_order_idx leads with it
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -149,8 +153,8 @@ class EscalationStep(models.Model):
 
     kind = models.CharField(
         _("alert kind"), max_length=50, blank=True,
-        help_text=_("e.g. sla, ship_by, finance_red_line. Empty: the ladder of every kind "
-                    "without a ladder of its own."),
+        help_text=_("e.g. sla, ship_by, low_stock. Empty: the ladder of every kind without a "
+                    "ladder of its own."),
     )
     level = models.SmallIntegerField(_("level"), choices=Alert.Level.choices)
     after_minutes = models.PositiveIntegerField(
