@@ -8,6 +8,8 @@ from django.db import connection
 from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
 
+from orderhub.alerts.ladder import ladders_clear
+from orders.sla.config import deadline_config_clear
 from tests.factories import UserFactory
 
 ROLES = ["customer_service", "warehouse", "operations", "finance", "manager", "integrator"]
@@ -23,6 +25,17 @@ def make_user(db):
         return type(user).objects.get(pk=user.pk)
 
     return make
+
+
+@pytest.fixture
+def fresh_rules():
+    """The deadline rules and escalation ladders of the test's own database: both are cached
+    per process, and a rolled-back test leaves its rows' snapshot behind."""
+    deadline_config_clear()
+    ladders_clear()
+    yield
+    deadline_config_clear()
+    ladders_clear()
 
 
 @pytest.fixture

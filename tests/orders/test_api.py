@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from orders import services
 from orders.models import Channel, Order
+from orders.sla.config import deadline_config, deadline_config_clear
 from orders.state_machine import Status
 from tests.factories import (
     ChannelFactory,
@@ -583,3 +584,29 @@ def test_docs_are_served_from_local_static_files(url):
 def test_paid_at_is_rendered_in_shanghai_time_whatever_the_stored_zone(api):
     order = OrderFactory(paid_at=timezone.make_aware(dt.datetime(2026, 1, 28, 23, 59, 59)))
     assert api().get(detail_url(order)).json()["paid_at"] == "2026-01-28T23:59:59+08:00"
+
+
+# --- deadline fields in the orders API ----------------------------------------------------------
+def test_order_rows_show_the_deadlines_and_the_light_at_the_same_query_count(
+    api, django_assert_num_queries
+):
+    deadline_config_clear()  # the rules of this test's database (the cache is per process)
+    # given orders with a ship-by promise, one of them close to it
+    for _ in range(3):
+        order = OrderFactory(status=Status.PENDING_PAYMENT)
+        services.order_pay(order=order, actor=None)
+    late = OrderFactory(status=Status.PICKING, ship_by=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    client = api("customer_service")
+    deadline_config()  # the rules are cached per process (reloaded once a minute)
+    # when the list is read: token, user permissions, group permissions, the page
+    with django_assert_num_queries(4):
+        rows = client.get("/api/orders/").json()["results"]
+    # then every row has its deadlines and light
+    by_hub = {row["hub_no"]: row for row in rows}
+    assert by_hub[late.hub_no]["traffic_light"] == "red"
+    assert {row["traffic_light"] for hub, row in by_hub.items() if hub != late.hub_no} == {"green"}
+    paid = next(row for hub, row in by_hub.items() if hub != late.hub_no)
+    assert paid["ship_by"].endswith("+08:00") and paid["state_due_at"].endswith("+08:00")
+    assert paid["is_stuck"] is False
+    detail = client.get(f"/api/orders/{late.hub_no}/").json()
+    assert (detail["traffic_light"], detail["is_stuck"]) == ("red", False)

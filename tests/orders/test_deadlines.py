@@ -17,7 +17,6 @@ from django.urls import NoReverseMatch, clear_url_caches, reverse
 from django_q.models import Schedule
 
 import orderhub.urls
-from orderhub.alerts.ladder import ladders_clear
 from orderhub.alerts.models import (
     Alert,
     AlertDelivery,
@@ -45,21 +44,11 @@ from orders.sla.sweep import sla_sweep, sla_sweep_until_done
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
 MIN = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-@pytest.fixture(autouse=True)
-def fresh_rules():
-    """Each test starts from the rules in its own database (the caches are per process)."""
-    deadline_config_clear()
-    ladders_clear()
-    yield
-    deadline_config_clear()
-    ladders_clear()
 
 
 def paid_order(channel_code: str = "jd", **kwargs) -> Order:
