@@ -8,7 +8,9 @@ Every alert climbs the escalation ladder of its kind (``EscalationStep``; level 
 the responsible team's lead, level 2 to the operations director, level 3 to the owner, each
 after its delay) until someone acknowledges or resolves it. Each rung reached plans its
 deliveries (``orderhub.alerts.notify``), sent after commit; every step is a line of the alert's
-timeline (``AlertEvent``), which outlives the alert's resolution. Reads are in ``selectors``.
+timeline (``AlertEvent``), which outlives the alert's resolution. Saving a rung of a ladder
+(:func:`escalation_step_save`, from the admin) reschedules the open alerts it concerns. Reads
+are in ``selectors``.
 """
 from __future__ import annotations
 
