@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from orderhub.core.bulk import copy_supported, copy_tuples, next_ids
 from orderhub.core.errors import Conflict
+from orders.events import orders_created_record
 from orders.locks import orders_for_update
 from orders.models import Channel, Order, OrderLine, OrderTag
 from orders.sla.deadlines import deadline_columns
@@ -309,6 +310,7 @@ def _orders_copy_create(
             line["order_id"] = order_id
             flat.append(line)
     copy_rows(OrderLine, flat, history_user_id=user_id, reason=reason)
+    orders_created_record((row["id"], row["status"]) for row in rows)
     return [NewOrder(row["id"], row["hub_no"], row["channel_order_no"], channel.pk,
                      row["customer_id"], row["status"], row["placed_at"]) for row in rows]
 

@@ -3,7 +3,9 @@
 Every transition service follows the same steps (STYLE.md): check the actor's permission, lock
 the order row, check the move is legal from the current state, call the ``@transition`` method,
 save with ``update_fields``, and record who, why (and, from the request, where) in the history.
-Side effects are scheduled after commit through ``orderhub.core.tasks.enqueue_on_commit``.
+What a change means for the other apps (stock to reserve, ship or release, money to settle, an
+integrator to tell) is recorded as an event in the same transaction (``orders.events``); their
+handlers act right after commit.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from simple_history.utils import bulk_create_with_history
 from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from orderhub.core.history import system_user_id
-from orderhub.core.tasks import enqueue_on_commit
+from orders.events import order_moved_record, orders_created_record
 from orders.locks import order_lock
 from orders.models import (
     Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,
@@ -284,6 +286,7 @@ def orders_create(
         all_lines, OrderLine, batch_size=1000, default_user=history_user,
         default_change_reason=reason,
     )
+    orders_created_record((order.pk, order.status) for order in created)
     return created
 
 
@@ -355,6 +358,7 @@ def _transition(
     if not can_proceed(method):
         raise _illegal(locked, move)
     left = StateLeft.of(locked)
+    source = locked.status
     method(**kwargs)
     locked.state_entered_at = timezone.now()
     # The new state's due time (and the ship-by promise once paid) for the deadline sweep.
@@ -370,6 +374,7 @@ def _transition(
         raise Conflict(
             f"Order {locked.hub_no} was changed by someone else at the same time; reload it."
         ) from None
+    order_moved_record(order_id=locked.pk, source=source, target=locked.status, move=name)
     # Keep the caller's instance current, so that it can be reused after the call.
     order.refresh_from_db()
     return locked
@@ -385,8 +390,6 @@ def order_pay(
         paid_at=paid_at or timezone.now(), payment_serial_no=payment_serial_no,
         extra_fields=["paid_at", "payment_serial_no"],
     )
-    # Rules, routing and stock reservation (logistics; a dotted path: orders never imports it).
-    enqueue_on_commit("logistics.tasks.order_paid", paid.pk)
     return paid
 
 
@@ -423,9 +426,7 @@ def order_print_label(
 
 def order_hand_over(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """The courier collected the parcel: awaiting_pickup → in_transit."""
-    shipped = _transition(order=order, name="hand_over", actor=actor, reason=reason)
-    enqueue_on_commit("logistics.tasks.order_shipped", shipped.pk)  # deduct its stock
-    return shipped
+    return _transition(order=order, name="hand_over", actor=actor, reason=reason)
 
 
 def order_deliver(*, order: Order, actor: Actor, reason: str = "") -> Order:
@@ -458,7 +459,6 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel before the parcel leaves; open gift sub-orders are cancelled with it."""
     cancelled = _transition(order=order, name="cancel", actor=actor, reason=reason)
     _cancel_gifts(order=cancelled, actor=actor, reason=reason or "main order cancelled")
-    enqueue_on_commit("logistics.tasks.order_released", cancelled.pk)  # give back its stock
     return cancelled
 
 
@@ -467,7 +467,6 @@ def order_refund(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Refund the buyer in full; open gift sub-orders are cancelled with it."""
     refunded = _transition(order=order, name="refund", actor=actor, reason=reason)
     _cancel_gifts(order=refunded, actor=actor, reason=reason or "main order refunded")
-    enqueue_on_commit("logistics.tasks.order_released", refunded.pk)  # give back its stock
     return refunded
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
 
+from logistics.models import Warehouse
 from orderhub.alerts.ladder import ladders_clear
 from orders.sla.config import deadline_config_clear
 from tests.factories import UserFactory
@@ -58,6 +59,14 @@ def as_request():
             del HistoricalRecords.context.request
 
     return context
+
+
+@pytest.fixture
+def a_warehouse(db):
+    """An active warehouse. Transactional tests run on a flushed database (the migration's
+    warehouses are gone); without one, a paid order's decision holds it ("no active warehouse
+    can ship it"), which adds to the history that such tests look at."""
+    return Warehouse.objects.create(code="TW", name="Test warehouse", priority=1)
 
 
 def requires_postgres():

@@ -8,6 +8,7 @@ worker died, the broker lost it), the every-minute sweep finds the pending tasks
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,13 +82,35 @@ def events_record(events: Sequence[NewEvent]) -> int:
     return len(tasks)
 
 
+class DispatchAfterCommit:
+    """The on-commit callback that queues one dispatch for everything a transaction recorded.
+
+    One per transaction: while one is registered and has not run, later events ride on it. A
+    savepoint rolled back takes its callback with it (and its events); the next event then
+    registers a new one.
+    """
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        queue_dispatch()
+
+
+_local = threading.local()
+
+
 def _dispatch_after_commit() -> None:
     """Queue one dispatch when the current transaction commits (not one per event)."""
     if dispatch_running():
         return  # the running dispatcher goes on until nothing is due
-    if any(func is queue_dispatch for _sids, func, _robust in connection.run_on_commit):
+    pending = getattr(_local, "pending", None)
+    if pending is not None and not pending.ran and any(
+            func is pending for _sids, func, _robust in connection.run_on_commit):
         return
-    transaction.on_commit(queue_dispatch)
+    _local.pending = DispatchAfterCommit()
+    transaction.on_commit(_local.pending)
 
 
 def events_purge(*, keep_days: int | None = None, batch: int = 10000) -> int:
