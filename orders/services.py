@@ -16,26 +16,37 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django_fsm import ConcurrentTransition, can_proceed
-from simple_history.utils import bulk_create_with_history
 
 from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
-from orderhub.core.history import system_user_id
+from orderhub.core.history import Actor, audit, audited_bulk_create
 from orders.events import order_moved_record, orders_created_record
+from orders.holds import (
+    ADDRESS_CHANGE_KEY,
+    HOLD_PERMISSION,
+    REFUND_REQUEST_KEY,
+    hold_place_locked,
+    holds_text,
+    open_holds,
+)
 from orders.locks import order_lock
 from orders.models import (
-    Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,
+    Channel, GiftOrder, Hold, HubNumberSerial, Order, OrderLine, OrderTag, Product,
 )
 from orders.sla.deadlines import StateLeft, order_deadlines_init, order_deadlines_on_move
-from orders.state_machine import MOVES_BY_NAME, Move, Status
+from orders.state_machine import (
+    AWAITING_SHIPMENT,
+    BEFORE_SHIPPING,
+    IN_WAREHOUSE,
+    MOVES_BY_NAME,
+    Move,
+    Status,
+)
 
-Actor = AbstractBaseUser | AnonymousUser | None
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -186,14 +197,6 @@ class OrderInput:
 _RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
 
 
-def _history_user(actor: Actor):
-    """The user a history row names: the actor, or the system user for tasks and webhooks."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return actor
-    # An unsaved stand-in with the cached id: naming the system user costs no query.
-    return get_user_model()(pk=system_user_id(), username=settings.ORDERHUB_SYSTEM_USERNAME)
-
-
 def order_input_amounts(data: OrderInput) -> tuple[list[Decimal], Decimal, Decimal]:
     """Check a new order's lines and work out its amounts: ``(line amounts, goods, paid)``.
 
@@ -259,19 +262,16 @@ def orders_create(
 ) -> list[Order]:
     """Create many orders of one channel at once, with their lines and history rows.
 
-    Bulk inserts (with ``bulk_create_with_history``) keep ingestion of a peak day fast; the
-    history rows carry the actor (the system user for tasks) and the reason. Hub numbers carry
+    Bulk inserts (with their history rows) keep ingestion of a peak day fast; the history
+    rows carry the actor (the system user for tasks), the reason and the IP. Hub numbers carry
     the day each order was placed (``reserved`` ahead by ingestion, or allocated now).
     """
     if not orders:
         return []
     numbers = hub_numbers_assign(channel=channel, orders=orders, reserved=reserved)
     built = [_build_order(channel, hub_no, data) for hub_no, data in zip(numbers, orders)]
-    history_user = _history_user(actor)
-    created = bulk_create_with_history(
-        [order for order, _ in built], Order, batch_size=500,
-        default_user=history_user, default_change_reason=reason,
-    )
+    created = audited_bulk_create([order for order, _ in built], Order, actor=actor,
+                                  reason=reason, batch_size=500)
     if any(order.pk is None for order in created):
         # Databases that do not return ids from bulk inserts (old SQLite): read them back.
         ids = dict(Order.objects.filter(hub_no__in=numbers).values_list("hub_no", "pk"))
@@ -282,10 +282,7 @@ def orders_create(
         for line in lines:
             line.order_id = saved.pk
             all_lines.append(line)
-    bulk_create_with_history(
-        all_lines, OrderLine, batch_size=1000, default_user=history_user,
-        default_change_reason=reason,
-    )
+    audited_bulk_create(all_lines, OrderLine, actor=actor, reason=reason)
     orders_created_record((order.pk, order.status) for order in created)
     return created
 
@@ -307,8 +304,7 @@ def gift_order_create(
         hub_no=f"{order.hub_no}GIFT", parent=order, sku=sku, title=title, quantity=quantity,
         promotion=promotion,
     )
-    gift._history_user = _history_user(actor)
-    gift._change_reason = reason
+    audit(gift, actor=actor, reason=reason)
     gift.save()
     return gift
 
@@ -351,7 +347,7 @@ def _transition(
         raise _illegal(locked, move)
     if move.blocked_by_hold and locked.on_hold:
         raise OrderOnHold(
-            f"Order {locked.hub_no} is on hold ({locked.hold_reason or 'no reason given'}); "
+            f"Order {locked.hub_no} is on hold ({holds_text(open_holds(locked))}); "
             f"release the hold before '{move.name}'.",
             extra={"current_state": locked.status, "allowed_transitions": allowed_moves(locked)},
         )
@@ -363,8 +359,7 @@ def _transition(
     locked.state_entered_at = timezone.now()
     # The new state's due time (and the ship-by promise once paid) for the deadline sweep.
     deadline_fields = order_deadlines_on_move(order=locked, left=left)
-    locked._history_user = _history_user(actor)
-    locked._change_reason = reason or _default_reason(move)
+    audit(locked, actor=actor, reason=reason or _default_reason(move))
     try:
         locked.save(update_fields=[
             "status", "state_entered_at", "updated_at", *extra_fields, *deadline_fields,
@@ -476,8 +471,7 @@ def _cancel_gifts(*, order: Order, actor: Actor, reason: str) -> None:
     )
     for gift in gifts.order_by("pk"):
         gift.cancel()
-        gift._history_user = _history_user(actor)
-        gift._change_reason = reason
+        audit(gift, actor=actor, reason=reason)
         gift.save(update_fields=["status", "updated_at"])
 
 
@@ -510,60 +504,11 @@ def order_transition(*, order: Order, name: str, actor: Actor, reason: str = "")
     return service(order=order, actor=actor, reason=reason)
 
 
-# --- holds --------------------------------------------------------------------------------------
-HOLD_PERMISSION = "orders.hold_order"
-
-
-def _check_hold_permission(actor: Actor) -> None:
-    if actor is not None and not actor.has_perm(HOLD_PERMISSION):
-        raise PermissionRefused("Your role may not hold or release orders.")
-
-
-@transaction.atomic
-def order_hold(*, order: Order, actor: Actor, reason: str) -> Order:
-    """Intercept an order: it cannot move forward until released."""
-    _check_hold_permission(actor)
-    if not reason.strip():
-        raise ValidationFailed("Say why the order is held.")
-    locked = _lock(order)
-    if locked.status in (Status.CANCELLED, Status.REFUNDED, Status.CLOSED):
-        raise Conflict(f"Order {locked.hub_no} is '{locked.status}'; there is nothing to hold.")
-    locked.on_hold = True
-    locked.hold_reason = reason.strip()[:255]
-    locked._history_user = _history_user(actor)
-    locked._change_reason = f"hold: {reason.strip()}"
-    locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
-    order.refresh_from_db()
-    return locked
-
-
-@transaction.atomic
-def order_release_hold(*, order: Order, actor: Actor, reason: str) -> Order:
-    """Release a held order, saying why; it can move forward again."""
-    _check_hold_permission(actor)
-    if not reason.strip():
-        raise ValidationFailed("Say why the hold is released.")
-    locked = _lock(order)
-    if not locked.on_hold:
-        raise Conflict(f"Order {locked.hub_no} is not on hold.")
-    locked.on_hold = False
-    locked.hold_reason = ""
-    locked._history_user = _history_user(actor)
-    locked._change_reason = f"release: {reason.strip()}"
-    locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
-    order.refresh_from_db()
-    return locked
-
-
-# --- fulfilment: priority, address changes, refund requests, gift scans (issue 4) ---------------
+# --- fulfilment: priority, contact changes, refund requests, gift scans (issue 4) ---------------
 CHANGE_ORDER_PERMISSION = "orders.change_order"
 PACK_PERMISSION = "orders.pack_order"
-# Several reasons for one hold are kept side by side, each removable on its own.
-HOLD_REASON_JOINER = " / "
-# Picking has started: the goods may already be in someone's hands.
-IN_WAREHOUSE = (Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP)
-# Paid and not yet handed to the courier.
-BEFORE_SHIPPING = (Status.PAID, Status.RISK_REVIEW, *IN_WAREHOUSE)
+# Fields of the order staff may correct by hand (``order_change_contact``).
+CONTACT_FIELDS = (*(f"receiver_{key}" for key in _RECEIVER_FIELDS), "buyer_note")
 
 
 class GiftNotScanned(Conflict):
@@ -573,14 +518,6 @@ class GiftNotScanned(Conflict):
 def _check_permission(actor: Actor, permission: str, doing: str) -> None:
     if actor is not None and not actor.has_perm(permission):
         raise PermissionRefused(f"Your role may not {doing} (needs permission '{permission}').")
-
-
-def _with_hold(order: Order, reason: str) -> list[str]:
-    """Put the (locked) order on hold for ``reason``, keeping any reason it is held for."""
-    held = order.hold_reason if order.on_hold and order.hold_reason else ""
-    order.hold_reason = (f"{held}{HOLD_REASON_JOINER}{reason}" if held else reason)[:255]
-    order.on_hold = True
-    return ["on_hold", "hold_reason"]
 
 
 def _check_gifts_scanned(order: Order) -> None:
@@ -609,36 +546,21 @@ def order_set_priority(*, order: Order, priority: int, actor: Actor, reason: str
     locked = _lock(order)
     if locked.priority != priority:
         locked.priority = priority
-        locked._history_user = _history_user(actor)
         # The code name, not the label: the history reads the same in every language.
-        locked._change_reason = f"priority {Order.Priority(priority).name.lower()}: {reason}"
+        audit(locked, actor=actor,
+              reason=f"priority {Order.Priority(priority).name.lower()}: {reason}")
         locked.save(update_fields=["priority", "updated_at"])
         order.refresh_from_db()
     return locked
 
 
-@transaction.atomic
-def order_change_address(
-    *, order: Order, receiver: dict[str, str], actor: Actor, reason: str
-) -> Order:
-    """Change the receiver (the history keeps the old one). Once picking has started the order
-    is also held and the warehouse alerted, so that the parcel does not go to the old address.
-    """
-    _check_permission(actor, CHANGE_ORDER_PERMISSION, "change an order's address")
+def _contact_changes(locked: Order, receiver: dict[str, str],
+                     buyer_note: str | None) -> dict[str, str]:
+    """The fields that really change, checked (lengths, the receiver's required parts)."""
     unknown = sorted(set(receiver) - set(_RECEIVER_FIELDS))
     if unknown:
         raise ValidationFailed(
             f"Unknown receiver fields: {', '.join(unknown)} (use {', '.join(_RECEIVER_FIELDS)})."
-        )
-    if not reason.strip():
-        raise ValidationFailed("Say why the address changes.")
-    locked = _lock(order)
-    if locked.status not in (Status.PENDING_PAYMENT, *BEFORE_SHIPPING):
-        raise Conflict(
-            f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
-            f"has left the warehouse or is closed, so its address cannot change here. Ask the "
-            f"carrier to redirect the parcel.",
-            extra={"current_state": locked.status},
         )
     changed: dict[str, str] = {}
     for key, value in receiver.items():
@@ -650,18 +572,51 @@ def order_change_address(
             raise ValidationFailed(f"The receiver's {key} cannot be empty.")
         if getattr(locked, name) != value:
             changed[name] = value
+    if buyer_note is not None and buyer_note.strip() != locked.buyer_note:
+        changed["buyer_note"] = buyer_note.strip()
+    return changed
+
+
+@transaction.atomic
+def order_change_contact(
+    *, order: Order, actor: Actor, reason: str, receiver: dict[str, str] | None = None,
+    buyer_note: str | None = None,
+) -> Order:
+    """Correct the receiver and the buyer's note in one change (the history keeps the old
+    values). A new receiver once picking has started also holds the order and alerts the
+    warehouse, so that the parcel does not go to the old address; after it left, the address
+    cannot change here.
+    """
+    _check_permission(actor, CHANGE_ORDER_PERMISSION, "change an order's address")
+    receiver = receiver or {}
+    if not reason.strip():
+        raise ValidationFailed("Say why the address changes.")
+    locked = _lock(order)
+    changed = _contact_changes(locked, receiver, buyer_note)
     if not changed:
         raise ValidationFailed("The new address is the same as the current one.")
+    moved = sorted(name for name in changed if name.startswith("receiver_"))
+    if moved and locked.status not in BEFORE_SHIPPING:
+        raise Conflict(
+            f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
+            f"has left the warehouse or is closed, so its address cannot change here. Ask the "
+            f"carrier to redirect the parcel.",
+            extra={"current_state": locked.status},
+        )
     for name, value in changed.items():
         setattr(locked, name, value)
     fields = [*changed, "updated_at"]
-    why = f"address changed: {reason.strip()}"
-    intercepted = locked.status in IN_WAREHOUSE
+    why = (f"address changed: {reason.strip()}" if moved
+           else f"edited: {', '.join(changed)}: {reason.strip()}")
+    intercepted = bool(moved) and locked.status in IN_WAREHOUSE and hold_place_locked(
+        locked, source=Hold.Source.ADDRESS_CHANGE, key=ADDRESS_CHANGE_KEY, actor=actor,
+        reason=f"address changed after picking started: {reason.strip()}",
+        params={"changed": moved},
+    ) is not None
     if intercepted:
-        fields += _with_hold(locked, "address changed after picking started")
+        fields.append("on_hold")
         why += "; held: picking had started"
-    locked._history_user = _history_user(actor)
-    locked._change_reason = why
+    audit(locked, actor=actor, reason=why)
     locked.save(update_fields=fields)
     if intercepted:
         record_id = locked.history.order_by("-history_id").values_list("history_id", flat=True)[0]
@@ -675,10 +630,17 @@ def order_change_address(
                 f"{locked.receiver_address}. Reason: {reason.strip()}. Relabel the parcel, "
                 f"then release the hold."
             ),
-            data={"changed": sorted(changed)},
+            data={"changed": moved},
         )
     order.refresh_from_db()
     return locked
+
+
+def order_change_address(
+    *, order: Order, receiver: dict[str, str], actor: Actor, reason: str
+) -> Order:
+    """Change the receiver (``order_change_contact`` with the receiver only)."""
+    return order_change_contact(order=order, receiver=receiver, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -692,19 +654,18 @@ def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     if locked.status == Status.PENDING_PAYMENT:
         raise Conflict(f"Order {locked.hub_no} is not paid yet; cancel it instead.",
                        extra={"current_state": locked.status})
-    if locked.status not in BEFORE_SHIPPING:
+    if locked.status not in AWAITING_SHIPMENT:
         raise Conflict(
             f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
             f"has left the warehouse or is closed; a refund now goes through after-sales.",
             extra={"current_state": locked.status},
         )
-    if locked.on_hold and "refund requested" in locked.hold_reason:
-        raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
     note = f"refund requested: {reason.strip()}"
-    fields = _with_hold(locked, note)
-    locked._history_user = _history_user(actor)
-    locked._change_reason = note
-    locked.save(update_fields=[*fields, "updated_at"])
+    if hold_place_locked(locked, source=Hold.Source.REFUND_REQUEST, key=REFUND_REQUEST_KEY,
+                         reason=note, actor=actor) is None:
+        raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
+    audit(locked, actor=actor, reason=note)
+    locked.save(update_fields=["on_hold", "updated_at"])
     OrderTag.objects.get_or_create(order=locked, tag="refund_requested",
                                    defaults={"note": reason.strip()[:255]})
     if locked.status in IN_WAREHOUSE:
@@ -748,8 +709,7 @@ def gift_scan(*, gift: GiftOrder, actor: Actor, code: str) -> GiftOrder:
     locked.scan()
     locked.scanned_at = timezone.now()
     locked.scanned_by = actor if getattr(actor, "is_authenticated", False) else None
-    locked._history_user = _history_user(actor)
-    locked._change_reason = f"gift scanned: {code}"
+    audit(locked, actor=actor, reason=f"gift scanned: {code}")
     locked.save(update_fields=["status", "scanned_at", "scanned_by", "updated_at"])
     gift.refresh_from_db()
     return locked

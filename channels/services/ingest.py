@@ -18,10 +18,9 @@ from typing import Any
 
 from django.db import transaction
 
-from orderhub.core.bulk import copy_supported
+from orderhub.core.bulk import copy_rows, copy_supported
 from orders.channel_sync import (
     STOPPABLE,
-    copy_rows,
     one_of,
     order_apply_channel_status,
     order_hold_for_channel,
@@ -32,6 +31,7 @@ from orders.channel_sync import (
     orders_create_from_channel,
     orders_update_from_channel,
 )
+from orders.holds import CHANNEL_ADDRESS_KEY, CHANNEL_STOP_KEY
 from orders.models import Channel, Order
 from orders.services import Actor, LineInput, OrderInput, hub_numbers_reserve
 from channels.adapters import fields as f
@@ -43,8 +43,8 @@ from channels.services.identity import customers_resolve, duplicates_find, items
 
 CREATED, UPDATED, DROPPED = "created", "updated", "dropped"
 _MAX_LEN = {"channel_order_no": 64, "payment_serial_no": 64, "tracking_no": 64}
-# Holds placed because the channel stops the order carry this, so that a newer delivery that no
-# longer stops it can lift them (never an address-change or cancel hold, never a person's).
+# The words of a hold placed because the channel stops the order (locked, paused, refund in
+# progress); a newer delivery that no longer stops it lifts that hold by its key, and only it.
 STOP_MARKER = "the channel stops the order: "
 _CLIP = {"name": 100, "phone": 32, "province": 32, "city": 32, "district": 32, "address": 255}
 
@@ -254,7 +254,8 @@ def _create(*, channel, orders, actor, label, delivery, answers, reserved) -> di
     to_hold = {saved.pk: order.hold_reason for saved, order, _m in created
                if order.hold_reason and saved.status in STOPPABLE}
     for held in Order.objects.filter(pk__in=to_hold).order_by("pk"):
-        order_hold_for_channel(order=held, reason=f"{label}: {STOP_MARKER}{to_hold[held.pk]}")
+        order_hold_for_channel(order=held, key=CHANNEL_STOP_KEY,
+                               reason=f"{label}: {STOP_MARKER}{to_hold[held.pk]}")
     return outcome.existing
 
 
@@ -298,8 +299,9 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
         answer = answers[order.channel_order_no]
         before = (saved.status, saved.on_hold)
         if saved.pk in moved_address:
-            order_hold_for_channel(order=saved, reason=f"{label}: receiver changed after "
-                                                       f"the warehouse started")
+            order_hold_for_channel(order=saved, key=CHANNEL_ADDRESS_KEY,
+                                   reason=f"{label}: receiver changed after the warehouse "
+                                          f"started")
         status = order_apply_channel_status(
             order=saved, status=order.status, actor=None,
             reason=f"{label}: channel reports {order.channel_status}", paid_at=order.paid_at,
@@ -307,11 +309,11 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
             tracking_no=order.tracking_no,
         )
         if order.hold_reason and saved.status in STOPPABLE:
-            order_hold_for_channel(order=saved,
+            order_hold_for_channel(order=saved, key=CHANNEL_STOP_KEY,
                                    reason=f"{label}: {STOP_MARKER}{order.hold_reason}")
-        elif not order.hold_reason and STOP_MARKER in saved.hold_reason:
-            order_release_channel_hold(order=saved, reason=f"{label}: the channel no longer "
-                                                           f"stops the order")
+        elif not order.hold_reason:
+            order_release_channel_hold(order=saved, key=CHANNEL_STOP_KEY,
+                                       reason=f"{label}: the channel no longer stops the order")
         answer.changed = saved.pk in outcome.changed_ids or (saved.status, saved.on_hold) != before
         answer.note = status.note if status.result not in ("unchanged", "moved") else ""
         flags = _flags(order, m)

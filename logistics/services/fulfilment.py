@@ -41,13 +41,11 @@ from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
 from orders.channel_sync import order_tags_add
 from orders.locks import orders_for_update
-from orders.models import Order, Product
+from orders.models import Hold, Order, Product
+from orders.holds import OUT_OF_STOCK_KEY, hold_place, order_release_own_hold
 from orders.services import (
-    HOLD_REASON_JOINER,
     Actor,
     gift_order_create,
-    order_hold,
-    order_release_hold,
     order_send_to_review,
     order_set_priority,
 )
@@ -138,7 +136,6 @@ def out_of_stock_reason(allocation: Allocation) -> str:
     """``out of stock: SKU X (needs 2, 0 available)``: the best any warehouse could do."""
     if not allocation.shortages:
         return OUT_OF_STOCK + "no active warehouse can ship it"
-    # Commas, not semicolons or slashes: the hold reason joins several reasons with " / ".
     return OUT_OF_STOCK + ", ".join(
         f"SKU {s.sku} (needs {s.needed}, {s.available} available)"
         for s in allocation.best_shortages())
@@ -157,9 +154,10 @@ def _after_allocation(order: Order, decision: FulfilmentDecision,
             )
         return
     reason = out_of_stock_reason(allocation)
-    # ``order`` is current: the orders services refresh the instance they are given.
-    combined = f"{order.hold_reason}{HOLD_REASON_JOINER}{reason}" if order.on_hold else reason
-    order_hold(order=order, actor=None, reason=combined)
+    hold_place(order=order, actor=None, reason=reason, source=Hold.Source.OUT_OF_STOCK,
+               key=OUT_OF_STOCK_KEY, params={"shortages": [
+                   {"sku": s.sku, "needed": s.needed, "available": s.available}
+                   for s in allocation.best_shortages()]})
     alert_raise(
         key=f"out-of-stock:{order.pk}", kind="out_of_stock", team="warehouse", order=order,
         title=f"Order {order.hub_no} held, {reason}", message=allocation.summary(),
@@ -233,8 +231,8 @@ def _risk_review(order: Order, step: _Step, _top) -> str:
 
 def _hold(order: Order, step: _Step, _top) -> str:
     reason = step.action.value.strip() or _rule_reason(step)
-    combined = f"{order.hold_reason}{HOLD_REASON_JOINER}{reason}" if order.on_hold else reason
-    order_hold(order=order, actor=None, reason=combined)
+    hold_place(order=order, actor=None, reason=reason, source=Hold.Source.RULE,
+               key=f"rule:{step.match.rule.pk}", params={"rule": step.match.rule.name})
     return f"held: {reason}"
 
 
@@ -290,14 +288,5 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
 
 
 def _lift_out_of_stock_hold(order: Order) -> None:
-    """Remove our part of the hold; another reason (a rule, a person) keeps the order held."""
-    if not order.on_hold:
-        return
-    parts = order.hold_reason.split(HOLD_REASON_JOINER)
-    others = [part for part in parts if not part.startswith(OUT_OF_STOCK)]
-    if len(others) == len(parts):
-        return
-    if others:
-        order_hold(order=order, actor=None, reason=HOLD_REASON_JOINER.join(others))
-    else:
-        order_release_hold(order=order, actor=None, reason="stock reserved on retry")
+    """Lift the out-of-stock hold; another hold (a rule, a person) keeps the order held."""
+    order_release_own_hold(order=order, key=OUT_OF_STOCK_KEY, reason="stock reserved on retry")

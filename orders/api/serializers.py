@@ -18,7 +18,8 @@ from orderhub.core.api import (
     ValidMultipleChoiceField,
     choices_text,
 )
-from orders.models import Channel, GiftOrder, Order, OrderLine
+from orders.holds import holds_text
+from orders.models import Channel, GiftOrder, Hold, Order, OrderLine
 from orders.selectors import order_timeline
 from orders.services import allowed_moves
 from orders.sla.deadlines import TrafficLight, order_traffic_light
@@ -131,10 +132,20 @@ class ReasonInputSerializer(serializers.Serializer):
 
 
 class RequiredReasonInputSerializer(serializers.Serializer):
-    """Body of ``POST …/hold/`` and ``…/release/``: the reason is required."""
+    """Body of ``POST …/hold/``: the reason is required."""
 
     reason = serializers.CharField(
         max_length=REASON_MAX_LENGTH, help_text=_("Why; recorded in the order's history.")
+    )
+
+
+class ReleaseInputSerializer(RequiredReasonInputSerializer):
+    """Body of ``POST …/release/``: the reason, and which hold (all open holds without one)."""
+
+    hold_id = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text=_("The hold to lift (an id from the order's holds); leave it out to lift "
+                    "every open hold."),
     )
 
 
@@ -218,6 +229,21 @@ class TimelineEntrySerializer(serializers.Serializer):
     changes = FieldChangeSerializer(many=True)
 
 
+class HoldSerializer(serializers.ModelSerializer):
+    """One hold: why the order may not move forward, who placed it, and whether it is lifted."""
+
+    placed_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                             help_text=_("Empty: the hub itself."))
+    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    is_open = serializers.BooleanField()
+
+    class Meta:
+        model = Hold
+        fields = ["id", "source", "reason", "is_open", "placed_at", "placed_by", "released_at",
+                  "released_by", "release_reason"]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderListItemSerializer):
     """The whole order: amounts, receiver, lines, gift sub-orders, history and the legal moves."""
 
@@ -228,6 +254,10 @@ class OrderDetailSerializer(OrderListItemSerializer):
     receiver = ReceiverSerializer(source="*")
     lines = OrderLineSerializer(many=True)
     gift_orders = GiftOrderSerializer(many=True)
+    holds = HoldSerializer(many=True, help_text=_(
+        "Every hold of the order, oldest first; the order moves forward once none is open."))
+    hold_reason = serializers.SerializerMethodField(help_text=_(
+        "The open holds in one sentence (kept for older integrations; read holds)."))
     history = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField(
         help_text=_("Moves legal from the current state now (holds and guards included).")
@@ -239,7 +269,7 @@ class OrderDetailSerializer(OrderListItemSerializer):
     class Meta(OrderListItemSerializer.Meta):
         fields = [
             "hub_no", "channel", "channel_order_no", "status", "status_label", "stage",
-            "on_hold", "hold_reason", "priority", "paid_amount", "goods_amount",
+            "on_hold", "holds", "hold_reason", "priority", "paid_amount", "goods_amount",
             "shipping_amount", "discount_amount", "currency", "payment_serial_no", "placed_at",
             "paid_at", "ship_by", "state_entered_at", "state_due_at", "is_stuck",
             "traffic_light", "carrier", "tracking_no", "buyer_note", "receiver", "lines",
@@ -247,6 +277,9 @@ class OrderDetailSerializer(OrderListItemSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def get_hold_reason(self, order: Order) -> str:
+        return holds_text([hold for hold in order.holds.all() if hold.is_open])
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_history(self, order: Order) -> list[dict]:

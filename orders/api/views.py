@@ -6,7 +6,6 @@ serialize. Errors are raised as domain errors and rendered by ``orderhub.core.ap
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,12 +32,14 @@ from orders.api.serializers import (
     OrderListFilterSerializer,
     OrderListItemSerializer,
     ReasonInputSerializer,
+    ReleaseInputSerializer,
     RequiredReasonInputSerializer,
     TransitionConflictSerializer,
 )
 from orders.models import Order
 from orders.selectors import order_get, order_list
-from orders.services import order_hold, order_release_hold, order_transition
+from orders.holds import order_hold, order_release_hold
+from orders.services import order_transition
 
 TAG = "orders"
 
@@ -177,36 +178,38 @@ _HOLD_RESPONSES = {
 }
 
 
-class _OrderHoldActionApi(_OrderApi):
-    """Base of hold and release: a required reason, one service, the updated order."""
-
-    service: Callable[..., Order]
-
-    def post(self, request: Request, hub_no: str) -> Response:
-        reason = _parse(RequiredReasonInputSerializer, request.data)["reason"]
-        order = order_get(hub_no=hub_no)
-        self.service(order=order, actor=request.user, reason=reason)
-        return _order_detail(request, order.hub_no)
-
-
-def _hold_schema(*, operation_id: str, summary: str):
+def _hold_schema(*, operation_id: str, summary: str, request):
     return extend_schema_view(
         post=extend_schema(
             tags=[TAG], operation_id=operation_id, summary=summary, parameters=[HUB_NO],
-            request=RequiredReasonInputSerializer, responses=_HOLD_RESPONSES,
+            request=request, responses=_HOLD_RESPONSES,
         )
     )
 
 
-@_hold_schema(operation_id="orders_hold", summary="Put an order on hold")
-class OrderHoldApi(_OrderHoldActionApi):
-    """Intercept an order: forward moves wait until the hold is released."""
+@_hold_schema(operation_id="orders_hold", summary="Put an order on hold",
+              request=RequiredReasonInputSerializer)
+class OrderHoldApi(_OrderApi):
+    """Intercept an order: forward moves wait until every hold is lifted. An order may carry
+    several holds; each is listed in the order's ``holds``."""
 
-    service = staticmethod(order_hold)
+    def post(self, request: Request, hub_no: str) -> Response:
+        reason = _parse(RequiredReasonInputSerializer, request.data)["reason"]
+        order = order_get(hub_no=hub_no)
+        order_hold(order=order, actor=request.user, reason=reason)
+        return _order_detail(request, order.hub_no)
 
 
-@_hold_schema(operation_id="orders_release_hold", summary="Release an order's hold")
-class OrderReleaseHoldApi(_OrderHoldActionApi):
-    """Release a held order; it can move forward again."""
+@_hold_schema(operation_id="orders_release_hold", summary="Lift an order's hold",
+              request=ReleaseInputSerializer)
+class OrderReleaseHoldApi(_OrderApi):
+    """Lift one hold (``hold_id``) or every open hold; the order moves forward once none is
+    left."""
 
-    service = staticmethod(order_release_hold)
+    def post(self, request: Request, hub_no: str) -> Response:
+        data = _parse(ReleaseInputSerializer, request.data)
+        order = order_get(hub_no=hub_no)
+        hold_id = data.get("hold_id")
+        order_release_hold(order=order, actor=request.user, reason=data["reason"],
+                           hold_ids=[hold_id] if hold_id else None)
+        return _order_detail(request, order.hub_no)

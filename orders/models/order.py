@@ -118,7 +118,6 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
     ship_by = models.DateTimeField(_("promised ship-by"), null=True, blank=True)
     priority = models.SmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     on_hold = models.BooleanField(_("on hold"), default=False)
-    hold_reason = models.CharField(_("hold reason"), max_length=255, blank=True)
     carrier = models.CharField(_("carrier"), max_length=32, blank=True)
     tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
     buyer_note = models.TextField(_("buyer note"), blank=True)

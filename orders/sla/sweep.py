@@ -43,6 +43,7 @@ from orderhub.alerts.services import (
     alerts_resolve_many,
 )
 from orderhub.core.history import system_user, system_user_id
+from orders.holds import holds_text, open_holds
 from orders.locks import orders_lock
 from orders.models import SHIP_BY_WATCHED_STATUSES, Order
 from orders.sla.config import STEPS_OF_STATUS, DeadlineConfig, deadline_config
@@ -153,7 +154,7 @@ def _minutes(delta: dt.timedelta) -> int:
 def _spec(breach: Breach, order: Order, now: dt.datetime, config: DeadlineConfig) -> AlertSpec:
     allowance = config.allowance(breach.status, breach.channel_id)
     team = allowance.team if allowance else "warehouse"
-    held = f" It is on hold: {order.hold_reason}." if order.on_hold else ""
+    held = f" It is on hold: {holds_text(open_holds(order))}." if order.on_hold else ""
     label = Status(breach.status).label
     due = timezone.localtime(breach.due_at)
     late = _minutes(now - breach.due_at)

@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from orderhub.core.errors import DomainError
 from orders import services
+from orders.holds import order_hold, order_release_hold
 from orders.demo_data import (
     CHANNEL_WEIGHTS,
     DEMO_CUSTOMER_REASON,
@@ -188,10 +189,9 @@ class Command(BaseCommand):
             actor = staff.get(step.actor) if step.actor else None
             try:
                 if step.kind == "hold":
-                    order = services.order_hold(order=order, actor=actor, reason=step.reason)
+                    order = order_hold(order=order, actor=actor, reason=step.reason)
                 elif step.kind == "release":
-                    order = services.order_release_hold(order=order, actor=actor,
-                                                        reason=step.reason)
+                    order = order_release_hold(order=order, actor=actor, reason=step.reason)
                 else:
                     order = services.TRANSITION_SERVICES[step.kind](
                         order=order, actor=actor, reason=step.reason, **step.kwargs)
