@@ -238,6 +238,10 @@ Q_CLUSTER = {
     "timeout": 300,
     "retry": 360,  # must exceed timeout or tasks run twice (PITFALLS.md)
     "max_attempts": 5,
+    # The newest 250 successful results are kept (django-q2's default, pinned): the worker
+    # heartbeat of /healthz reads the newest (orderhub/core/selectors.py). Never 0 (no pruning)
+    # or negative (successes not saved).
+    "save_limit": 250,
     "catch_up": False,
     "sync": env_bool("Q_SYNC", False),
     "label": _("Background jobs"),
