@@ -47,7 +47,7 @@ def as_request():
     return context
 
 
-def requires_postgres():
+def requires_postgres(why: str = "row locks"):
     return pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (row locks)"
+        connection.vendor != "postgresql", reason=f"needs PostgreSQL ({why})"
     )
