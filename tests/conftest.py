@@ -69,7 +69,7 @@ def a_warehouse(db):
     return Warehouse.objects.create(code="TW", name="Test warehouse", priority=1)
 
 
-def requires_postgres():
+def requires_postgres(why: str = "row locks"):
     return pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (row locks)"
+        connection.vendor != "postgresql", reason=f"needs PostgreSQL ({why})"
     )
