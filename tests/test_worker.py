@@ -34,6 +34,7 @@ from django_q.tasks import async_task
 from logistics.models import FulfilmentDecision, FulfilmentRule, Reservation, Warehouse
 from logistics.services.stock import stock_receive
 from orderhub.core.selectors import worker_heartbeat_age
+from orderhub.events.models import EventTask
 from orders.services import order_pay
 from tests.conftest import requires_postgres
 from tests.factories import OrderLineFactory
@@ -260,7 +261,7 @@ def test_a_real_qcluster_decides_paid_orders_and_runs_a_due_schedule(qcluster, m
     orders = [OrderLineFactory(sku="SKU-W", quantity=2, unit_price=Decimal("10.00"),
                                amount=Decimal("20.00")).order for _ in range(PAID_ORDERS)]
 
-    # when they are paid, one by one (the service queues each decision once the payment commits)
+    # when they are paid, one by one (each payment's event is dispatched once it commits)
     for order in orders:
         order_pay(order=order, actor=None, reason="paid in the worker test")
 
@@ -273,11 +274,13 @@ def test_a_real_qcluster_decides_paid_orders_and_runs_a_due_schedule(qcluster, m
     assert (stock.on_hand, stock.reserved) == (PAID_ORDERS * 2 + 5, PAID_ORDERS * 2)
     assert Reservation.objects.filter(order__in=orders, stock=stock,
                                       status="reserved").count() == PAID_ORDERS
-    # and the monitor saves each task's result (a moment after the task's own commit)
-    results = Success.objects.filter(func="logistics.tasks.order_paid",
-                                     cluster=settings.Q_CLUSTER["name"])
-    qcluster.wait_for(f"result saved for all {PAID_ORDERS} tasks",
-                      lambda: results.count() == PAID_ORDERS, seconds=10)
+    # and every event task of the payments is done (handled once, marked in the same commit)
+    tasks = EventTask.objects.filter(order_id__in=[order.pk for order in orders],
+                                     handler="logistics.stock")
+    assert tasks.count() == PAID_ORDERS
+    qcluster.wait_for(f"all {PAID_ORDERS} event tasks done",
+                      lambda: not tasks.exclude(status="done").exists(), seconds=10)
+    assert set(tasks.values_list("attempts", flat=True)) == {1}
     # and the schedule fires once the scheduler wakes, and its task runs
     qcluster.wait_for("run of the due schedule",
                       lambda: Group.objects.filter(name=marker).exists(), seconds=60)
