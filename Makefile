@@ -42,6 +42,11 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 demo: export DEBUG = 1
+# The worker as production starts it and tests/test_worker.py proves it (README, Production
+# notes): the real settings, tasks queued for qcluster rather than run inline. On PostgreSQL
+# (DATABASE_URL) the web server keeps DB_POOL and qcluster goes without, as in production.
+demo: export DJANGO_SETTINGS_MODULE = orderhub.settings
+demo: export Q_SYNC = 0
 demo: migrate
 	$(MANAGE) seed_demo --orders $(DEMO_ORDERS) --if-empty
 	$(MANAGE) demo_admin --base-url http://$(HOST):$(PORT)

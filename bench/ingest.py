@@ -209,8 +209,8 @@ def reset_tables() -> None:
 
     from channels.models import (ChannelOrderState, CustomerIdentity, Delivery, IdentityMerge,
                                  RefusedDelivery)
-    from orders.models import (Alert, Customer, GiftOrder, HubNumberSerial, Order, OrderLine,
-                               OrderTag)
+    from orderhub.alerts.models import Alert
+    from orders.models import Customer, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag
 
     models = [ChannelOrderState, CustomerIdentity, IdentityMerge, Delivery, RefusedDelivery,
               OrderTag, Alert, GiftOrder, OrderLine, Order, Customer, HubNumberSerial]

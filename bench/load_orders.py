@@ -43,7 +43,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 
-from orders.models import Channel, Customer, HubNumberSerial, Order, OrderLine, Product  # noqa: E402
+from orders.models import (  # noqa: E402
+    Channel, Customer, Hold, HubNumberSerial, Order, OrderLine, Product,
+)
 from orders.state_machine import MOVES_BY_NAME, Status  # noqa: E402
 
 BENCH_USERNAME = "bench-loader"
@@ -321,7 +323,9 @@ class Loader:
             "customer": Table.of(Customer), "customer_history": history_table(Customer),
             "order": Table.of(Order), "order_history": history_table(Order),
             "line": Table.of(OrderLine), "line_history": history_table(OrderLine),
+            "hold": Table.of(Hold, skip=["id"]),
         }
+        self.holds: list[dict] = []
         self.has_state_entered_at = "state_entered_at" in self.tables["order"].template
         self.products = self._products()
         self.rows_written = 0
@@ -394,8 +398,9 @@ class Loader:
                 ))
                 line_id += 1
             self.fix_goods_amount(order, history, rows["line"][-lines_per_order[i]:])
+        rows["hold"], self.holds = self.holds, []
         for name in ("customer", "customer_history", "order", "order_history", "line",
-                     "line_history"):
+                     "line_history", "hold"):
             self.tables[name].copy(cursor, rows[name])
             self.rows_written += len(rows[name])
         self.advance_serials(cursor, used_serials)
@@ -484,8 +489,11 @@ class Loader:
         if order["status"] in OPEN_FOR_HOLD and rng.random() < 0.01:
             reason = rng.choice(HOLD_REASONS)
             at = min(at + dt.timedelta(minutes=rng.uniform(1, 60)), limit)
-            order = order | {"on_hold": True, "hold_reason": reason, "updated_at": at}
+            order = order | {"on_hold": True, "updated_at": at}
             history.append(self.history_row(history_table_, order, "~", at, f"hold: {reason}"))
+            self.holds.append(self.tables["hold"].template | {
+                "order_id": order_id, "source": Hold.Source.PERSON, "key": "", "reason": reason,
+                "params": "{}", "placed_at": at})
         return order, history
 
     def mark_paid(self, order: dict, channel: Channel, at: dt.datetime) -> None:

@@ -53,7 +53,8 @@ def reset() -> None:
     from django.db import connection
 
     from logistics import models as logistics_models
-    from orders.models import Alert, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag
+    from orderhub.alerts.models import Alert
+    from orders.models import GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag
 
     if "bench" not in connection.settings_dict["NAME"]:
         fail("bench.reserve truncates tables: use a database whose name contains 'bench'.")

@@ -45,14 +45,9 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.load_orders import Table, ensure_database  # noqa: E402
-from orders.models import (  # noqa: E402
-    SHIP_BY_WATCHED_STATUSES,
-    Alert,
-    Channel,
-    NotificationTarget,
-    Order,
-    Team,
-)
+from orderhub.alerts.ladder import ladders, ladders_clear  # noqa: E402
+from orderhub.alerts.models import Alert, NotificationTarget, Team  # noqa: E402
+from orders.models import SHIP_BY_WATCHED_STATUSES, Channel, Order  # noqa: E402
 from orders.sla.config import deadline_config, deadline_config_clear  # noqa: E402
 from orders.sla.sweep import SLA_STATUSES, batch_size, sla_sweep  # noqa: E402
 from orders.state_machine import Status  # noqa: E402
@@ -156,22 +151,23 @@ def reset_alerts() -> None:
     """Back to before the first run: no alerts, nothing stuck, no sweep history rows, and the
     dead row versions of the previous repeat vacuumed away (as autovacuum would)."""
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE orders_alert, orders_alertevent, orders_alertdelivery")
+        cursor.execute("TRUNCATE alerts_alert, alerts_alertevent, alerts_alertdelivery")
         cursor.execute("UPDATE orders_order SET is_stuck = false WHERE is_stuck")
         cursor.execute("TRUNCATE orders_historicalorder")
         cursor.execute("VACUUM ANALYZE orders_order")
-        cursor.execute("ANALYZE orders_alert")
+        cursor.execute("ANALYZE alerts_alert")
 
 
 def empty_database() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE orders_order, orders_historicalorder, orders_alert, "
-                       "orders_alertevent, orders_alertdelivery CASCADE")
+        cursor.execute("TRUNCATE orders_order, orders_historicalorder, alerts_alert, "
+                       "alerts_alertevent, alerts_alertdelivery CASCADE")
     NotificationTarget.objects.all().delete()
     for team in (Team.WAREHOUSE, Team.OPERATIONS):
         NotificationTarget.objects.create(name=f"{team} lead", transport="email", team=team,
                                           email_to=f"{team}-lead@example.com")
     deadline_config_clear()
+    ladders_clear()
 
 
 def seconds(call: Callable[[], object]) -> float:
@@ -231,6 +227,7 @@ def main() -> None:
     overdue = int(args.orders * args.overdue)
     rows = OrderRows(now=now, seed=args.seed)
     deadline_config()
+    ladders()
 
     results: list[Figures] = []
     for add, late in [(args.orders, overdue), (args.orders, 0)]:

@@ -16,8 +16,8 @@ from finance.services.consistency import consistency_check
 from finance.services.escalation import red_lines_escalate, red_lines_rematch
 from finance.services.settlement import missing_money_sweep, orders_settle_matched
 from finance.services.statements import statement_import
+from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import DomainError
-from orders.alerts import alert_raise
 from orders.models import Channel
 
 logger = logging.getLogger(__name__)

@@ -62,7 +62,8 @@ from logistics.selectors import PICKING_ORDER, QUEUE_STATUSES, pending_gifts
 from logistics.services.fulfilment import fulfilment_retry
 from orderhub.core.errors import DomainError
 from orders.admin import ReadOnlyInline, ReadOnlyMixin
-from orders.models import Order
+from orders.holds import ADDRESS_CHANGE_KEY, holds_text, open_holds
+from orders.models import Hold, Order
 from orders.services import (
     gift_scan,
     order_change_address,
@@ -370,6 +371,7 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
     def _form_page(self, request, order: Order, form, *, title: str, submit: str):
         context = {**self.admin_site.each_context(request), "opts": Order._meta, "title": title,
                    "order": order, "form": form, "submit": submit,
+                   "hold_text": holds_text(open_holds(order)),
                    "order_url": reverse("admin:orders_order_change", args=[quote(order.pk)])}
         return TemplateResponse(request, "admin/logistics/order_form.html", context)
 
@@ -434,7 +436,7 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
 
 
 def _address_message(order: Order) -> str:
-    if order.on_hold and "address changed" in order.hold_reason:
+    if Hold.objects.filter(order=order, key=ADDRESS_CHANGE_KEY, released_at__isnull=True).exists():
         return gettext("Address changed. Picking had started: the order is held and the "
                        "warehouse alerted.")
     return gettext("Address changed; the old one is kept in the history.")

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from logistics.models import FulfilmentRule, FulfilmentSettings, RuleCondition
-from orders.models import Order, OrderLine, Product
+from orders.models import Order, OrderLine, OrderTag, Product
 from orders.state_machine import Status
 
 NUMBER, TEXT, SET = "number", "text", "set"
@@ -108,15 +108,21 @@ def condition_problem(*, fact: str, operator: str, value: str) -> str | None:
 
 
 class OrderFacts:
-    """What rules may test about one order, computed on first use."""
+    """What rules may test about one order, computed on first use.
 
-    def __init__(self, order: Order, *, settings: FulfilmentSettings | None = None) -> None:
+    Deciding a batch (an ingestion's hundreds of orders), pass the batch's :class:`FactsBatch`:
+    each fact is then read for the whole batch in one query the first time any order asks.
+    """
+
+    def __init__(self, order: Order, *, settings: FulfilmentSettings | None = None,
+                 batch: FactsBatch | None = None) -> None:
         self.order = order
         self.settings = settings or FulfilmentSettings.current()
+        self.batch = batch or FactsBatch([order], settings=self.settings)
 
     @cached_property
     def lines(self) -> list[OrderLine]:
-        return list(self.order.lines.all())
+        return self.batch.lines[self.order.pk]
 
     @property
     def amount(self) -> Decimal:
@@ -139,9 +145,9 @@ class OrderFacts:
         customer = self.order.customer
         return customer.level if customer is not None else "normal"
 
-    @cached_property
+    @property
     def tags(self) -> set[str]:
-        return set(self.order.tags.values_list("tag", flat=True))
+        return self.batch.tags.get(self.order.pk, set())
 
     @cached_property
     def skus(self) -> set[str]:
@@ -149,9 +155,10 @@ class OrderFacts:
 
     @cached_property
     def categories(self) -> set[str]:
-        ids = {line.product_id for line in self.lines if line.product_id}
-        found = Product.objects.filter(pk__in=ids) | Product.objects.filter(sku__in=self.skus)
-        return {category for category in found.values_list("category", flat=True) if category}
+        by_product, by_sku = self.batch.categories
+        found = {by_product.get(line.product_id, "") for line in self.lines if line.product_id}
+        found |= {by_sku.get(sku, "") for sku in self.skus}
+        return {category for category in found if category}
 
     @property
     def item_count(self) -> int:
@@ -161,31 +168,90 @@ class OrderFacts:
     def hour(self) -> int:
         return timezone.localtime(self.order.paid_at or timezone.now()).hour
 
-    @cached_property
+    @property
     def near_identical_orders(self) -> int:
         """Orders of the same buyer with the same SKUs paid within the window, this one
         included (same customer, or the same receiver phone when there is none)."""
-        order = self.order
-        paid_at = order.paid_at or timezone.now()
-        window = dt.timedelta(minutes=self.settings.near_identical_window_minutes)
-        buyer = (
-            {"customer_id": order.customer_id} if order.customer_id
-            else {"receiver_phone": order.receiver_phone}
-        )
-        if not any(buyer.values()):
-            return 1
-        others = (
-            Order.objects.filter(**buyer, paid_at__gte=paid_at - window,
-                                 paid_at__lte=paid_at + window)
-            .exclude(pk=order.pk)
-            .exclude(status__in=[Status.PENDING_PAYMENT, Status.CANCELLED])
-            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.only("order_id", "sku")))
-        )
-        mine = _basket(self.lines)
-        return 1 + sum(1 for other in others if _basket(other.lines.all()) == mine)
+        return self.batch.near_identical[self.order.pk]
 
     def value(self, fact: str):
         return getattr(self, fact)
+
+
+class FactsBatch:
+    """The facts of many orders, each kind read for all of them in one query on first use."""
+
+    def __init__(self, orders: Sequence[Order], *, settings: FulfilmentSettings) -> None:
+        self.orders = list(orders)
+        self.settings = settings
+
+    @cached_property
+    def lines(self) -> dict[int, list[OrderLine]]:
+        found: dict[int, list[OrderLine]] = {order.pk: [] for order in self.orders}
+        for line in OrderLine.objects.filter(order_id__in=list(found)).order_by("pk"):
+            found[line.order_id].append(line)
+        return found
+
+    @cached_property
+    def tags(self) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {}
+        for order_id, tag in OrderTag.objects.filter(
+                order_id__in=[order.pk for order in self.orders]).values_list("order_id", "tag"):
+            found.setdefault(order_id, set()).add(tag)
+        return found
+
+    @cached_property
+    def categories(self) -> tuple[dict[int, str], dict[str, str]]:
+        """The products' categories, by product id and by SKU."""
+        lines = [line for lines in self.lines.values() for line in lines]
+        ids = {line.product_id for line in lines if line.product_id}
+        skus = {line.sku for line in lines if line.sku}
+        rows = (Product.objects.filter(pk__in=ids) | Product.objects.filter(sku__in=skus)) \
+            .values_list("pk", "sku", "category")
+        by_product, by_sku = {}, {}
+        for pk, sku, category in rows:
+            by_product[pk], by_sku[sku] = category, category
+        return by_product, by_sku
+
+    @cached_property
+    def near_identical(self) -> dict[int, int]:
+        """Per order: the buyer's orders with the same basket paid within the window."""
+        window = dt.timedelta(minutes=self.settings.near_identical_window_minutes)
+        now = timezone.now()
+
+        def buyer(order: Order) -> tuple[str, object]:
+            if order.customer_id:
+                return ("customer", order.customer_id)
+            return ("phone", order.receiver_phone) if order.receiver_phone else ("", None)
+
+        mine = [(order, buyer(order), order.paid_at or now) for order in self.orders]
+        customers = {key for (kind, key) in (b for _o, b, _t in mine) if kind == "customer"}
+        phones = {key for (kind, key) in (b for _o, b, _t in mine) if kind == "phone"}
+        counts = {order.pk: 1 for order in self.orders}
+        if not customers and not phones:
+            return counts
+        times = [paid_at for _o, _b, paid_at in mine]
+        others = list(
+            Order.objects.filter(Q(customer_id__in=customers) | Q(receiver_phone__in=phones))
+            .filter(paid_at__gte=min(times) - window, paid_at__lte=max(times) + window)
+            .exclude(status__in=[Status.PENDING_PAYMENT, Status.CANCELLED])
+            # (status: the FSM mixins read it when a row is loaded)
+            .only("pk", "status", "customer_id", "receiver_phone", "paid_at")
+            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.only(
+                "order_id", "sku", "title")))
+        )
+        for order, (kind, key), paid_at in mine:
+            if not kind:
+                continue
+            basket = _basket(self.lines[order.pk])
+            counts[order.pk] += sum(
+                1 for other in others
+                if other.pk != order.pk
+                and (other.customer_id if kind == "customer" else other.receiver_phone) == key
+                and abs(other.paid_at - paid_at) <= window
+                and _basket(other.lines.all()) == basket
+            )
+        return counts
 
 
 def _basket(lines: Iterable[OrderLine]) -> frozenset[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from logistics.models import (
     FulfilmentDecision,
@@ -20,22 +20,16 @@ from orders.state_machine import Status
 QUEUE_STATUSES = (Status.PAID, Status.PICKING, Status.PACKING)
 
 
-def orders_awaiting_decision(*, statuses: Sequence[str], limit: int) -> list[int]:
-    """Ids of paid orders that have no fulfilment decision yet, oldest first."""
-    return list(
-        Order.objects.filter(status__in=statuses, fulfilment__isnull=True)
-        .order_by("pk").values_list("pk", flat=True)[:limit]
-    )
-
-
-def orders_to_retry(*, statuses: Sequence[str], limit: int) -> list[int]:
-    """Ids of out-of-stock orders one of whose SKUs' stock changed since their last try."""
-    skus = OrderLine.objects.filter(order_id=OuterRef(OuterRef("order_id"))).values("sku")
-    restocked = Stock.objects.filter(sku__in=Subquery(skus), updated_at__gt=OuterRef("updated_at"))
+def orders_waiting_for_skus(*, skus: Sequence[str], statuses: Sequence[str],
+                            limit: int) -> list[int]:
+    """Ids of out-of-stock orders with a line of one of these SKUs, longest waiting first."""
+    if not skus:
+        return []
+    waiting = OrderLine.objects.filter(order_id=OuterRef("order_id"), sku__in=list(skus))
     return list(
         FulfilmentDecision.objects.filter(
             outcome=FulfilmentDecision.Outcome.OUT_OF_STOCK, order__status__in=statuses,
-        ).filter(Exists(restocked)).order_by("updated_at")
+        ).filter(Exists(waiting)).order_by("updated_at", "order_id")
         .values_list("order_id", flat=True)[:limit]
     )
 

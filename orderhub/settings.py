@@ -7,6 +7,7 @@ broker), so a fresh clone runs with nothing else. Production sets at least ``SEC
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "import_export",
     "orderhub.core",
     "orderhub.events",
+    "orderhub.alerts",
     "orderhub.webhooks",
     "orders",
     "channels",
@@ -97,6 +99,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# True in django-q2's background worker (`manage.py qcluster`, `django-admin qcluster`): Django
+# runs the command named by argv[1], and this reads the same word. The worker connects to
+# PostgreSQL differently from the web processes (below); gunicorn, runserver and every other
+# command keep the pool.
+QCLUSTER_PROCESS = sys.argv[1:2] == ["qcluster"]
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'orderhub.sqlite3'}"),
@@ -111,8 +118,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
             f"-c random_page_cost={float(os.environ.get('PG_RANDOM_PAGE_COST', '1.1'))}"
         )
-    # Django's native psycopg 3 pool; it requires CONN_MAX_AGE = 0 (PITFALLS.md).
-    if env_bool("DB_POOL", True):
+    if QCLUSTER_PROCESS:
+        # No pool in the background worker, whatever DB_POOL says. django-q2's sentinel
+        # process connects while it starts (its ORM broker asks Django for the autocommit
+        # state), which opens the pool; `connections.close_all()` then only gives the connection
+        # back to the pool, and the sentinel forks the workers, the monitor and the pusher. Each
+        # child inherits the same pool object, its open sockets and none of its threads: the
+        # sentinel and its four children take turns on the pool's two PostgreSQL sessions
+        # ("can't change 'autocommit' now: connection in transaction status INTRANS", "the last
+        # operation didn't produce records (command status: ROLLBACK)"), and tasks stall
+        # (bench/worker.py with the pool: 5 of 600 small tasks and 0 of 300 paid orders done in
+        # 25 s). A pool per child would have to be rebuilt after each fork and would serve one
+        # thread that holds one connection anyway.
+        # So each process keeps one connection of its own: without a pool, close_all() before a
+        # fork really closes it, and every child connects itself. Kept for 10 minutes, not
+        # reopened for every task and every 0.2 s poll of the broker; checked before reuse after
+        # each task (CONN_HEALTH_CHECKS), so a restarted server costs a reconnect, not a task.
+        DATABASES["default"]["CONN_MAX_AGE"] = 600
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    elif env_bool("DB_POOL", True):
+        # Django's native psycopg 3 pool (web processes, commands); it requires
+        # CONN_MAX_AGE = 0 (PITFALLS.md).
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
@@ -215,6 +241,10 @@ Q_CLUSTER = {
     "timeout": 300,
     "retry": 360,  # must exceed timeout or tasks run twice (PITFALLS.md)
     "max_attempts": 5,
+    # The newest 250 successful results are kept (django-q2's default, pinned): the worker
+    # heartbeat of /healthz reads the newest (orderhub/core/selectors.py). Never 0 (no pruning)
+    # or negative (successes not saved).
+    "save_limit": 250,
     "catch_up": False,
     "sync": env_bool("Q_SYNC", False),
     "label": _("Background jobs"),

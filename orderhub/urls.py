@@ -1,6 +1,7 @@
 """Root URLs: the admin, the language switch, the REST API and its schema and docs.
 
-Each app's API lives in ``<app>/api/urls.py`` and is included under ``api/``. The error
+Each app's API lives in ``<app>/api/urls.py`` (the alerts' in ``orderhub/alerts/api/urls.py``)
+and is included under ``api/``. The error
 handlers answer JSON for ``/api/`` paths and Django's HTML pages elsewhere.
 """
 from django.contrib import admin
@@ -15,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("orders.api.urls")),
+    path("api/", include("orderhub.alerts.api.urls")),
     path("api/channels/", include("channels.api.urls")),
     path("api/finance/", include("finance.api.urls")),
     path("api/", include("logistics.api.urls")),

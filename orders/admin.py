@@ -18,7 +18,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,10 +35,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from orderhub.core.errors import DomainError
 from orders import services
+from orders.holds import HOLD_PERMISSION, holds_text, order_hold, order_release_hold
 from orders.models import (
     Channel,
     Customer,
     GiftOrder,
+    Hold,
     Order,
     OrderLine,
     OrderTag,
@@ -307,6 +309,17 @@ class GiftOrderInline(GiftStatusMixin, ReadOnlyInline):
         return super().get_queryset(request).select_related("scanned_by")
 
 
+class HoldInline(ReadOnlyInline):
+    model = Hold
+    fields = ("source", "reason", "placed_at", "placed_by", "released_at", "released_by",
+              "release_reason")
+    readonly_fields = fields
+    verbose_name_plural = _("holds (open and lifted)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("placed_by", "released_by")
+
+
 class OrderTagInline(ReadOnlyInline):
     model = OrderTag
     fields = ("tag", "note", "created_at")
@@ -359,11 +372,11 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     )
     action_form = MoveActionForm
     actions_on_bottom = True
-    inlines = (OrderLineInline, GiftOrderInline, OrderTagInline)
+    inlines = (OrderLineInline, GiftOrderInline, HoldInline, OrderTagInline)
     fieldsets = (
         (_("Order details"), {"fields": (
             ("hub_no", "channel", "channel_order_no"), ("status_badge", "stage", "channel_status"),
-            ("on_hold", "hold_reason"), ("priority", "customer"),
+            "on_hold", ("priority", "customer"),
         )}),
         (_("Receiver"), {"fields": (
             ("receiver_name", "receiver_phone"),
@@ -412,9 +425,15 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         if not obj.on_hold:
             return ""
         return format_html(
-            '<span title="{}">{}</span>', obj.hold_reason,
+            '<span title="{}">{}</span>', holds_text(obj.open_hold_list),
             pill(gettext("On hold"), STATUS_COLOURS[Status.RISK_REVIEW]),
         )
+
+    def get_queryset(self, request):
+        # The list's hold column names the open holds: one query for the page.
+        return super().get_queryset(request).prefetch_related(Prefetch(
+            "holds", queryset=Hold.objects.filter(released_at__isnull=True).order_by("id"),
+            to_attr="open_hold_list"))
 
     # --- permissions and fields --------------------------------------------------------------
     def has_add_permission(self, request):
@@ -439,28 +458,20 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         return queryset.filter(order_search_q(search_term)), False
 
     def save_model(self, request, obj, form, change):
-        """Save only what staff edited; the history row names the user, IP and the fields.
-
-        A new receiver goes through ``order_change_address``, which holds an order whose
-        picking has started and alerts the warehouse, and refuses one that has left.
-        """
+        """Save only what staff edited, in one change through ``order_change_contact`` (the
+        history row names the user, the IP and the fields): a new receiver holds an order whose
+        picking has started and alerts the warehouse, and is refused once it has left."""
         edited = [name for name in form.changed_data if name in ORDER_EDITABLE_FIELDS]
-        receiver = {
-            name.removeprefix("receiver_"): form.cleaned_data[name]
-            for name in edited if name.startswith("receiver_")
-        }
-        if receiver:
-            try:
-                services.order_change_address(
-                    order=obj, receiver=receiver, actor=request.user, reason="edited in the admin"
-                )
-            except DomainError as problem:
-                self.message_user(request, problem.message, messages.ERROR)
-        others = [name for name in edited if not name.startswith("receiver_")]
-        if others:
-            obj._history_user = request.user
-            obj._change_reason = f"edited in admin: {', '.join(others)}"
-            obj.save(update_fields=[*others, "updated_at"])
+        if not edited:
+            return
+        receiver = {name.removeprefix("receiver_"): form.cleaned_data[name]
+                    for name in edited if name.startswith("receiver_")}
+        note = form.cleaned_data["buyer_note"] if "buyer_note" in edited else None
+        try:
+            services.order_change_contact(order=obj, receiver=receiver, buyer_note=note,
+                                          actor=request.user, reason="edited in the admin")
+        except DomainError as problem:
+            self.message_user(request, problem.message, messages.ERROR)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -495,7 +506,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         ]
 
     def workflow_context(self, request: HttpRequest, order: Order) -> dict:
-        may_hold = request.user.has_perm(services.HOLD_PERMISSION)
+        may_hold = request.user.has_perm(HOLD_PERMISSION)
         object_id = quote(order.pk)
         return {
             "order_status_badge": status_pill(order.status),
@@ -508,8 +519,10 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
                 }
                 for move in self.moves_for(request, order)
             ],
-            "may_hold": may_hold and not order.on_hold and order.status not in FINAL_STATUSES,
+            "may_hold": may_hold and order.status not in FINAL_STATUSES,
             "may_release": may_hold and order.on_hold,
+            "open_holds": Hold.objects.filter(order=order, released_at__isnull=True)
+            .select_related("placed_by").order_by("id"),
             "hold_url": reverse(self._url_name("hold"), args=[object_id]),
             "release_url": reverse(self._url_name("release_hold"), args=[object_id]),
             "timeline": timeline_rows(order),
@@ -589,7 +602,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
 
     def _hold_view(self, request, object_id, service, done: str) -> HttpResponse:
         order = self._order_or_404(request, object_id)
-        if not request.user.has_perm(services.HOLD_PERMISSION):
+        if not request.user.has_perm(HOLD_PERMISSION):
             raise PermissionDenied
         try:
             service(order=order, actor=request.user, reason=request.POST.get("reason", ""))
@@ -602,15 +615,22 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     def hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """POST: intercept the order (reason required)."""
         return self._hold_view(
-            request, object_id, services.order_hold,
+            request, object_id, order_hold,
             gettext("%(hub_no)s is on hold: it cannot move forward until released."),
         )
 
     def release_hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """POST: release a held order (reason required)."""
+        """POST: lift one hold (``hold``) or all of them (reason required)."""
+        hold_id = request.POST.get("hold", "")
+        holds = [int(hold_id)] if hold_id.isdigit() else None
+
+        def lift(*, order, actor, reason):
+            return order_release_hold(order=order, actor=actor, reason=reason, hold_ids=holds)
+
         return self._hold_view(
-            request, object_id, services.order_release_hold,
-            gettext("%(hub_no)s is released and can move forward again."),
+            request, object_id, lift,
+            gettext("%(hub_no)s: the hold is lifted; the order moves forward once none is "
+                    "left."),
         )
 
     # --- bulk moves --------------------------------------------------------------------------

@@ -1,51 +1,35 @@
-"""The back office for deadlines and escalation: SLA policies (with a rehearsal before a
-change is saved), ship-by promises, traffic-light thresholds, the escalation ladder,
-notification targets (secrets masked), deliveries, and the alert inbox.
+"""The back office for deadlines: SLA policies (with a rehearsal before a change is saved),
+ship-by promises and traffic-light thresholds. Who is told of a breach, and when (the
+escalation ladder, notification targets, the alert inbox), is in ``orderhub.alerts.admin``.
 
-Writes that matter go through services: SLA policies and ladder steps (``orders.sla.policies``:
-open orders and open alerts follow the change), acknowledging and resolving alerts
-(``orders.alerts``), retrying a delivery (``orders.notify.deliveries``). Imported by
-``orders/admin.py``, which also shows :func:`traffic_light_column` in the order list.
+Writes that matter go through services: SLA policies (``orders.sla.policies``: open orders
+follow the change). Imported by ``orders/admin.py``, which also shows
+:func:`traffic_light_column` in the order list.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from orderhub.core.errors import DomainError
-from orderhub.core.tasks import enqueue_on_commit
-from orders.alerts import ALERT_PERMISSION, alert_acknowledge, alert_resolve
+from orderhub.alerts.admin import badge
 from orders.models import (
     SHIP_BY_WATCHED_STATUSES,
-    Alert,
-    AlertDelivery,
-    AlertEvent,
-    EscalationStep,
-    NotificationTarget,
     Order,
     ShipByPromise,
     SlaPolicy,
     TrafficLightSettings,
 )
-from orders.notify.deliveries import SEND_TASK, delivery_retry_now
 from orders.sla.config import deadline_config
 from orders.sla.deadlines import NO_LABEL, NOT_PICKED, TrafficLight, order_traffic_light
-from orders.sla.policies import escalation_step_save, sla_policy_delete, sla_policy_save
+from orders.sla.policies import sla_policy_delete, sla_policy_save
 from orders.sla.rehearsal import sla_policy_rehearse
 
 LIGHT_COLOURS = {
@@ -53,21 +37,6 @@ LIGHT_COLOURS = {
     TrafficLight.YELLOW: ("#fff8e1", "#7a5c00"),
     TrafficLight.RED: ("#ffebee", "#b71c1c"),
 }
-LEVEL_COLOURS = {1: ("#e3f2fd", "#0d47a1"), 2: ("#fff3e0", "#e65100"), 3: ("#ffebee", "#b71c1c")}
-STATUS_COLOURS = {
-    Alert.AlertStatus.OPEN: ("#ffebee", "#b71c1c"),
-    Alert.AlertStatus.ACKNOWLEDGED: ("#fff8e1", "#7a5c00"),
-    Alert.AlertStatus.RESOLVED: ("#e8f5e9", "#1b5e20"),
-}
-MASK = "••••"
-
-
-def badge(label: str, colours: tuple[str, str]) -> SafeString:
-    background, text = colours
-    return format_html(
-        '<span class="oh-badge" style="background:{};color:{};padding:1px 8px;'
-        'border-radius:9px;white-space:nowrap">{}</span>', background, text, label,
-    )
 
 
 # --- the order list: traffic lights -------------------------------------------------------------
@@ -190,337 +159,3 @@ class TrafficLightSettingsAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(EscalationStep)
-class EscalationStepAdmin(SimpleHistoryAdmin):
-    list_display = ("kind_or_default", "level", "after_minutes", "to_team_lead", "recipient_names")
-    list_filter = ("kind", "level")
-    filter_horizontal = ("recipients",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("recipients")
-
-    @admin.display(description=_("alert kind"), ordering="kind")
-    def kind_or_default(self, step: EscalationStep) -> str:
-        return step.kind or gettext("(every other kind)")
-
-    @admin.display(description=_("recipients"))
-    def recipient_names(self, step: EscalationStep) -> str:
-        return ", ".join(target.name for target in step.recipients.all()) or "—"
-
-    def save_model(self, request, obj, form, change):
-        escalation_step_save(step=obj, actor=request.user, reason="changed in the admin")
-
-
-# --- notification targets (secrets masked) ------------------------------------------------------
-def mask(value: str, *, keep: int = 4) -> str:
-    """``https://oapi.dingtalk.com/robot/send?access_token=••••3f2a``: enough to recognise."""
-    if not value:
-        return "—"
-    base, _sep, query = value.partition("?")
-    if query:
-        name, _eq, secret = query.partition("=")
-        return f"{base}?{name}={MASK}{secret[-keep:]}"
-    head, _slash, tail = value.rstrip("/").rpartition("/")
-    if head.startswith("http"):
-        return f"{head}/{MASK}{tail[-keep:]}"
-    return f"{MASK}{value[-keep:]}"
-
-
-class SecretInput(forms.PasswordInput):
-    """Never renders the stored value; an empty submission keeps it."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"autocomplete": "new-password", "size": 60, **(attrs or {})},
-                         render_value=False)
-
-
-class NotificationTargetForm(forms.ModelForm):
-    # The URL carries the robot's token: a secret like the signing secret.
-    webhook_url = forms.URLField(label=_("robot webhook URL"), max_length=500, required=False,
-                                 assume_scheme="https", widget=SecretInput)
-    clear_secret = forms.BooleanField(label=_("remove the signing secret"), required=False)
-
-    class Meta:
-        model = NotificationTarget
-        fields = ["name", "transport", "team", "email_to", "webhook_url", "secret",
-                  "mention_mobiles", "is_active"]
-        widgets = {"secret": SecretInput}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("webhook_url", "secret"):
-            stored = getattr(self.instance, name, "")
-            if stored:
-                self.fields[name].required = False
-                self.fields[name].help_text = gettext(
-                    "Stored: %(masked)s. Leave empty to keep it.") % {"masked": mask(stored)}
-
-    def clean_webhook_url(self):
-        return self.cleaned_data.get("webhook_url") or self.instance.webhook_url
-
-    def clean_secret(self):
-        if self.data.get(self.add_prefix("clear_secret")):
-            return ""
-        return self.cleaned_data.get("secret") or self.instance.secret
-
-
-@admin.register(NotificationTarget)
-class NotificationTargetAdmin(admin.ModelAdmin):
-    form = NotificationTargetForm
-    list_display = ("name", "transport", "team", "destination", "signed", "is_active")
-    list_filter = ("transport", "team", "is_active")
-    search_fields = ("name",)
-
-    @admin.display(description=_("destination"))
-    def destination(self, target: NotificationTarget) -> str:
-        return target.email_to if target.transport == target.Transport.EMAIL else mask(
-            target.webhook_url)
-
-    @admin.display(description=_("signed"), boolean=True)
-    def signed(self, target: NotificationTarget) -> bool:
-        return bool(target.secret)
-
-    def get_fields(self, request, obj=None):
-        if obj is not None and not self.has_change_permission(request, obj):
-            # View-only: the masked forms, never the stored secrets.
-            return ["name", "transport", "team", "email_to", "destination", "signed",
-                    "mention_mobiles", "is_active"]
-        fields = list(NotificationTargetForm.Meta.fields)
-        return [*fields, "clear_secret"] if obj is not None else fields
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not self.has_change_permission(request, obj):
-            return self.get_fields(request, obj)
-        return ()
-
-
-# --- deliveries ---------------------------------------------------------------------------------
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(AlertDelivery)
-class AlertDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "alert_link", "level", "transport", "target", "status", "attempts",
-                    "next_attempt_at", "error", "sent_at")
-    list_filter = ("status", "transport", "level")
-    list_select_related = ("alert", "target")
-    actions = ["retry_now"]
-    readonly_fields = [field.name for field in AlertDelivery._meta.fields]
-
-    @admin.display(description=_("alert"))
-    def alert_link(self, delivery: AlertDelivery) -> SafeString:
-        url = reverse("admin:orders_alert_change", args=[delivery.alert_id])
-        return format_html('<a href="{}">#{} {}</a>', url, delivery.alert_id,
-                           delivery.alert.title[:60])
-
-    @admin.display(description=_("last error"))
-    def error(self, delivery: AlertDelivery) -> str:
-        return delivery.last_error[:80]
-
-    def has_change_permission(self, request, obj=None):
-        # Changing means retrying (the action); the rows themselves stay as they were.
-        return obj is None and super().has_change_permission(request)
-
-    @admin.action(description=_("Retry now"), permissions=["change"])
-    def retry_now(self, request, queryset):
-        with transaction.atomic():
-            for delivery in queryset:
-                delivery_retry_now(delivery=delivery)
-            enqueue_on_commit(SEND_TASK)
-        self.message_user(request, ngettext("%(count)d delivery queued again.",
-                                            "%(count)d deliveries queued again.",
-                                            queryset.count()) % {"count": queryset.count()})
-
-
-# --- the alert inbox ----------------------------------------------------------------------------
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class AlertEventInline(ReadOnlyInline):
-    model = AlertEvent
-    fields = ("at", "kind", "level", "actor", "note")
-    verbose_name_plural = _("timeline")
-
-
-class AlertDeliveryInline(ReadOnlyInline):
-    model = AlertDelivery
-    fields = ("level", "transport", "target", "status", "attempts", "next_attempt_at",
-              "last_error", "sent_at")
-
-
-@admin.register(Alert)
-class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The alert inbox: what is open, who acknowledged or resolved what, and when."""
-
-    list_display = ("id", "level_badge", "status_badge", "kind", "team", "title", "order_link",
-                    "raised_at", "acknowledged", "resolved")
-    list_filter = ("status", "level", "kind", "team")
-    list_select_related = ("order", "acknowledged_by", "resolved_by")
-    search_fields = ("title", "key", "order__hub_no")
-    show_full_result_count = False
-    ordering = ("-id",)
-    actions = ["acknowledge", "resolve"]
-    inlines = (AlertEventInline, AlertDeliveryInline)
-    fields = ("inbox_buttons", "title", "message", ("kind", "level", "status", "team"), "order",
-              ("raised_at", "next_escalation_at"), ("acknowledged_at", "acknowledged_by"),
-              ("resolved_at", "resolved_by", "resolution"), "key", "data")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [name for entry in self.fields
-                for name in (entry if isinstance(entry, tuple) else (entry,))]
-
-    def has_change_permission(self, request, obj=None):
-        # The alert's fields are read-only; the buttons and actions call the services.
-        return request.user.has_perm(ALERT_PERMISSION)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        no_save = {"show_save": False, "show_save_and_continue": False,
-                   "show_save_and_add_another": False}
-        return super().change_view(request, object_id, form_url, {**no_save, **(extra_context or {})})
-
-    def save_model(self, request, obj, form, change):
-        # Nothing to save: every field is read-only; alerts change through orders.alerts.
-        pass
-
-    # --- columns -------------------------------------------------------------------------------
-    @admin.display(description=_("level"), ordering="level")
-    def level_badge(self, alert: Alert) -> SafeString:
-        return badge(alert.get_level_display(), LEVEL_COLOURS.get(alert.level, LEVEL_COLOURS[1]))
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_badge(self, alert: Alert) -> SafeString:
-        return badge(alert.get_status_display(), STATUS_COLOURS[alert.status])
-
-    @admin.display(description=_("order"))
-    def order_link(self, alert: Alert) -> SafeString | str:
-        if alert.order_id is None:
-            return "—"
-        url = reverse("admin:orders_order_change", args=[alert.order_id])
-        return format_html('<a href="{}">{}</a>', url, alert.order.hub_no)
-
-    @staticmethod
-    def _who_when(user, at: dt.datetime | None) -> str:
-        if at is None:
-            return "—"
-        name = user.get_username() if user else gettext("the hub")
-        return f"{name} · {timezone.localtime(at):%m-%d %H:%M}"
-
-    @admin.display(description=_("acknowledged"))
-    def acknowledged(self, alert: Alert) -> str:
-        return self._who_when(alert.acknowledged_by, alert.acknowledged_at)
-
-    @admin.display(description=_("resolved"))
-    def resolved(self, alert: Alert) -> str:
-        return self._who_when(alert.resolved_by, alert.resolved_at)
-
-    @admin.display(description=_("actions"))
-    def inbox_buttons(self, alert: Alert) -> SafeString | str:
-        if alert.pk is None or alert.status == Alert.AlertStatus.RESOLVED:
-            return "—"
-        buttons = []
-        if alert.status == Alert.AlertStatus.OPEN:
-            buttons.append((reverse("admin:orders_alert_acknowledge", args=[quote(alert.pk)]),
-                            gettext("Acknowledge")))
-        buttons.append((reverse("admin:orders_alert_resolve", args=[quote(alert.pk)]),
-                        gettext("Resolve")))
-        return format_html(
-            '<input type="text" name="resolution" maxlength="255" placeholder="{}"> {}',
-            gettext("How it was resolved"),
-            format_html_join(" ", '<button type="submit" class="button" formaction="{}">{}'
-                                  '</button>', buttons),
-        )
-
-    # --- the inbox's counts ----------------------------------------------------------------------
-    def changelist_view(self, request, extra_context=None):
-        counts = Alert.objects.aggregate(
-            open=Count("pk", filter=Q(status=Alert.AlertStatus.OPEN)),
-            acknowledged=Count("pk", filter=Q(status=Alert.AlertStatus.ACKNOWLEDGED)),
-        )
-        title = gettext("Alert inbox: %(open)d unread (open), %(acknowledged)d acknowledged") % counts
-        return super().changelist_view(request, {"title": title, **(extra_context or {})})
-
-    # --- acknowledge and resolve ------------------------------------------------------------------
-    def get_urls(self):
-        def post_view(view):
-            return self.admin_site.admin_view(require_POST(view))
-
-        return [
-            path("<path:object_id>/acknowledge/", post_view(self.acknowledge_view),
-                 name="orders_alert_acknowledge"),
-            path("<path:object_id>/resolve/", post_view(self.resolve_view),
-                 name="orders_alert_resolve"),
-            *super().get_urls(),
-        ]
-
-    def _alert_or_404(self, request: HttpRequest, object_id: str) -> Alert:
-        alert = self.get_object(request, unquote(object_id))
-        if alert is None:
-            raise Http404(gettext("No such alert."))
-        if not request.user.has_perm(ALERT_PERMISSION):
-            raise PermissionDenied
-        return alert
-
-    def _done(self, request, alert: Alert, call, message: str) -> HttpResponse:
-        try:
-            call()
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
-            self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:orders_alert_change", args=[quote(alert.pk)]))
-
-    def acknowledge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        alert = self._alert_or_404(request, object_id)
-        return self._done(request, alert, lambda: alert_acknowledge(alert=alert, actor=request.user),
-                          gettext("Alert #%(id)s acknowledged: it stops climbing.") % {"id": alert.pk})
-
-    def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        alert = self._alert_or_404(request, object_id)
-        resolution = request.POST.get("resolution", "").strip() or gettext("resolved in the admin")
-        return self._done(
-            request, alert,
-            lambda: alert_resolve(alert=alert, actor=request.user, resolution=resolution),
-            gettext("Alert #%(id)s resolved.") % {"id": alert.pk},
-        )
-
-    @admin.action(description=_("Acknowledge the selected alerts"))
-    def acknowledge(self, request, queryset: QuerySet[Alert]):
-        done = 0
-        for alert in queryset.filter(status=Alert.AlertStatus.OPEN):
-            try:
-                alert_acknowledge(alert=alert, actor=request.user)
-            except DomainError as problem:  # acknowledged by someone else meanwhile
-                self.message_user(request, problem.message, messages.WARNING)
-                continue
-            done += 1
-        self.message_user(request, ngettext("%(count)d alert acknowledged.",
-                                            "%(count)d alerts acknowledged.", done) % {"count": done})
-
-    @admin.action(description=_("Resolve the selected alerts"))
-    def resolve(self, request, queryset: QuerySet[Alert]):
-        done = 0
-        for alert in queryset.exclude(status=Alert.AlertStatus.RESOLVED):
-            try:
-                alert_resolve(
-                    alert=alert, actor=request.user, resolution=gettext("resolved in the admin")
-                )
-            except DomainError as problem:
-                self.message_user(request, problem.message, messages.WARNING)
-                continue
-            done += 1
-        self.message_user(request, ngettext("%(count)d alert resolved.",
-                                            "%(count)d alerts resolved.", done) % {"count": done})

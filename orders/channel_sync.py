@@ -23,34 +23,44 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from orderhub.core.bulk import copy_supported, copy_tuples, next_ids
+from orderhub.core.bulk import copy_rows, copy_supported
 from orderhub.core.errors import Conflict
-from orders.models import Channel, Order, OrderLine, OrderTag
+from orderhub.core.history import Actor, audit, audited_bulk_create, audited_bulk_update
+from orders.events import orders_created_record
+from orders.holds import (
+    CHANNEL_CANCEL_KEY,
+    hold_place,
+    holds_text,
+    open_holds,
+    order_release_own_hold,
+)
+from orders.locks import orders_for_update
+from orders.models import Channel, Hold, Order, OrderLine, OrderTag
 from orders.sla.deadlines import deadline_columns
 from orders.services import (
     TRANSITION_SERVICES,
-    Actor,
     OrderInput,
     _build_order,
-    _history_user,
-    hub_no_allocate,
-    order_hold,
+    HubNumbers,
+    hub_numbers_assign,
     order_input_amounts,
-    order_release_hold,
     orders_create,
 )
-from orders.state_machine import FINAL_STATUSES, MAIN_PATH, MOVES, Status
+from orders.state_machine import (
+    BEFORE_SHIPPING,
+    CANCELLED_OR_REFUNDED,
+    FINAL_STATUSES,
+    IN_WAREHOUSE,
+    MAIN_PATH,
+    MOVES,
+    NOT_YET_IN_WAREHOUSE,
+    Status,
+)
 
-# Hold reasons written by channel deliveries start so, which is how a later delivery knows
-# the hold is the channel's to lift (a person's hold is never lifted automatically).
-CHANNEL_HOLD_PREFIX = "[channel] "
-# The warehouse has the order: a channel cancel there becomes a hold, never a silent cancel.
-NOT_YET_IN_WAREHOUSE = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW})
-# Until the parcel leaves, a channel may still stop it (locked, refund requested).
-STOPPABLE = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW, Status.PICKING,
-                       Status.PACKING, Status.AWAITING_PICKUP})
+# Until the parcel leaves, a channel may still stop it (locked, refund requested); once the
+# warehouse has it, a channel cancel becomes a hold, never a silent cancel.
+STOPPABLE = BEFORE_SHIPPING
 # The fields a re-delivery may change; status, holds, priority and deadlines are the hub's.
 SYNCED_FIELDS = (
     "currency", "goods_amount", "shipping_amount", "discount_amount", "paid_amount",
@@ -59,7 +69,6 @@ SYNCED_FIELDS = (
     "tracking_no", "carrier", "channel_status",
 )
 RECEIVER_FIELDS = frozenset(name for name in SYNCED_FIELDS if name.startswith("receiver_"))
-IN_WAREHOUSE = frozenset({Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP})
 _RANK = {status: index for index, status in enumerate(MAIN_PATH)}
 _MOVE_OF_EDGE = {(source, move.target): move.name for move in MOVES for source in move.sources}
 _CHUNK = 2000
@@ -91,99 +100,12 @@ def orders_by_channel_no(
     numbers = list(dict.fromkeys(numbers))
     found: dict[str, Order] = {}
     for part in chunks(numbers):
-        qs = Order.objects.filter(one_of(Order, "channel_order_no", part), channel=channel)
+        qs = (orders_for_update() if lock else Order.objects).filter(
+            one_of(Order, "channel_order_no", part), channel=channel)
         if lock:
-            qs = qs.select_for_update().order_by("pk")
+            qs = qs.order_by("pk")
         found.update((order.channel_order_no, order) for order in qs)
     return found
-
-
-# --- bulk writes at ingestion speed ------------------------------------------------------------
-def copy_rows(
-    model: type[models.Model], rows: Sequence[dict], *, history_user_id: int | None = None,
-    reason: str = "", return_ids: bool = True,
-) -> list[int]:
-    """Insert rows (dicts keyed by attribute name, defaults filled in) with PostgreSQL COPY,
-    and their history rows when the model is audited; returns their primary keys.
-
-    This writes what ``bulk_create_with_history`` writes, several times faster: Django's bulk
-    insert spends most of a peak-day ingestion building model instances and preparing values
-    field by field, COPY takes plain rows. Primary keys come from the table's sequence first,
-    so that lines and history rows can point at their rows; the history rows carry the user,
-    the reason and one date, as ``bulk_create_with_history`` gives them.
-    """
-    if not rows:
-        return []
-    meta = model._meta
-    pk_name = meta.pk.attname
-    fields = meta.concrete_fields
-    if return_ids or getattr(model, "history", None) is not None:
-        missing = [row for row in rows if row.get(pk_name) is None]
-        for row, pk in zip(missing, next_ids(model, len(missing))):
-            row[pk_name] = pk
-    else:  # the table's own default numbers the rows
-        fields = [column_field for column_field in fields if column_field.attname != pk_name]
-    now = timezone.now()
-    forced, defaults, per_row, when_empty = {}, {}, {}, {}
-    for column_field in fields:
-        if column_field.attname == pk_name:
-            continue
-        if getattr(column_field, "auto_now", False):
-            forced[column_field.attname] = now
-        elif getattr(column_field, "auto_now_add", False):
-            defaults[column_field.attname] = when_empty[column_field.attname] = now
-        elif column_field.has_default() and callable(column_field.default):
-            per_row[column_field.attname] = column_field.get_default
-        else:
-            defaults[column_field.attname] = column_field.get_default()
-    for row in rows:
-        row.update(forced)
-        for name, value in when_empty.items():
-            if row.get(name) is None:
-                row[name] = value
-        for name, make in per_row.items():
-            if name not in row:
-                row[name] = make()
-    names = [column_field.attname for column_field in fields]
-    copy_tuples(meta.db_table, [column_field.column for column_field in fields],
-          ([row[name] if name in row else defaults[name] for name in names] for row in rows))
-    history = getattr(model, "history", None)
-    if history is not None:
-        history_model = history.model
-        tracked = {column_field.attname for column_field in history_model.tracked_fields}
-        constants = {"history_date": now, "history_change_reason": reason,
-                     "history_type": "+", "history_user_id": history_user_id}
-        columns, sources = [], []
-        for column_field in history_model._meta.concrete_fields:
-            if column_field.attname in tracked:
-                columns.append(column_field.column)
-                sources.append((True, column_field.attname))
-            elif column_field.attname in constants:
-                columns.append(column_field.column)
-                sources.append((False, constants[column_field.attname]))
-        copy_tuples(history_model._meta.db_table, columns, (
-            [(row[value] if value in row else defaults[value]) if is_attribute else value
-             for is_attribute, value in sources]
-            for row in rows
-        ))
-    return [row[pk_name] for row in rows] if return_ids else []
-
-
-def copy_rows_skipping_conflicts(model: type[models.Model], rows: Sequence[dict]) -> None:
-    """COPY rows (no history) unless one hits a unique constraint, which only a concurrent
-    delivery of the same rows causes: then insert them skipping the ones that exist."""
-    if not rows:
-        return
-    try:
-        with transaction.atomic():
-            copy_rows(model, rows, return_ids=False)
-    except IntegrityError:
-        fields = {field.attname for field in model._meta.concrete_fields}
-        model._default_manager.bulk_create(
-            [model(**{k: v for k, v in row.items() if k in fields and k != "id"})
-             for row in rows],
-            ignore_conflicts=True, batch_size=1000,
-        )
 
 
 # --- creating -----------------------------------------------------------------------------------
@@ -196,9 +118,11 @@ class CreateOutcome:
 
 @transaction.atomic
 def orders_create_from_channel(
-    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
+    reserved: HubNumbers | None = None,
 ) -> CreateOutcome:
-    """Create the channel's new orders in bulk (hub numbers, lines, history).
+    """Create the channel's new orders in bulk (hub numbers, lines, history); hub numbers come
+    from ``reserved`` (taken ahead by ingestion) where it has them.
 
     Two deliveries of the same new order can race: the unique (channel, channel order number)
     constraint lets one win; the other's insert fails, and the orders that now exist are handed
@@ -213,10 +137,11 @@ def orders_create_from_channel(
             with transaction.atomic():
                 if copy_supported():
                     created = _orders_copy_create(channel=channel, orders=pending, actor=actor,
-                                                  reason=reason)
+                                                  reason=reason, reserved=reserved)
                 else:
                     created = [NewOrder.of(order) for order in orders_create(
-                        channel=channel, orders=pending, actor=actor, reason=reason)]
+                        channel=channel, orders=pending, actor=actor, reason=reason,
+                        reserved=reserved)]
         except IntegrityError:
             taken = orders_by_channel_no(
                 channel=channel, numbers=[data.channel_order_no for data in pending], lock=True
@@ -287,21 +212,22 @@ def _order_row(channel: Channel, hub_no: str, data: OrderInput, now: dt.datetime
 
 
 def _orders_copy_create(
-    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str
+    *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
+    reserved: HubNumbers | None,
 ) -> list[NewOrder]:
     """``orders.services.orders_create`` with COPY: the same hub numbers, rows and history."""
-    numbers = hub_no_allocate(channel=channel, day=timezone.localdate(), count=len(orders))
+    numbers = hub_numbers_assign(channel=channel, orders=orders, reserved=reserved)
     now = timezone.now()
     rows = [_order_row(channel, hub_no, data, now) for hub_no, data in zip(numbers, orders)]
     line_rows = [row.pop("_lines") for row in rows]
-    user_id = _history_user(actor).pk
-    ids = copy_rows(Order, rows, history_user_id=user_id, reason=reason)
+    ids = copy_rows(Order, rows, actor=actor, reason=reason)
     flat = []
     for order_id, lines in zip(ids, line_rows):
         for line in lines:
             line["order_id"] = order_id
             flat.append(line)
-    copy_rows(OrderLine, flat, history_user_id=user_id, reason=reason)
+    copy_rows(OrderLine, flat, actor=actor, reason=reason)
+    orders_created_record((row["id"], row["status"]) for row in rows)
     return [NewOrder(row["id"], row["hub_no"], row["channel_order_no"], channel.pk,
                      row["customer_id"], row["status"], row["placed_at"]) for row in rows]
 
@@ -332,7 +258,6 @@ def orders_update_from_channel(
     outcome = UpdateOutcome()
     if not updates:
         return outcome
-    history_user = _history_user(actor)
     now = timezone.now()
     changed: list[Order] = []
     written: set[str] = set()
@@ -355,19 +280,15 @@ def orders_update_from_channel(
         written.update(names)
         changed.append(order)
     if changed:
-        bulk_update_with_history(
-            changed, Order, fields=sorted(written | {"updated_at"}), batch_size=500,
-            default_user=history_user, default_change_reason=reason,
-        )
+        audited_bulk_update(changed, Order, fields=sorted(written | {"updated_at"}), actor=actor,
+                            reason=reason)
         outcome.changed_ids.update(order.pk for order in changed)
-    outcome.changed_ids.update(
-        _lines_replace(fresh_lines=fresh_lines, history_user=history_user, reason=reason)
-    )
+    outcome.changed_ids.update(_lines_replace(fresh_lines=fresh_lines, actor=actor, reason=reason))
     return outcome
 
 
 def _lines_replace(
-    *, fresh_lines: dict[int, list[OrderLine]], history_user, reason: str
+    *, fresh_lines: dict[int, list[OrderLine]], actor: Actor, reason: str
 ) -> set[int]:
     current: dict[int, list[OrderLine]] = {pk: [] for pk in fresh_lines}
     ids = list(fresh_lines)
@@ -383,16 +304,14 @@ def _lines_replace(
     for pk in sorted(replaced):
         for line in current[pk]:
             # A deletion through the model records a "-" history row, unlike QuerySet.delete().
-            line._history_user = history_user
-            line._change_reason = reason
+            audit(line, actor=actor, reason=reason)
             line.delete()
     new_lines = []
     for pk in sorted(replaced):
         for line in fresh_lines[pk]:
             line.order_id = pk
             new_lines.append(line)
-    bulk_create_with_history(new_lines, OrderLine, batch_size=1000, default_user=history_user,
-                             default_change_reason=reason)
+    audited_bulk_create(new_lines, OrderLine, actor=actor, reason=reason)
     return replaced
 
 
@@ -412,14 +331,14 @@ def order_apply_channel_status(
     current = order.status
     if current in FINAL_STATUSES or current == status:
         return StatusOutcome("unchanged")
-    if status in (Status.CANCELLED, Status.REFUNDED):
+    if status in CANCELLED_OR_REFUNDED:
         return _channel_cancel(order=order, status=status, actor=actor, reason=reason)
     if status not in _RANK or current not in _RANK or _RANK[status] <= _RANK[current]:
         return StatusOutcome("unchanged")
     if current == Status.RISK_REVIEW:
         return StatusOutcome("awaiting_review", "the reviewer decides before it moves on")
     if order.on_hold:
-        return StatusOutcome("blocked_by_hold", order.hold_reason)
+        return StatusOutcome("blocked_by_hold", holds_text(open_holds(order)))
     extras = {
         "pay": {"paid_at": paid_at, "payment_serial_no": payment_serial_no},
         "print_label": {"carrier": carrier, "tracking_no": tracking_no},
@@ -443,26 +362,25 @@ def _channel_cancel(*, order: Order, status: str, actor: Actor, reason: str) -> 
         return StatusOutcome("cancelled")
     word = "cancelled" if status == Status.CANCELLED else "refunded"
     held = order_hold_for_channel(
-        order=order, reason=f"{reason}: the channel {word} the order after the warehouse took it"
+        order=order, key=CHANNEL_CANCEL_KEY,
+        reason=f"{reason}: the channel {word} the order after the warehouse took it",
     )
-    return StatusOutcome("held" if held else "unchanged", order.hold_reason)
+    return StatusOutcome("held" if held else "unchanged", holds_text(open_holds(order)))
 
 
 # --- holds and tags -------------------------------------------------------------------------------
-def order_hold_for_channel(*, order: Order, reason: str) -> bool:
-    """Hold the order for a channel reason, unless it is held already or past holding."""
-    if order.on_hold or order.status in FINAL_STATUSES:
+def order_hold_for_channel(*, order: Order, key: str, reason: str) -> bool:
+    """Hold the order for the channel (``key`` says which of its reasons, so that the channel
+    lifts only its own); ``False`` when that hold is on already or the order is finished."""
+    if order.status in FINAL_STATUSES:
         return False
-    order_hold(order=order, actor=None, reason=CHANNEL_HOLD_PREFIX + reason)
-    return True
+    return hold_place(order=order, actor=None, reason=reason, source=Hold.Source.CHANNEL,
+                      key=key) is not None
 
 
-def order_release_channel_hold(*, order: Order, reason: str) -> bool:
-    """Lift a hold that a channel delivery placed (never one a person placed)."""
-    if not order.on_hold or not order.hold_reason.startswith(CHANNEL_HOLD_PREFIX):
-        return False
-    order_release_hold(order=order, actor=None, reason=reason)
-    return True
+def order_release_channel_hold(*, order: Order, key: str, reason: str) -> bool:
+    """Lift the channel's hold ``key`` (never one a person or another source placed)."""
+    return order_release_own_hold(order=order, key=key, reason=reason)
 
 
 def order_tags_add(*, tags: Iterable[tuple[int, str, str]]) -> None:

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from orderhub.core.bulk import copy_rows, copy_supported
 from orderhub.core.errors import PermissionRefused, ValidationFailed
-from orderhub.core.bulk import copy_supported
-from orders.channel_sync import copy_rows
+from orderhub.core.history import Actor, audit, audited_bulk_create, audited_bulk_update
+from orders.locks import orders_for_update
 from orders.models import Customer, Order
-from orders.services import Actor, _history_user
 
 CHANGE_CUSTOMER = "orders.change_customer"
 
@@ -47,12 +46,9 @@ def customers_create(
     if copy_supported():
         return copy_rows(Customer, [{"name": c.name[:100], "phone": c.phone[:32],
                                      "email": c.email} for c in customers],
-                         history_user_id=_history_user(actor).pk, reason=reason)
+                         actor=actor, reason=reason)
     rows = [Customer(name=c.name[:100], phone=c.phone[:32], email=c.email) for c in customers]
-    created = bulk_create_with_history(
-        rows, Customer, batch_size=1000, default_user=_history_user(actor),
-        default_change_reason=reason,
-    )
+    created = audited_bulk_create(rows, Customer, actor=actor, reason=reason)
     if any(customer.pk is None for customer in created):  # pragma: no cover - old SQLite only
         raise ValidationFailed("The database did not return the new customers' ids.")
     return [customer.pk for customer in created]
@@ -67,17 +63,14 @@ def _move_orders(
         order.customer_id = to.pk
         order.updated_at = now
     if orders:
-        bulk_update_with_history(
-            orders, Order, fields=["customer", "updated_at"], batch_size=500,
-            default_user=_history_user(actor), default_change_reason=reason,
-        )
+        audited_bulk_update(orders, Order, fields=["customer", "updated_at"], actor=actor,
+                            reason=reason)
     return [order.pk for order in orders]
 
 
 def _note(customer: Customer, text: str, *, actor: Actor, reason: str) -> None:
     customer.note = f"{customer.note}\n{text}".strip()
-    customer._history_user = _history_user(actor)
-    customer._change_reason = reason
+    audit(customer, actor=actor, reason=reason)
     customer.save(update_fields=["note", "updated_at"])
 
 
@@ -96,7 +89,7 @@ def customer_merge(
         pk__in=[survivor.pk, absorbed.pk]).order_by("pk"))
     if len(locked) != 2:
         raise ValidationFailed("One of the customers to merge no longer exists.")
-    orders = Order.objects.select_for_update().filter(customer_id=absorbed.pk).order_by("pk")
+    orders = orders_for_update().filter(customer_id=absorbed.pk).order_by("pk")
     moved = _move_orders(orders=orders, to=survivor, actor=actor,
                          reason=f"customer merge: {reason}")
     absorbed_row = next(c for c in locked if c.pk == absorbed.pk)
@@ -112,7 +105,7 @@ def customer_unmerge(
 ) -> list[int]:
     """Undo a merge: the given orders go back to ``absorbed`` (those still on ``survivor``)."""
     _check(actor)
-    orders = Order.objects.select_for_update().filter(
+    orders = orders_for_update().filter(
         pk__in=list(order_ids), customer_id=survivor.pk
     ).order_by("pk")
     moved = _move_orders(orders=orders, to=absorbed, actor=actor,

@@ -5,18 +5,13 @@ _VIEW_ORDERS = [
     "orders.view_order", "orders.view_orderline", "orders.view_giftorder",
     "orders.view_customer", "orders.view_product", "orders.view_productalias",
     "orders.view_channel", "orders.view_ordertag",
-    # Every role has the alert inbox: it sees alerts (their timeline and deliveries) and
-    # acknowledges or resolves them.
-    "orders.view_alert", "orders.change_alert", "orders.view_alertevent",
-    "orders.view_alertdelivery",
 ]
-# Deadlines and escalation: operations and managers set the rules and who is told.
+# Deadlines: operations and managers set the rules (who is told is in orderhub/alerts/roles.py).
 _DEADLINE_RULES = [
     f"orders.{action}_{model}"
-    for model in ("slapolicy", "shipbypromise", "trafficlightsettings", "escalationstep",
-                  "notificationtarget")
+    for model in ("slapolicy", "shipbypromise", "trafficlightsettings")
     for action in ("view", "add", "change", "delete")
-] + ["orders.change_alertdelivery"]
+]
 _ORDER_MOVES = [
     "orders.confirm_payment", "orders.review_risk", "orders.pick_order", "orders.pack_order",
     "orders.ship_order", "orders.deliver_order", "orders.invoice_order", "orders.settle_order",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from orderhub.core.errors import NotFound
-from orders.models import GiftOrder, Order, OrderLine
+from orders.models import GiftOrder, Hold, Order, OrderLine
 from orders.state_machine import statuses_in_stage
 
 
@@ -46,10 +46,12 @@ def order_list(
 
 
 def order_detail_queryset() -> QuerySet[Order]:
-    """Orders with lines and gift sub-orders prefetched (one query each)."""
+    """Orders with lines, gift sub-orders and holds prefetched (one query each)."""
     return Order.objects.select_related("channel", "customer").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
         Prefetch("gift_orders", queryset=GiftOrder.objects.order_by("id")),
+        Prefetch("holds", queryset=Hold.objects.select_related("placed_by", "released_by")
+                 .order_by("id")),
     )
 
 

@@ -3,7 +3,9 @@
 Every transition service follows the same steps (STYLE.md): check the actor's permission, lock
 the order row, check the move is legal from the current state, call the ``@transition`` method,
 save with ``update_fields``, and record who, why (and, from the request, where) in the history.
-Side effects are scheduled after commit through ``orderhub.core.tasks.enqueue_on_commit``.
+What a change means for the other apps (stock to reserve, ship or release, money to settle, an
+integrator to tell) is recorded as an event in the same transaction (``orders.events``); their
+handlers act right after commit.
 """
 from __future__ import annotations
 
@@ -14,25 +16,37 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django_fsm import ConcurrentTransition, can_proceed
-from simple_history.utils import bulk_create_with_history
 
+from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
-from orderhub.core.history import system_user_id
-from orderhub.core.tasks import enqueue_on_commit
-from orders.alerts import alert_raise
+from orderhub.core.history import Actor, audit, audited_bulk_create
+from orders.events import order_moved_record, orders_created_record
+from orders.holds import (
+    ADDRESS_CHANGE_KEY,
+    HOLD_PERMISSION,
+    REFUND_REQUEST_KEY,
+    hold_place_locked,
+    holds_text,
+    open_holds,
+)
+from orders.locks import order_lock
 from orders.models import (
-    Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,
+    Channel, GiftOrder, Hold, HubNumberSerial, Order, OrderLine, OrderTag, Product,
 )
 from orders.sla.deadlines import StateLeft, order_deadlines_init, order_deadlines_on_move
-from orders.state_machine import MOVES_BY_NAME, Move, Status
+from orders.state_machine import (
+    AWAITING_SHIPMENT,
+    BEFORE_SHIPPING,
+    IN_WAREHOUSE,
+    MOVES_BY_NAME,
+    Move,
+    Status,
+)
 
-Actor = AbstractBaseUser | AnonymousUser | None
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -66,13 +80,24 @@ def _illegal(order: Order, move: Move) -> IllegalTransition:
 
 
 # --- hub numbers --------------------------------------------------------------------------------
-def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[str]:
-    """Hand out ``count`` consecutive hub numbers ``<ABBR><YYYYMMDD><5-digit serial>``.
+def order_day(placed_at: dt.datetime | None) -> dt.date:
+    """The day a hub number carries: when the buyer placed the order, in Beijing time (the
+    hub's time zone); today for an order without a placing time."""
+    return timezone.localdate(placed_at) if placed_at is not None else timezone.localdate()
 
-    The counter row is incremented with one UPDATE, which holds the row lock until the caller's
-    transaction ends, so concurrent ingestion never hands out the same number twice. Call it
-    inside the transaction that creates the orders.
+
+def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[str]:
+    """Hand out ``count`` consecutive hub numbers ``<ABBR><YYYYMMDD><serial>``.
+
+    The serial has at least five digits and widens past 99,999 (a peak day of one channel is
+    never refused); abbreviations are letters and the date has eight digits, so a wider serial
+    can never be mistaken for another day's number. The counter row is incremented with one
+    UPDATE, whose row lock lasts until the surrounding transaction ends: concurrent ingestion
+    never hands out a number twice, and ingestion takes its numbers in a transaction of their
+    own (``hub_numbers_reserve``) so that the lock is not held while a batch is written.
     """
+    if count <= 0:
+        return []
     prefix = channel.abbreviation.upper()
     with transaction.atomic():
         updated = HubNumberSerial.objects.filter(prefix=prefix, day=day).update(
@@ -83,15 +108,55 @@ def hub_no_allocate(*, channel: Channel, day: dt.date, count: int = 1) -> list[s
                 with transaction.atomic():
                     HubNumberSerial.objects.create(prefix=prefix, day=day, last_value=count)
             except IntegrityError:
-                # Another process created today's row first: take the next range from it.
+                # Another process created the day's row first: take the next range from it.
                 HubNumberSerial.objects.filter(prefix=prefix, day=day).update(
                     last_value=F("last_value") + count
                 )
         last = HubNumberSerial.objects.get(prefix=prefix, day=day).last_value
-    first = last - count + 1
-    if last > 99999:
-        raise ValidationFailed(f"Daily serial for {prefix} on {day:%Y-%m-%d} is exhausted.")
-    return [f"{prefix}{day:%Y%m%d}{serial:05d}" for serial in range(first, last + 1)]
+    return [f"{prefix}{day:%Y%m%d}{serial:05d}" for serial in range(last - count + 1, last + 1)]
+
+
+@dataclass
+class HubNumbers:
+    """Hub numbers taken ahead of a batch, per day; those not used stay unused (a gap)."""
+
+    free: dict[dt.date, list[str]] = field(default_factory=dict)
+
+    def take(self, day: dt.date) -> str | None:
+        numbers = self.free.get(day)
+        return numbers.pop(0) if numbers else None
+
+
+def hub_numbers_reserve(*, channel: Channel, placed: Sequence[dt.datetime | None]) -> HubNumbers:
+    """Take numbers for orders placed at ``placed``, each day in its own short transaction.
+
+    Called before the batch's transaction opens, the counter is locked only for its UPDATE,
+    so two deliveries of one channel write their batches at the same time. An order that turns
+    out not to be new leaves its number unused: hub numbers are unique, not gap-free.
+    """
+    days: dict[dt.date, int] = {}
+    for placed_at in placed:
+        day = order_day(placed_at)
+        days[day] = days.get(day, 0) + 1
+    return HubNumbers({day: hub_no_allocate(channel=channel, day=day, count=count)
+                       for day, count in sorted(days.items())})
+
+
+def hub_numbers_assign(
+    *, channel: Channel, orders: Sequence["OrderInput"], reserved: HubNumbers | None = None
+) -> list[str]:
+    """A hub number for each new order: from ``reserved`` when given, else allocated now."""
+    days = [order_day(data.placed_at) for data in orders]
+    numbers = [reserved.take(day) if reserved else None for day in days]
+    missing: dict[dt.date, list[int]] = {}
+    for position, (day, number) in enumerate(zip(days, numbers)):
+        if number is None:
+            missing.setdefault(day, []).append(position)
+    for day, positions in sorted(missing.items()):
+        for position, number in zip(positions, hub_no_allocate(
+                channel=channel, day=day, count=len(positions))):
+            numbers[position] = number
+    return numbers
 
 
 # --- creating orders ----------------------------------------------------------------------------
@@ -130,14 +195,6 @@ class OrderInput:
 
 
 _RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
-
-
-def _history_user(actor: Actor):
-    """The user a history row names: the actor, or the system user for tasks and webhooks."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return actor
-    # An unsaved stand-in with the cached id: naming the system user costs no query.
-    return get_user_model()(pk=system_user_id(), username=settings.ORDERHUB_SYSTEM_USERNAME)
 
 
 def order_input_amounts(data: OrderInput) -> tuple[list[Decimal], Decimal, Decimal]:
@@ -201,23 +258,20 @@ def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order
 @transaction.atomic
 def orders_create(
     *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
-    day: dt.date | None = None,
+    reserved: HubNumbers | None = None,
 ) -> list[Order]:
     """Create many orders of one channel at once, with their lines and history rows.
 
-    Bulk inserts (with ``bulk_create_with_history``) keep ingestion of a peak day fast; the
-    history rows carry the actor (the system user for tasks) and the reason.
+    Bulk inserts (with their history rows) keep ingestion of a peak day fast; the history
+    rows carry the actor (the system user for tasks), the reason and the IP. Hub numbers carry
+    the day each order was placed (``reserved`` ahead by ingestion, or allocated now).
     """
     if not orders:
         return []
-    day = day or timezone.localdate()
-    numbers = hub_no_allocate(channel=channel, day=day, count=len(orders))
+    numbers = hub_numbers_assign(channel=channel, orders=orders, reserved=reserved)
     built = [_build_order(channel, hub_no, data) for hub_no, data in zip(numbers, orders)]
-    history_user = _history_user(actor)
-    created = bulk_create_with_history(
-        [order for order, _ in built], Order, batch_size=500,
-        default_user=history_user, default_change_reason=reason,
-    )
+    created = audited_bulk_create([order for order, _ in built], Order, actor=actor,
+                                  reason=reason, batch_size=500)
     if any(order.pk is None for order in created):
         # Databases that do not return ids from bulk inserts (old SQLite): read them back.
         ids = dict(Order.objects.filter(hub_no__in=numbers).values_list("hub_no", "pk"))
@@ -228,10 +282,8 @@ def orders_create(
         for line in lines:
             line.order_id = saved.pk
             all_lines.append(line)
-    bulk_create_with_history(
-        all_lines, OrderLine, batch_size=1000, default_user=history_user,
-        default_change_reason=reason,
-    )
+    audited_bulk_create(all_lines, OrderLine, actor=actor, reason=reason)
+    orders_created_record((order.pk, order.status) for order in created)
     return created
 
 
@@ -252,8 +304,7 @@ def gift_order_create(
         hub_no=f"{order.hub_no}GIFT", parent=order, sku=sku, title=title, quantity=quantity,
         promotion=promotion,
     )
-    gift._history_user = _history_user(actor)
-    gift._change_reason = reason
+    audit(gift, actor=actor, reason=reason)
     gift.save()
     return gift
 
@@ -278,8 +329,8 @@ def check_move_permission(*, move: Move, actor: Actor) -> None:
 
 def _lock(order: Order) -> Order:
     try:
-        return Order.objects.select_for_update().select_related("channel").get(pk=order.pk)
-    except Order.DoesNotExist:
+        return order_lock(order.pk)
+    except NotFound:
         raise NotFound(f"Order {order.hub_no} no longer exists.") from None
 
 
@@ -296,19 +347,19 @@ def _transition(
         raise _illegal(locked, move)
     if move.blocked_by_hold and locked.on_hold:
         raise OrderOnHold(
-            f"Order {locked.hub_no} is on hold ({locked.hold_reason or 'no reason given'}); "
+            f"Order {locked.hub_no} is on hold ({holds_text(open_holds(locked))}); "
             f"release the hold before '{move.name}'.",
             extra={"current_state": locked.status, "allowed_transitions": allowed_moves(locked)},
         )
     if not can_proceed(method):
         raise _illegal(locked, move)
     left = StateLeft.of(locked)
+    source = locked.status
     method(**kwargs)
     locked.state_entered_at = timezone.now()
     # The new state's due time (and the ship-by promise once paid) for the deadline sweep.
     deadline_fields = order_deadlines_on_move(order=locked, left=left)
-    locked._history_user = _history_user(actor)
-    locked._change_reason = reason or _default_reason(move)
+    audit(locked, actor=actor, reason=reason or _default_reason(move))
     try:
         locked.save(update_fields=[
             "status", "state_entered_at", "updated_at", *extra_fields, *deadline_fields,
@@ -318,6 +369,7 @@ def _transition(
         raise Conflict(
             f"Order {locked.hub_no} was changed by someone else at the same time; reload it."
         ) from None
+    order_moved_record(order_id=locked.pk, source=source, target=locked.status, move=name)
     # Keep the caller's instance current, so that it can be reused after the call.
     order.refresh_from_db()
     return locked
@@ -333,8 +385,6 @@ def order_pay(
         paid_at=paid_at or timezone.now(), payment_serial_no=payment_serial_no,
         extra_fields=["paid_at", "payment_serial_no"],
     )
-    # Rules, routing and stock reservation (logistics; a dotted path: orders never imports it).
-    enqueue_on_commit("logistics.tasks.order_paid", paid.pk)
     return paid
 
 
@@ -371,9 +421,7 @@ def order_print_label(
 
 def order_hand_over(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """The courier collected the parcel: awaiting_pickup → in_transit."""
-    shipped = _transition(order=order, name="hand_over", actor=actor, reason=reason)
-    enqueue_on_commit("logistics.tasks.order_shipped", shipped.pk)  # deduct its stock
-    return shipped
+    return _transition(order=order, name="hand_over", actor=actor, reason=reason)
 
 
 def order_deliver(*, order: Order, actor: Actor, reason: str = "") -> Order:
@@ -406,7 +454,6 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel before the parcel leaves; open gift sub-orders are cancelled with it."""
     cancelled = _transition(order=order, name="cancel", actor=actor, reason=reason)
     _cancel_gifts(order=cancelled, actor=actor, reason=reason or "main order cancelled")
-    enqueue_on_commit("logistics.tasks.order_released", cancelled.pk)  # give back its stock
     return cancelled
 
 
@@ -415,7 +462,6 @@ def order_refund(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Refund the buyer in full; open gift sub-orders are cancelled with it."""
     refunded = _transition(order=order, name="refund", actor=actor, reason=reason)
     _cancel_gifts(order=refunded, actor=actor, reason=reason or "main order refunded")
-    enqueue_on_commit("logistics.tasks.order_released", refunded.pk)  # give back its stock
     return refunded
 
 
@@ -425,8 +471,7 @@ def _cancel_gifts(*, order: Order, actor: Actor, reason: str) -> None:
     )
     for gift in gifts.order_by("pk"):
         gift.cancel()
-        gift._history_user = _history_user(actor)
-        gift._change_reason = reason
+        audit(gift, actor=actor, reason=reason)
         gift.save(update_fields=["status", "updated_at"])
 
 
@@ -459,60 +504,11 @@ def order_transition(*, order: Order, name: str, actor: Actor, reason: str = "")
     return service(order=order, actor=actor, reason=reason)
 
 
-# --- holds --------------------------------------------------------------------------------------
-HOLD_PERMISSION = "orders.hold_order"
-
-
-def _check_hold_permission(actor: Actor) -> None:
-    if actor is not None and not actor.has_perm(HOLD_PERMISSION):
-        raise PermissionRefused("Your role may not hold or release orders.")
-
-
-@transaction.atomic
-def order_hold(*, order: Order, actor: Actor, reason: str) -> Order:
-    """Intercept an order: it cannot move forward until released."""
-    _check_hold_permission(actor)
-    if not reason.strip():
-        raise ValidationFailed("Say why the order is held.")
-    locked = _lock(order)
-    if locked.status in (Status.CANCELLED, Status.REFUNDED, Status.CLOSED):
-        raise Conflict(f"Order {locked.hub_no} is '{locked.status}'; there is nothing to hold.")
-    locked.on_hold = True
-    locked.hold_reason = reason.strip()[:255]
-    locked._history_user = _history_user(actor)
-    locked._change_reason = f"hold: {reason.strip()}"
-    locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
-    order.refresh_from_db()
-    return locked
-
-
-@transaction.atomic
-def order_release_hold(*, order: Order, actor: Actor, reason: str) -> Order:
-    """Release a held order, saying why; it can move forward again."""
-    _check_hold_permission(actor)
-    if not reason.strip():
-        raise ValidationFailed("Say why the hold is released.")
-    locked = _lock(order)
-    if not locked.on_hold:
-        raise Conflict(f"Order {locked.hub_no} is not on hold.")
-    locked.on_hold = False
-    locked.hold_reason = ""
-    locked._history_user = _history_user(actor)
-    locked._change_reason = f"release: {reason.strip()}"
-    locked.save(update_fields=["on_hold", "hold_reason", "updated_at"])
-    order.refresh_from_db()
-    return locked
-
-
-# --- fulfilment: priority, address changes, refund requests, gift scans (issue 4) ---------------
+# --- fulfilment: priority, contact changes, refund requests, gift scans (issue 4) ---------------
 CHANGE_ORDER_PERMISSION = "orders.change_order"
 PACK_PERMISSION = "orders.pack_order"
-# Several reasons for one hold are kept side by side, each removable on its own.
-HOLD_REASON_JOINER = " / "
-# Picking has started: the goods may already be in someone's hands.
-IN_WAREHOUSE = (Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP)
-# Paid and not yet handed to the courier.
-BEFORE_SHIPPING = (Status.PAID, Status.RISK_REVIEW, *IN_WAREHOUSE)
+# Fields of the order staff may correct by hand (``order_change_contact``).
+CONTACT_FIELDS = (*(f"receiver_{key}" for key in _RECEIVER_FIELDS), "buyer_note")
 
 
 class GiftNotScanned(Conflict):
@@ -522,14 +518,6 @@ class GiftNotScanned(Conflict):
 def _check_permission(actor: Actor, permission: str, doing: str) -> None:
     if actor is not None and not actor.has_perm(permission):
         raise PermissionRefused(f"Your role may not {doing} (needs permission '{permission}').")
-
-
-def _with_hold(order: Order, reason: str) -> list[str]:
-    """Put the (locked) order on hold for ``reason``, keeping any reason it is held for."""
-    held = order.hold_reason if order.on_hold and order.hold_reason else ""
-    order.hold_reason = (f"{held}{HOLD_REASON_JOINER}{reason}" if held else reason)[:255]
-    order.on_hold = True
-    return ["on_hold", "hold_reason"]
 
 
 def _check_gifts_scanned(order: Order) -> None:
@@ -558,36 +546,21 @@ def order_set_priority(*, order: Order, priority: int, actor: Actor, reason: str
     locked = _lock(order)
     if locked.priority != priority:
         locked.priority = priority
-        locked._history_user = _history_user(actor)
         # The code name, not the label: the history reads the same in every language.
-        locked._change_reason = f"priority {Order.Priority(priority).name.lower()}: {reason}"
+        audit(locked, actor=actor,
+              reason=f"priority {Order.Priority(priority).name.lower()}: {reason}")
         locked.save(update_fields=["priority", "updated_at"])
         order.refresh_from_db()
     return locked
 
 
-@transaction.atomic
-def order_change_address(
-    *, order: Order, receiver: dict[str, str], actor: Actor, reason: str
-) -> Order:
-    """Change the receiver (the history keeps the old one). Once picking has started the order
-    is also held and the warehouse alerted, so that the parcel does not go to the old address.
-    """
-    _check_permission(actor, CHANGE_ORDER_PERMISSION, "change an order's address")
+def _contact_changes(locked: Order, receiver: dict[str, str],
+                     buyer_note: str | None) -> dict[str, str]:
+    """The fields that really change, checked (lengths, the receiver's required parts)."""
     unknown = sorted(set(receiver) - set(_RECEIVER_FIELDS))
     if unknown:
         raise ValidationFailed(
             f"Unknown receiver fields: {', '.join(unknown)} (use {', '.join(_RECEIVER_FIELDS)})."
-        )
-    if not reason.strip():
-        raise ValidationFailed("Say why the address changes.")
-    locked = _lock(order)
-    if locked.status not in (Status.PENDING_PAYMENT, *BEFORE_SHIPPING):
-        raise Conflict(
-            f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
-            f"has left the warehouse or is closed, so its address cannot change here. Ask the "
-            f"carrier to redirect the parcel.",
-            extra={"current_state": locked.status},
         )
     changed: dict[str, str] = {}
     for key, value in receiver.items():
@@ -599,18 +572,51 @@ def order_change_address(
             raise ValidationFailed(f"The receiver's {key} cannot be empty.")
         if getattr(locked, name) != value:
             changed[name] = value
+    if buyer_note is not None and buyer_note.strip() != locked.buyer_note:
+        changed["buyer_note"] = buyer_note.strip()
+    return changed
+
+
+@transaction.atomic
+def order_change_contact(
+    *, order: Order, actor: Actor, reason: str, receiver: dict[str, str] | None = None,
+    buyer_note: str | None = None,
+) -> Order:
+    """Correct the receiver and the buyer's note in one change (the history keeps the old
+    values). A new receiver once picking has started also holds the order and alerts the
+    warehouse, so that the parcel does not go to the old address; after it left, the address
+    cannot change here.
+    """
+    _check_permission(actor, CHANGE_ORDER_PERMISSION, "change an order's address")
+    receiver = receiver or {}
+    if not reason.strip():
+        raise ValidationFailed("Say why the address changes.")
+    locked = _lock(order)
+    changed = _contact_changes(locked, receiver, buyer_note)
     if not changed:
         raise ValidationFailed("The new address is the same as the current one.")
+    moved = sorted(name for name in changed if name.startswith("receiver_"))
+    if moved and locked.status not in BEFORE_SHIPPING:
+        raise Conflict(
+            f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
+            f"has left the warehouse or is closed, so its address cannot change here. Ask the "
+            f"carrier to redirect the parcel.",
+            extra={"current_state": locked.status},
+        )
     for name, value in changed.items():
         setattr(locked, name, value)
     fields = [*changed, "updated_at"]
-    why = f"address changed: {reason.strip()}"
-    intercepted = locked.status in IN_WAREHOUSE
+    why = (f"address changed: {reason.strip()}" if moved
+           else f"edited: {', '.join(changed)}: {reason.strip()}")
+    intercepted = bool(moved) and locked.status in IN_WAREHOUSE and hold_place_locked(
+        locked, source=Hold.Source.ADDRESS_CHANGE, key=ADDRESS_CHANGE_KEY, actor=actor,
+        reason=f"address changed after picking started: {reason.strip()}",
+        params={"changed": moved},
+    ) is not None
     if intercepted:
-        fields += _with_hold(locked, "address changed after picking started")
+        fields.append("on_hold")
         why += "; held: picking had started"
-    locked._history_user = _history_user(actor)
-    locked._change_reason = why
+    audit(locked, actor=actor, reason=why)
     locked.save(update_fields=fields)
     if intercepted:
         record_id = locked.history.order_by("-history_id").values_list("history_id", flat=True)[0]
@@ -624,10 +630,17 @@ def order_change_address(
                 f"{locked.receiver_address}. Reason: {reason.strip()}. Relabel the parcel, "
                 f"then release the hold."
             ),
-            data={"changed": sorted(changed)},
+            data={"changed": moved},
         )
     order.refresh_from_db()
     return locked
+
+
+def order_change_address(
+    *, order: Order, receiver: dict[str, str], actor: Actor, reason: str
+) -> Order:
+    """Change the receiver (``order_change_contact`` with the receiver only)."""
+    return order_change_contact(order=order, receiver=receiver, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -641,19 +654,18 @@ def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     if locked.status == Status.PENDING_PAYMENT:
         raise Conflict(f"Order {locked.hub_no} is not paid yet; cancel it instead.",
                        extra={"current_state": locked.status})
-    if locked.status not in BEFORE_SHIPPING:
+    if locked.status not in AWAITING_SHIPMENT:
         raise Conflict(
             f"Order {locked.hub_no} is '{locked.status}' ({_status_label(locked.status)}): it "
             f"has left the warehouse or is closed; a refund now goes through after-sales.",
             extra={"current_state": locked.status},
         )
-    if locked.on_hold and "refund requested" in locked.hold_reason:
-        raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
     note = f"refund requested: {reason.strip()}"
-    fields = _with_hold(locked, note)
-    locked._history_user = _history_user(actor)
-    locked._change_reason = note
-    locked.save(update_fields=[*fields, "updated_at"])
+    if hold_place_locked(locked, source=Hold.Source.REFUND_REQUEST, key=REFUND_REQUEST_KEY,
+                         reason=note, actor=actor) is None:
+        raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
+    audit(locked, actor=actor, reason=note)
+    locked.save(update_fields=["on_hold", "updated_at"])
     OrderTag.objects.get_or_create(order=locked, tag="refund_requested",
                                    defaults={"note": reason.strip()[:255]})
     if locked.status in IN_WAREHOUSE:
@@ -697,8 +709,7 @@ def gift_scan(*, gift: GiftOrder, actor: Actor, code: str) -> GiftOrder:
     locked.scan()
     locked.scanned_at = timezone.now()
     locked.scanned_by = actor if getattr(actor, "is_authenticated", False) else None
-    locked._history_user = _history_user(actor)
-    locked._change_reason = f"gift scanned: {code}"
+    audit(locked, actor=actor, reason=f"gift scanned: {code}")
     locked.save(update_fields=["status", "scanned_at", "scanned_by", "updated_at"])
     gift.refresh_from_db()
     return locked

@@ -90,9 +90,29 @@ MAIN_PATH: list[str] = [
     Status.ARCHIVED,
     Status.CLOSED,
 ]
+
+# --- status groups: named once here, imported everywhere else ----------------------------------
+def _span(first: str, last: str) -> tuple[str, ...]:
+    """The main path from ``first`` to ``last``, both included."""
+    return tuple(MAIN_PATH[MAIN_PATH.index(first):MAIN_PATH.index(last) + 1])
+
+
+#: Nothing more can happen to the order.
 FINAL_STATUSES: frozenset[str] = frozenset({Status.CLOSED, Status.CANCELLED, Status.REFUNDED})
-# Orders the warehouse still owes work on or that are on their way: "open" for deadlines.
-OPEN_STATUSES: frozenset[str] = frozenset(MAIN_PATH[: MAIN_PATH.index(Status.DELIVERED)])
+#: Off the main path: the sale did not happen (or was undone).
+CANCELLED_OR_REFUNDED: frozenset[str] = frozenset({Status.CANCELLED, Status.REFUNDED})
+#: The parcel has not left the warehouse: a cancel is still possible.
+BEFORE_SHIPPING: tuple[str, ...] = _span(Status.PENDING_PAYMENT, Status.AWAITING_PICKUP)
+#: Paid and not yet handed to the courier: the orders that hold stock and owe a ship-by.
+AWAITING_SHIPMENT: tuple[str, ...] = _span(Status.PAID, Status.AWAITING_PICKUP)
+#: Picking has started: the goods may already be in someone's hands.
+IN_WAREHOUSE: tuple[str, ...] = _span(Status.PICKING, Status.AWAITING_PICKUP)
+#: The warehouse has not started on it: a cancel needs nobody's hands.
+NOT_YET_IN_WAREHOUSE: tuple[str, ...] = _span(Status.PENDING_PAYMENT, Status.RISK_REVIEW)
+#: The courier has the parcel, or the order is past delivery: its stock has left.
+LEFT_THE_WAREHOUSE: tuple[str, ...] = _span(Status.IN_TRANSIT, Status.CLOSED)
+#: Orders the warehouse still owes work on or that are on their way: "open" for deadlines.
+OPEN_STATUSES: frozenset[str] = frozenset(_span(Status.PENDING_PAYMENT, Status.IN_TRANSIT))
 
 # Status colours for the admin and dashboards (background, text).
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
@@ -130,26 +150,7 @@ class Move:
         return f"orders.{self.permission}"
 
 
-_BEFORE_SHIPPING = (
-    Status.PENDING_PAYMENT,
-    Status.PAID,
-    Status.RISK_REVIEW,
-    Status.PICKING,
-    Status.PACKING,
-    Status.AWAITING_PICKUP,
-)
-_PAID_AND_NOT_CLOSED = (
-    Status.PAID,
-    Status.RISK_REVIEW,
-    Status.PICKING,
-    Status.PACKING,
-    Status.AWAITING_PICKUP,
-    Status.IN_TRANSIT,
-    Status.DELIVERED,
-    Status.INVOICED,
-    Status.SETTLED,
-    Status.ARCHIVED,
-)
+_PAID_AND_NOT_CLOSED = _span(Status.PAID, Status.ARCHIVED)
 
 MOVES: tuple[Move, ...] = (
     Move("pay", _("Confirm payment"), (Status.PENDING_PAYMENT,), Status.PAID,
@@ -178,7 +179,7 @@ MOVES: tuple[Move, ...] = (
          "archive_order", True, _("Reviewed by the buyer or the review window passed.")),
     Move("close", _("Close after-sales"), (Status.ARCHIVED,), Status.CLOSED,
          "close_order", True, _("The after-sales window is over; nothing more can happen.")),
-    Move("cancel", _("Cancel"), _BEFORE_SHIPPING, Status.CANCELLED,
+    Move("cancel", _("Cancel"), BEFORE_SHIPPING, Status.CANCELLED,
          "cancel_order", False, _("Cancelled before the parcel left the warehouse.")),
     Move("refund", _("Refund"), _PAID_AND_NOT_CLOSED, Status.REFUNDED,
          "refund_order", False, _("The buyer's money is returned in full.")),

@@ -2,13 +2,14 @@
 
 Schedule (migration 0005, editable in the admin under Background jobs → Scheduled tasks):
 ``sla_sweep_task`` every minute. Alert deliveries are also queued right after the commit that
-planned them; the minute's run retries those whose backoff has passed.
+planned them (``orderhub.alerts.tasks``); the minute's run retries those whose backoff has
+passed.
 """
 from __future__ import annotations
 
 import logging
 
-from orders.notify.deliveries import alert_deliveries_send as deliveries_send
+from orderhub.alerts.notify.deliveries import alert_deliveries_send as deliveries_send
 from orders.sla.policies import open_orders_due_refresh
 from orders.sla.sweep import sla_sweep_until_done
 
@@ -30,11 +31,6 @@ def sla_sweep_task() -> dict:
     if summary["raised"] or summary["escalated"]:
         logger.info("sla sweep: %s", summary)
     return summary
-
-
-def alert_deliveries_send() -> dict:
-    """Queued after a commit that planned deliveries: send what is due now."""
-    return deliveries_send().as_dict()
 
 
 def sla_due_times_refresh(step: str, channel_id: int | None = None) -> int:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from orderhub.webhooks.registry import renders
 from orders.api.serializers import OrderDetailSerializer
+from orders.events import ORDER_EVENTS
 from orders.selectors import order_detail_queryset
 
-ORDER_EVENT_TYPES = ("order.created", "order.status_changed", "order.held", "order.released")
 LEFT_OUT = ("history", "permitted_transitions")
 
 
@@ -29,7 +29,7 @@ class OrderWebhookSerializer(OrderDetailSerializer):
         read_only_fields = fields
 
 
-@renders("order", kinds=ORDER_EVENT_TYPES, permission="orders.view_order")
+@renders("order", kinds=ORDER_EVENTS, permission="orders.view_order")
 def orders_for_webhooks(order_ids: Sequence[int]) -> dict[int, dict]:
     """The JSON of each order still there, by id: the order, its lines and gift sub-orders
     in three queries, however many orders."""

@@ -12,7 +12,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from simple_history.models import HistoricalRecords
 
+from logistics.models import Warehouse
+from orderhub.alerts.ladder import ladders_clear
 from orderhub.webhooks.selectors import subscribed_kinds_clear
+from orders.sla.config import deadline_config_clear
 from tests.factories import UserFactory
 
 ROLES = ["customer_service", "warehouse", "operations", "finance", "manager", "integrator"]
@@ -43,6 +46,17 @@ def token_client(make_user):
         return client
 
     return client_for
+
+
+@pytest.fixture
+def fresh_rules():
+    """The deadline rules and escalation ladders of the test's own database: both are cached
+    per process, and a rolled-back test leaves its rows' snapshot behind."""
+    deadline_config_clear()
+    ladders_clear()
+    yield
+    deadline_config_clear()
+    ladders_clear()
 
 
 @pytest.fixture
@@ -92,9 +106,17 @@ def run_together(work: Callable[[], object], *, threads: int = 4,
     return errors
 
 
-def requires_postgres():
+@pytest.fixture
+def a_warehouse(db):
+    """An active warehouse. Transactional tests run on a flushed database (the migration's
+    warehouses are gone); without one, a paid order's decision holds it ("no active warehouse
+    can ship it"), which adds to the history that such tests look at."""
+    return Warehouse.objects.create(code="TW", name="Test warehouse", priority=1)
+
+
+def requires_postgres(why: str = "row locks"):
     return pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (row locks)"
+        connection.vendor != "postgresql", reason=f"needs PostgreSQL ({why})"
     )
 
 

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from orders.models import Channel, Customer, GiftOrder, Order, OrderLine, Product
+from orders.models import Channel, Customer, GiftOrder, Hold, Order, OrderLine, Product
 from orders.state_machine import Status
 
 
@@ -61,12 +61,25 @@ class OrderFactory(factory.django.DjangoModelFactory):
     receiver_address = "文三路 90 号"
 
     @classmethod
-    def _create(cls, model_class, *args, status=Status.PENDING_PAYMENT, **kwargs):
+    def _create(cls, model_class, *args, status=Status.PENDING_PAYMENT, hold_reason="",
+                **kwargs):
         order = model_class(*args, **kwargs)
         order.__dict__["status"] = status  # protected field: set before the first save
         order._change_reason = "created by test"
         order.save()
+        if hold_reason or order.on_hold:
+            # ``hold_reason="…"``: the order is held by a person for that reason.
+            Hold.objects.create(order=order, source=Hold.Source.PERSON,
+                                reason=hold_reason or "held by the test")
+            Order.objects.filter(pk=order.pk).update(on_hold=True)
+            order.on_hold = True
         return order
+
+
+def open_reasons(order: Order) -> list[str]:
+    """The reasons of the order's open holds, oldest first."""
+    return list(Hold.objects.filter(order=order, released_at__isnull=True).order_by("id")
+                .values_list("reason", flat=True))
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

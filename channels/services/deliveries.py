@@ -2,7 +2,7 @@
 
 A delivery is stored in its own (auto-committed) write before anything else happens, so that a
 delivery whose processing fails is kept, with its error, for the admin's reprocess action and
-``manage.py reprocess_events``. Processing runs in one transaction: a batch is all or nothing.
+``manage.py reprocess_events``. A batch is written in one transaction: all or nothing.
 The same body delivered again to the same channel is answered with the first answer and
 changes nothing (idempotent re-delivery, e.g. a webhook retried after a timeout).
 """
@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from orderhub.core.errors import Conflict, DomainError, PermissionRefused
@@ -96,18 +95,16 @@ def delivery_process(
     channel = delivery.channel
     delivery.attempts += 1
     try:
-        with transaction.atomic():
-            if not channel.is_active:
-                raise Conflict(f"Channel {channel.code} is not active; activate it, then "
-                               f"reprocess the delivery.")
-            adapter = adapter_for(channel)
-            raws = adapter.read(body=delivery.body_bytes, content_type=delivery.content_type,
-                                filename=delivery.filename)
-            answers = orders_ingest(channel=channel, adapter=adapter, raws=raws, actor=actor,
-                                    delivery=delivery, force=force)
-            result = _summary(channel, answers)
-            if dry_run:
-                transaction.set_rollback(True)
+        if not channel.is_active:
+            raise Conflict(f"Channel {channel.code} is not active; activate it, then "
+                           f"reprocess the delivery.")
+        adapter = adapter_for(channel)
+        raws = adapter.read(body=delivery.body_bytes, content_type=delivery.content_type,
+                            filename=delivery.filename)
+        # Its own transactions: hub numbers first (briefly), then the batch (ingest's doc).
+        answers = orders_ingest(channel=channel, adapter=adapter, raws=raws, actor=actor,
+                                delivery=delivery, force=force, dry_run=dry_run)
+        result = _summary(channel, answers)
     except DomainError as exc:
         _finish(delivery, status=Delivery.Status.FAILED, error=exc.message,
                 result={"detail": exc.message, **exc.extra})

@@ -29,8 +29,8 @@ from orders.customer_services import (
     customer_unmerge,
     customers_create,
 )
-from orderhub.core.bulk import copy_supported
-from orders.channel_sync import copy_rows_skipping_conflicts, one_of
+from orderhub.core.bulk import copy_rows_skipping_conflicts, copy_supported
+from orders.channel_sync import one_of
 from orders.models import Customer, Order, OrderLine
 from orders.services import Actor
 

@@ -18,10 +18,9 @@ from typing import Any
 
 from django.db import transaction
 
-from orderhub.core.bulk import copy_supported
+from orderhub.core.bulk import copy_rows, copy_supported
 from orders.channel_sync import (
     STOPPABLE,
-    copy_rows,
     one_of,
     order_apply_channel_status,
     order_hold_for_channel,
@@ -32,8 +31,9 @@ from orders.channel_sync import (
     orders_create_from_channel,
     orders_update_from_channel,
 )
+from orders.holds import CHANNEL_ADDRESS_KEY, CHANNEL_STOP_KEY
 from orders.models import Channel, Order
-from orders.services import Actor, LineInput, OrderInput
+from orders.services import Actor, LineInput, OrderInput, hub_numbers_reserve
 from channels.adapters import fields as f
 from channels.adapters.base import Adapter, CanonicalOrder, PayloadError
 from channels.models import ChannelOrderState, Delivery
@@ -43,8 +43,8 @@ from channels.services.identity import customers_resolve, duplicates_find, items
 
 CREATED, UPDATED, DROPPED = "created", "updated", "dropped"
 _MAX_LEN = {"channel_order_no": 64, "payment_serial_no": 64, "tracking_no": 64}
-# Holds placed because the channel stops the order carry this, so that a newer delivery that no
-# longer stops it can lift them (never an address-change or cancel hold, never a person's).
+# The words of a hold placed because the channel stops the order (locked, paused, refund in
+# progress); a newer delivery that no longer stops it lifts that hold by its key, and only it.
 STOP_MARKER = "the channel stops the order: "
 _CLIP = {"name": 100, "phone": 32, "province": 32, "city": 32, "district": 32, "address": 255}
 
@@ -164,15 +164,34 @@ def _flags(order: CanonicalOrder, mapped) -> list[tuple[str, str]]:
     return flags
 
 
-@transaction.atomic
 def orders_ingest(
     *, channel: Channel, adapter: Adapter, raws: Sequence[Any], actor: Actor,
-    delivery: Delivery | None = None, force: bool = False,
+    delivery: Delivery | None = None, force: bool = False, dry_run: bool = False,
 ) -> list[dict[str, Any]]:
-    """Put a batch of the channel's raw orders into the hub; the answer per raw order."""
-    label = f"{channel.code} delivery #{delivery.pk}" if delivery else f"{channel.code} delivery"
+    """Put a batch of the channel's raw orders into the hub; the answer per raw order.
+
+    Hub numbers for the orders that look new are taken first, in a transaction of their own
+    (when no outer transaction is open), so that the channel's daily counter is not locked
+    while the batch is written; then the batch is written in one transaction. ``dry_run``
+    runs it all and rolls it back (no number is taken then).
+    """
     orders = canonical_orders(adapter=adapter, raws=raws)
     latest = _latest_per_order(orders)
+    reserved = None
+    if not dry_run and not transaction.get_connection().in_atomic_block:
+        known = orders_by_channel_no(channel=channel, numbers=latest)
+        reserved = hub_numbers_reserve(channel=channel, placed=[
+            order.placed_at for number, order in latest.items() if number not in known])
+    with transaction.atomic():
+        answers = _ingest(channel=channel, orders=orders, latest=latest, actor=actor,
+                          delivery=delivery, force=force, reserved=reserved)
+        if dry_run:
+            transaction.set_rollback(True)
+    return answers
+
+
+def _ingest(*, channel, orders, latest, actor, delivery, force, reserved) -> list[dict[str, Any]]:
+    label = f"{channel.code} delivery #{delivery.pk}" if delivery else f"{channel.code} delivery"
     existing = orders_by_channel_no(channel=channel, numbers=latest, lock=True)
     answers: dict[str, Answer] = {}
 
@@ -187,14 +206,14 @@ def orders_ingest(
         else:
             kept.append(order)
     raced = _create(channel=channel, orders=kept, actor=actor, label=label, delivery=delivery,
-                    answers=answers)
+                    answers=answers, reserved=reserved)
     existing.update(raced)
     _update(channel=channel, pairs=[(existing[n], latest[n]) for n in latest if n in existing],
             actor=actor, label=label, delivery=delivery, force=force, answers=answers)
     return [answers[order.channel_order_no].as_dict() for order in orders]
 
 
-def _create(*, channel, orders, actor, label, delivery, answers) -> dict[str, Order]:
+def _create(*, channel, orders, actor, label, delivery, answers, reserved) -> dict[str, Order]:
     if not orders:
         return {}
     mapped = cleaning.lines_map(channel=channel, orders=orders)
@@ -202,7 +221,7 @@ def _create(*, channel, orders, actor, label, delivery, answers) -> dict[str, Or
     inputs = [_order_input(order, m, cid)
               for order, m, cid in zip(orders, mapped, resolution.customer_ids)]
     outcome = orders_create_from_channel(channel=channel, orders=inputs, actor=actor,
-                                         reason=f"{label}: new order")
+                                         reason=f"{label}: new order", reserved=reserved)
     states, tags, created = [], [], []
     for order, m in zip(orders, mapped):
         saved = outcome.created.get(order.channel_order_no)
@@ -235,7 +254,8 @@ def _create(*, channel, orders, actor, label, delivery, answers) -> dict[str, Or
     to_hold = {saved.pk: order.hold_reason for saved, order, _m in created
                if order.hold_reason and saved.status in STOPPABLE}
     for held in Order.objects.filter(pk__in=to_hold).order_by("pk"):
-        order_hold_for_channel(order=held, reason=f"{label}: {STOP_MARKER}{to_hold[held.pk]}")
+        order_hold_for_channel(order=held, key=CHANNEL_STOP_KEY,
+                               reason=f"{label}: {STOP_MARKER}{to_hold[held.pk]}")
     return outcome.existing
 
 
@@ -279,8 +299,9 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
         answer = answers[order.channel_order_no]
         before = (saved.status, saved.on_hold)
         if saved.pk in moved_address:
-            order_hold_for_channel(order=saved, reason=f"{label}: receiver changed after "
-                                                       f"the warehouse started")
+            order_hold_for_channel(order=saved, key=CHANNEL_ADDRESS_KEY,
+                                   reason=f"{label}: receiver changed after the warehouse "
+                                          f"started")
         status = order_apply_channel_status(
             order=saved, status=order.status, actor=None,
             reason=f"{label}: channel reports {order.channel_status}", paid_at=order.paid_at,
@@ -288,11 +309,11 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
             tracking_no=order.tracking_no,
         )
         if order.hold_reason and saved.status in STOPPABLE:
-            order_hold_for_channel(order=saved,
+            order_hold_for_channel(order=saved, key=CHANNEL_STOP_KEY,
                                    reason=f"{label}: {STOP_MARKER}{order.hold_reason}")
-        elif not order.hold_reason and STOP_MARKER in saved.hold_reason:
-            order_release_channel_hold(order=saved, reason=f"{label}: the channel no longer "
-                                                           f"stops the order")
+        elif not order.hold_reason:
+            order_release_channel_hold(order=saved, key=CHANNEL_STOP_KEY,
+                                       reason=f"{label}: the channel no longer stops the order")
         answer.changed = saved.pk in outcome.changed_ids or (saved.status, saved.on_hold) != before
         answer.note = status.note if status.result not in ("unchanged", "moved") else ""
         flags = _flags(order, m)

@@ -1,15 +1,15 @@
-"""Finance's alerts, raised through the hub's one alert mechanism (``orders.alerts``).
+"""Finance's alerts, raised through the hub's one alert mechanism (``orderhub.alerts``).
 
 Keys make them idempotent: one alert per statement line and reason, one per channel, day and
 figure source for the consistency check. Delivery and escalation (e-mail, chat robots, the
-inbox) belong to the deadlines code that reads the alert rows.
+inbox) belong to the alerts app.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from finance.models import Cause, StatementLine
-from orders.alerts import alert_raise
+from orderhub.alerts.services import alert_raise
 
 TEAM = "finance"
 

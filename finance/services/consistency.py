@@ -21,7 +21,7 @@ from django.utils import timezone
 from finance.models import ChannelFigure, ConsistencyCheck, Kind, Source, Statement, StatementLine
 from finance.parsers.base import HUB_TZ
 from finance.services.alerts import TEAM
-from orders.alerts import alert_raise
+from orderhub.alerts.services import alert_raise
 from orders.models import Channel, Order
 
 # Statements whose payment rows are the day's payments (see the module docstring).

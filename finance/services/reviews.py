@@ -11,10 +11,10 @@ from django.utils import timezone
 from finance import permissions
 from finance.models import Colour, LineReview, StatementLine
 from finance.services.alerts import line_alert_key
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_resolve
 from orderhub.core.errors import Conflict, NotFound, ValidationFailed
 from orderhub.core.history import client_ip, current_request
-from orders.alerts import alert_resolve
-from orders.models import Alert
 
 REASON_MAX_LENGTH = 255
 

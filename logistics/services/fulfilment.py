@@ -1,22 +1,25 @@
-"""Fulfilment of a paid order: run the rules, carry out their actions, route, reserve, merge.
+"""Fulfilment of paid orders: run the rules, carry out their actions, route, reserve, merge.
 
-Triggered by ``logistics.tasks.order_paid`` (scheduled by ``orders.services.order_pay``) and by
-the every-minute sweep that catches orders created already paid by ingestion. Everything for
-one order happens in one transaction under the order's row lock, and the decision row
-(``FulfilmentDecision``, one per order) is written in it: a second run finds the decision and
-changes nothing.
+Triggered right after commit by the logistics event handler (``logistics/handlers.py``) when an
+order arrives paid or is paid later, a batch at a time: one ingestion's orders are decided
+together, each step one query for the whole batch (their lines, tags, categories, near-identical
+orders, the stock levels, the stock rows to lock, the decisions, the parcels), so that a peak day
+keeps up with ingestion. Everything for a batch happens in one transaction under the orders'
+row locks, and the decision row (``FulfilmentDecision``, one per order) is written in it: a
+second run finds the decision and changes nothing.
 
 Steps: the active rules run in priority order and every match is recorded with what it saw and
-what it did (``RuleMatch``), so staff can see why an order is where it is. Actions on the order
+what it did (``RuleMatch``), so staff can see why an order is where it is. Actions on an order
 go through ``orders.services`` as the system (``actor=None``): tags, priority, gifts, risk
-review, holds, in that order (a hold placed first would block the move to review). Then the
-order is routed and its stock reserved (``routing.allocate``); when no warehouse has it, the
-order is held with the reason ("out of stock: SKU …") and the warehouse is alerted, holding
-nothing. An allocated order may complete a merged parcel.
+review, holds, in that order (a hold placed first would block the move to review); most orders
+match no action rule and cost nothing here. Then the batch is routed and its stock reserved
+(``routing.allocate_many``); an order no warehouse can supply is held with the reason
+("out of stock: SKU …") and the warehouse is alerted, holding nothing. Allocated orders may
+complete a merged parcel.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -30,26 +33,26 @@ from logistics.models import (
     RuleMatch,
     Warehouse,
 )
-from logistics.rules import Matched, OrderFacts, active_rules, matching_rules
-from logistics.services.parcels import address_key, parcel_merge
-from logistics.services.routing import Allocation, allocate, capacity_count
+from logistics.rules import FactsBatch, Matched, OrderFacts, active_rules, matching_rules
+from logistics.services.parcels import address_key, parcels_merge
+from logistics.services.routing import Allocation, Plan, allocate_many, capacity_count
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
-from orders.alerts import alert_raise, alert_resolve
-from orders.models import Alert, Order, OrderTag, Product
+from orders.channel_sync import order_tags_add
+from orders.locks import orders_for_update
+from orders.models import Hold, Order, Product
+from orders.holds import OUT_OF_STOCK_KEY, hold_place, order_release_own_hold
 from orders.services import (
-    HOLD_REASON_JOINER,
     Actor,
     gift_order_create,
-    order_hold,
-    order_release_hold,
     order_send_to_review,
     order_set_priority,
 )
-from orders.state_machine import Status
+from orders.state_machine import AWAITING_SHIPMENT, Status
 
 # Paid and still in the warehouse's hands: the orders that hold stock.
-ELIGIBLE = (Status.PAID, Status.RISK_REVIEW, Status.PICKING, Status.PACKING,
-            Status.AWAITING_PICKUP)
+ELIGIBLE = AWAITING_SHIPMENT
 OUT_OF_STOCK = "out of stock: "
 RETRY_PERMISSION = "logistics.retry_fulfilment"
 Kind = RuleAction.Kind
@@ -65,40 +68,63 @@ class _Step:
     action: RuleAction
 
 
-def _lock(order_id: int) -> Order | None:
-    return (Order.objects.select_for_update(of=("self",))
-            .select_related("channel", "customer").filter(pk=order_id).first())
+def _lock_many(order_ids: Sequence[int]) -> list[Order]:
+    """The orders, locked in id order, with their channel and customer read (not locked)."""
+    return list(orders_for_update().select_related("channel", "customer")
+                .filter(pk__in=sorted(set(order_ids))).order_by("pk"))
+
+
+def fulfilment_process(*, order_id: int) -> FulfilmentDecision | None:
+    """Decide, route and reserve one paid order (idempotent); ``None`` when not eligible."""
+    return fulfilment_decide(order_ids=[order_id]).get(order_id)
 
 
 @transaction.atomic
-def fulfilment_process(*, order_id: int) -> FulfilmentDecision | None:
-    """Decide, route and reserve one paid order (idempotent); ``None`` when not eligible."""
-    order = _lock(order_id)
-    if order is None:
-        return None
-    existing = FulfilmentDecision.objects.filter(order=order).first()
-    if existing is not None or order.status not in ELIGIBLE:
+def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecision]:
+    """Decide, route and reserve a batch of paid orders (idempotent): returns each order's
+    decision, the existing one for an order decided before; orders that are not eligible
+    (unpaid, shipped, cancelled) are left out."""
+    orders = _lock_many(order_ids)
+    existing = {decision.order_id: decision for decision in
+                FulfilmentDecision.objects.filter(order_id__in=[o.pk for o in orders])}
+    todo = [order for order in orders if order.pk not in existing and order.status in ELIGIBLE]
+    if not todo:
         return existing
     settings = FulfilmentSettings.current()
-    facts = OrderFacts(order, settings=settings)
-    matched = matching_rules(facts, active_rules())
-    preferred, notes = _carry_out(order, matched)
-    allocation = allocate(order=order, preferred=preferred,
-                          reason=f"order {order.hub_no} paid")
-    decision = FulfilmentDecision.objects.create(
-        order=order, warehouse=allocation.warehouse, over_capacity=allocation.over_capacity,
-        outcome=(FulfilmentDecision.Outcome.ALLOCATED if allocation.ok
-                 else FulfilmentDecision.Outcome.OUT_OF_STOCK),
-        summary=_summary(matched, allocation), address_key=address_key(order),
-    )
+    rules = active_rules()
+    batch = FactsBatch(todo, settings=settings)
+    matched_of, notes_of, plans = {}, {}, []
+    for order in todo:
+        matched = matching_rules(OrderFacts(order, settings=settings, batch=batch), rules)
+        preferred, notes = _carry_out(order, matched)
+        matched_of[order.pk], notes_of[order.pk] = matched, notes
+        plans.append(Plan(order=order, lines=batch.lines[order.pk], preferred=preferred,
+                          reason=f"order {order.hub_no} paid"))
+    allocations, taken = allocate_many(plans)
+    decisions = FulfilmentDecision.objects.bulk_create([
+        FulfilmentDecision(
+            order=order, warehouse=allocation.warehouse,
+            over_capacity=allocation.over_capacity,
+            outcome=(FulfilmentDecision.Outcome.ALLOCATED if allocation.ok
+                     else FulfilmentDecision.Outcome.OUT_OF_STOCK),
+            summary=_summary(matched_of[order.pk], allocation), address_key=address_key(order),
+        )
+        for order, allocation in zip(todo, allocations)
+    ])
     RuleMatch.objects.bulk_create([
         RuleMatch(decision=decision, rule=m.rule, rule_name=m.rule.name,
                   rule_priority=m.rule.priority, seen="; ".join(m.seen),
-                  done="; ".join(notes[index]))
-        for index, m in enumerate(matched)
+                  done="; ".join(notes_of[decision.order_id][index]))
+        for decision in decisions for index, m in enumerate(matched_of[decision.order_id])
     ])
-    _after_allocation(order, decision, allocation, settings)
-    return decision
+    placed = [(order, decision, allocation)
+              for order, decision, allocation in zip(todo, decisions, allocations)]
+    parcels_merge(decided=[(order, decision) for order, decision, allocation in placed
+                           if allocation.ok], settings=settings)
+    for order, decision, allocation in placed:
+        _after_allocation(order, decision, allocation)
+    capacity_count(counts=taken)  # last: it locks the day's counters
+    return {**existing, **{decision.order_id: decision for decision in decisions}}
 
 
 def _summary(matched: list[Matched], allocation: Allocation) -> str:
@@ -106,10 +132,18 @@ def _summary(matched: list[Matched], allocation: Allocation) -> str:
     return f"{allocation.summary() or 'not routed'}. Rules matched: {rules}."
 
 
-def _after_allocation(order: Order, decision: FulfilmentDecision, allocation: Allocation,
-                      settings: FulfilmentSettings) -> None:
+def out_of_stock_reason(allocation: Allocation) -> str:
+    """``out of stock: SKU X (needs 2, 0 available)``: the best any warehouse could do."""
+    if not allocation.shortages:
+        return OUT_OF_STOCK + "no active warehouse can ship it"
+    return OUT_OF_STOCK + ", ".join(
+        f"SKU {s.sku} (needs {s.needed}, {s.available} available)"
+        for s in allocation.best_shortages())
+
+
+def _after_allocation(order: Order, decision: FulfilmentDecision,
+                      allocation: Allocation) -> None:
     if allocation.ok:
-        parcel_merge(order=order, decision=decision, settings=settings)
         if allocation.over_capacity:
             alert_raise(
                 key=f"over-capacity:{decision.warehouse_id}:{timezone.localdate():%Y-%m-%d}",
@@ -118,13 +152,12 @@ def _after_allocation(order: Order, decision: FulfilmentDecision, allocation: Al
                 message=f"Every candidate warehouse was full; {order.hub_no} was given to "
                         f"{allocation.warehouse.code} anyway.",
             )
-        capacity_count(warehouse=allocation.warehouse)  # last: it locks the day's counter
         return
-    reason = allocation.out_of_stock_reason() if allocation.shortages else (
-        OUT_OF_STOCK + "no active warehouse can ship it")
-    # ``order`` is current: the orders services refresh the instance they are given.
-    combined = f"{order.hold_reason}{HOLD_REASON_JOINER}{reason}" if order.on_hold else reason
-    order_hold(order=order, actor=None, reason=combined)
+    reason = out_of_stock_reason(allocation)
+    hold_place(order=order, actor=None, reason=reason, source=Hold.Source.OUT_OF_STOCK,
+               key=OUT_OF_STOCK_KEY, params={"shortages": [
+                   {"sku": s.sku, "needed": s.needed, "available": s.available}
+                   for s in allocation.best_shortages()]})
     alert_raise(
         key=f"out-of-stock:{order.pk}", kind="out_of_stock", team="warehouse", order=order,
         title=f"Order {order.hub_no} held, {reason}", message=allocation.summary(),
@@ -166,8 +199,7 @@ def _rule_reason(step: _Step) -> str:
 
 def _add_tag(order: Order, step: _Step, _top) -> str:
     tag = step.action.value.strip()[:50] or "rule"
-    OrderTag.objects.get_or_create(order=order, tag=tag,
-                                   defaults={"note": f"rule '{step.match.rule.name}'"[:255]})
+    order_tags_add(tags=[(order.pk, tag, f"rule '{step.match.rule.name}'")])
     return f"tag {tag}"
 
 
@@ -199,8 +231,8 @@ def _risk_review(order: Order, step: _Step, _top) -> str:
 
 def _hold(order: Order, step: _Step, _top) -> str:
     reason = step.action.value.strip() or _rule_reason(step)
-    combined = f"{order.hold_reason}{HOLD_REASON_JOINER}{reason}" if order.on_hold else reason
-    order_hold(order=order, actor=None, reason=combined)
+    hold_place(order=order, actor=None, reason=reason, source=Hold.Source.RULE,
+               key=f"rule:{step.match.rule.pk}", params={"rule": step.match.rule.name})
     return f"held: {reason}"
 
 
@@ -218,10 +250,11 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
         raise PermissionRefused(
             f"Your role may not retry reservations (needs permission '{RETRY_PERMISSION}')."
         )
-    order = _lock(order_id)
+    orders = _lock_many([order_id])
     decision = FulfilmentDecision.objects.filter(order_id=order_id).first()
-    if order is None or decision is None:
+    if not orders or decision is None:
         raise NotFound(f"Order #{order_id} has no fulfilment decision yet.")
+    order = orders[0]
     if decision.outcome != FulfilmentDecision.Outcome.OUT_OF_STOCK:
         raise Conflict(f"Order {order.hub_no} already has its stock ({decision.summary}).")
     if order.status not in ELIGIBLE:
@@ -233,8 +266,9 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
         ).select_related("warehouse").order_by("rule__priority", "position", "id")
         if action.warehouse is not None
     ]
-    allocation = allocate(order=order, preferred=preferred,
-                          reason=f"order {order.hub_no}: reservation retried")
+    [allocation], taken = allocate_many([Plan(
+        order=order, lines=list(order.lines.order_by("pk")), preferred=preferred,
+        reason=f"order {order.hub_no}: reservation retried")])
     decision.attempts += 1
     decision.summary = f"{allocation.summary()} (attempt {decision.attempts})."
     if not allocation.ok:
@@ -248,20 +282,11 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
     alert = Alert.objects.filter(key=f"out-of-stock:{order.pk}").first()
     if alert is not None:
         alert_resolve(alert=alert, actor=None, resolution="stock reserved on retry")
-    parcel_merge(order=order, decision=decision)
-    capacity_count(warehouse=allocation.warehouse)
+    parcels_merge(decided=[(order, decision)])
+    capacity_count(counts=taken)
     return decision
 
 
 def _lift_out_of_stock_hold(order: Order) -> None:
-    """Remove our part of the hold; another reason (a rule, a person) keeps the order held."""
-    if not order.on_hold:
-        return
-    parts = order.hold_reason.split(HOLD_REASON_JOINER)
-    others = [part for part in parts if not part.startswith(OUT_OF_STOCK)]
-    if len(others) == len(parts):
-        return
-    if others:
-        order_hold(order=order, actor=None, reason=HOLD_REASON_JOINER.join(others))
-    else:
-        order_release_hold(order=order, actor=None, reason="stock reserved on retry")
+    """Lift the out-of-stock hold; another hold (a rule, a person) keeps the order held."""
+    order_release_own_hold(order=order, key=OUT_OF_STOCK_KEY, reason="stock reserved on retry")

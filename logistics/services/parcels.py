@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -58,69 +59,90 @@ def _member(parcel: Parcel, order: Order, *, waived: bool) -> ParcelMember:
     )
 
 
-def _join(parcel: Parcel, order: Order) -> ParcelMember:
-    member = _member(parcel, order, waived=True)
-    member.save()
-    return member
+def parcels_merge(
+    *, decided: Sequence[tuple[Order, FulfilmentDecision]],
+    settings: FulfilmentSettings | None = None,
+) -> list[ParcelMember]:
+    """Put allocated orders into their address's parcel when the group is big enough.
 
-
-def parcel_merge(
-    *, order: Order, decision: FulfilmentDecision, settings: FulfilmentSettings | None = None
-) -> ParcelMember | None:
-    """Put an allocated order into its address's parcel when the group is big enough.
-
-    Runs inside the fulfilment's transaction (under the order's lock), once per order: the
-    common case (no parcel, no earlier order to that address) costs two indexed queries.
+    Runs inside the fulfilment's transaction (the orders are locked), once per batch, in the
+    batch's order, as if each order came alone: an order groups with the address's earlier
+    orders (outside the batch, or before it in the batch). The common case (no parcel, no
+    earlier order to any of the addresses) costs two indexed queries for the whole batch.
     """
-    if not decision.address_key or decision.warehouse_id is None:
-        return None
+    keyed = [(order, decision) for order, decision in decided
+             if decision.address_key and decision.warehouse_id is not None]
+    if not keyed:
+        return []
     settings = settings or FulfilmentSettings.current()
-    paid_at = order.paid_at or timezone.now()
-    same_place = {"address_key": decision.address_key, "warehouse_id": decision.warehouse_id}
-    parcel = Parcel.objects.select_for_update().filter(
-        **same_place, status=Parcel.ParcelStatus.OPEN
-    ).first()
-    if parcel is not None and parcel.window_ends_at < paid_at:
-        # Its window has passed: it takes no more orders (and frees the address).
-        parcel.status = Parcel.ParcelStatus.CLOSED
-        parcel.save(update_fields=["status", "updated_at"])
-        parcel = None
-    if parcel is not None:
-        return _join(parcel, order)
     window = dt.timedelta(hours=settings.merge_window_hours)
-    # The address's other decisions first (the composite index), then their orders: a plan
-    # that cannot wander off into every order paid in the window.
-    earlier = list(FulfilmentDecision.objects.filter(
-        **same_place, outcome=FulfilmentDecision.Outcome.ALLOCATED,
-    ).exclude(order_id=order.pk).values_list("order_id", flat=True)[:200])
-    if len(earlier) + 1 < settings.merge_min_orders:
-        return None
-    peers = list(Order.objects.filter(
-        pk__in=earlier, paid_at__gte=paid_at - window, paid_at__lte=paid_at,
-        status__in=MERGEABLE, parcel_membership__isnull=True,
-    ).order_by("paid_at", "pk"))
-    if len(peers) + 1 < settings.merge_min_orders:
-        return None
-    group = [*peers, order]
-    try:
-        with transaction.atomic():
-            parcel = Parcel.objects.create(
-                **same_place, address=address_text(order)[:400],
-                window_ends_at=(group[0].paid_at or paid_at) + window,
-            )
-    except IntegrityError:
-        # Another order completed the group at the same moment: join its parcel.
-        parcel = Parcel.objects.select_for_update().get(**same_place,
-                                                        status=Parcel.ParcelStatus.OPEN)
-        return _join(parcel, order)
-    members = ParcelMember.objects.bulk_create(
-        [_member(parcel, member, waived=index > 0) for index, member in enumerate(group)]
-    )
-    return members[-1]
+    keys = sorted({decision.address_key for _order, decision in keyed})
+    parcels = {
+        (parcel.address_key, parcel.warehouse_id): parcel for parcel in
+        Parcel.objects.select_for_update().filter(address_key__in=keys,
+                                                  status=Parcel.ParcelStatus.OPEN).order_by("pk")
+    }
+    # The addresses' other allocated decisions first (the composite index), then their orders:
+    # a plan that cannot wander off into every order paid in the window.
+    places: dict[tuple[str, int], list[int]] = {}
+    for order_id, key, warehouse_id in FulfilmentDecision.objects.filter(
+            address_key__in=keys, outcome=FulfilmentDecision.Outcome.ALLOCATED,
+    ).values_list("order_id", "address_key", "warehouse_id")[:200 * len(keys)]:
+        places.setdefault((key, warehouse_id), []).append(order_id)
+    candidates = {order.pk: order for order in Order.objects.filter(
+        pk__in=[pk for ids in places.values() for pk in ids], status__in=MERGEABLE,
+        parcel_membership__isnull=True)}
+    in_batch = {order.pk for order, _decision in keyed}
+    done: set[int] = set()
+    joined: set[int] = set()
+    members: list[ParcelMember] = []
+    for order, decision in keyed:
+        place = (decision.address_key, decision.warehouse_id)
+        paid_at = order.paid_at or timezone.now()
+        done.add(order.pk)
+        parcel = parcels.get(place)
+        if parcel is not None and parcel.window_ends_at < paid_at:
+            # Its window has passed: it takes no more orders (and frees the address).
+            parcel.status = Parcel.ParcelStatus.CLOSED
+            parcel.save(update_fields=["status", "updated_at"])
+            del parcels[place]
+            parcel = None
+        if parcel is not None:
+            members.append(_member(parcel, order, waived=True))
+            joined.add(order.pk)
+            continue
+        peers = sorted((
+            peer for pk in places.get(place, ()) if (peer := candidates.get(pk)) is not None
+            and pk != order.pk and pk not in joined and (pk not in in_batch or pk in done)
+            and peer.paid_at is not None and paid_at - window <= peer.paid_at <= paid_at
+        ), key=lambda peer: (peer.paid_at, peer.pk))
+        if len(peers) + 1 < settings.merge_min_orders:
+            continue
+        group = [*peers, order]
+        try:
+            with transaction.atomic():
+                parcel = Parcel.objects.create(
+                    warehouse_id=decision.warehouse_id, address_key=decision.address_key,
+                    address=address_text(order)[:400],
+                    window_ends_at=(group[0].paid_at or paid_at) + window,
+                )
+        except IntegrityError:
+            # Another batch completed the group at the same moment: join its parcel.
+            parcel = Parcel.objects.select_for_update().get(
+                warehouse_id=decision.warehouse_id, address_key=decision.address_key,
+                status=Parcel.ParcelStatus.OPEN)
+            members.append(_member(parcel, order, waived=True))
+            joined.add(order.pk)
+            parcels[place] = parcel
+            continue
+        parcels[place] = parcel
+        members += [_member(parcel, member, waived=index > 0) for index, member in enumerate(group)]
+        joined.update(member.pk for member in group)
+    return ParcelMember.objects.bulk_create(members)
 
 
-def parcel_ship(*, order_id: int) -> None:
-    """A member left the warehouse: the parcel has shipped and takes no more orders."""
-    Parcel.objects.filter(members__order_id=order_id).exclude(
+def parcels_ship(*, order_ids: Sequence[int]) -> int:
+    """Members left the warehouse: their parcels have shipped and take no more orders."""
+    return Parcel.objects.filter(members__order_id__in=list(order_ids)).exclude(
         status=Parcel.ParcelStatus.SHIPPED
     ).update(status=Parcel.ParcelStatus.SHIPPED, updated_at=timezone.now())

@@ -1,4 +1,4 @@
-"""Choosing the warehouse of a paid order and reserving its stock there.
+"""Choosing the warehouse of paid orders and reserving their stock there, a batch at a time.
 
 Candidates, in order: the warehouses that matching rules assigned (in rule order), then the
 active warehouses that serve the destination province (by their priority), then the rest (by
@@ -6,31 +6,42 @@ priority). The first candidate with capacity left today and every tracked line i
 the order. When every candidate with the stock is full today, the first of them takes it over
 capacity (flagged, and operations are alerted) rather than leaving a paid order unrouted.
 
-Capacity is a soft daily limit read from the day's counter before routing; the counter is
-incremented by ``capacity_count`` as the very last write of the order's transaction, so its
-row lock is held for one statement instead of the whole fulfilment (a hot row otherwise: every
-order of the warehouse would wait for it). Concurrent workers can therefore overshoot a
-capacity by at most their number, which a daily figure in the thousands absorbs.
+A batch (one order, or the hundreds of one ingestion) is allocated with one read of the SKUs'
+levels in every warehouse, unlocked, which shows the warehouses that look able to cover each
+order; only those stock rows are then locked, in one query in primary-key order (the lock order
+of STYLE.md: the orders first, then stock rows by id, so two batches never deadlock), and the
+orders are allocated one after another against the locked counters, in memory. A warehouse
+that looked short is not locked at all, which keeps the many losers of a sell-out cheap: their
+"out of stock" is what the committed stock said, and a restock retries them.
 
-Each stock attempt runs in a savepoint: a warehouse that turns out to be short releases the
-row locks it took (no lock is kept on a warehouse that was not chosen, so two orders can never
-deadlock across warehouses) and holds no stock. SKUs without a stock row anywhere are not
-stock-managed by the hub (the seller keeps them elsewhere); they are routed but not reserved,
-and the decision says so.
+Capacity is a soft daily limit read from the day's counter before routing; the counters are
+incremented by ``capacity_count`` as the very last write of the transaction, so their row lock
+is held for one statement. Concurrent batches can therefore overshoot a capacity by at most
+what each routed, which a daily figure in the thousands absorbs.
+
+SKUs without a stock row anywhere are not stock-managed by the hub (the seller keeps them
+elsewhere); they are routed but not reserved, and the decision says so.
 """
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from logistics.models import Reservation, Warehouse, WarehouseDay
+from logistics.models import Reservation, Stock, StockMovement, Warehouse, WarehouseDay
 from logistics.rules import normalise_place, split_values
-from logistics.services.stock import Shortage, stock_levels, stock_reserve_lines
+from logistics.services.stock import (
+    Shortage,
+    stock_changed_record,
+    stock_for_update,
+    stock_levels,
+    stock_movement,
+    stock_rows_save,
+)
 from orders.models import Order, OrderLine
 
 
@@ -66,17 +77,23 @@ class Allocation:
             parts.append(f"not stock-managed (nothing reserved): {', '.join(self.untracked)}")
         return ". ".join(parts)
 
-    def out_of_stock_reason(self) -> str:
-        """``out of stock: SKU X (needs 2, 0 available)``: the best any warehouse could do."""
+    def best_shortages(self) -> list[Shortage]:
+        """Per SKU, the best any warehouse could do (what the hold and the alert name)."""
         best: dict[str, Shortage] = {}
         for shortage in self.shortages:
             if shortage.sku not in best or shortage.available > best[shortage.sku].available:
                 best[shortage.sku] = shortage
-        # Commas, not semicolons or slashes: the hold reason joins several reasons with " / ".
-        return "out of stock: " + ", ".join(
-            f"SKU {s.sku} (needs {s.needed}, {s.available} available)"
-            for s in sorted(best.values(), key=lambda s: s.sku)
-        )
+        return sorted(best.values(), key=lambda s: s.sku)
+
+
+@dataclass
+class Plan:
+    """One order to allocate: its lines and the warehouses its rules prefer."""
+
+    order: Order
+    lines: Sequence[OrderLine]
+    preferred: Sequence[Warehouse] = ()
+    reason: str = ""
 
 
 def serves(warehouse: Warehouse, province: str) -> bool:
@@ -85,9 +102,15 @@ def serves(warehouse: Warehouse, province: str) -> bool:
     return bool(wanted) and wanted in served
 
 
-def candidate_warehouses(*, province: str, preferred: Sequence[Warehouse]) -> list[Warehouse]:
+def active_warehouses() -> list[Warehouse]:
+    return list(Warehouse.objects.filter(is_active=True).order_by("priority", "code"))
+
+
+def candidate_warehouses(
+    *, province: str, preferred: Sequence[Warehouse], active: Sequence[Warehouse] | None = None,
+) -> list[Warehouse]:
     """Rule-assigned first, then those serving the province, then the rest (by priority)."""
-    active = list(Warehouse.objects.filter(is_active=True).order_by("priority", "code"))
+    active = list(active) if active is not None else active_warehouses()
     chosen = [w for w in preferred if w.is_active]
     chosen += [w for w in active if serves(w, province)]
     chosen += active
@@ -95,19 +118,23 @@ def candidate_warehouses(*, province: str, preferred: Sequence[Warehouse]) -> li
     return [w for w in chosen if not (w.pk in seen or seen.add(w.pk))]
 
 
-def capacity_count(*, warehouse: Warehouse) -> None:
-    """Count one more order for the warehouse today (call it last: it locks the day's row)."""
+def capacity_count(*, counts: Counter[int] | dict[int, int]) -> None:
+    """Count the orders each warehouse was given today (call it last: it locks the day's rows,
+    in warehouse order)."""
     day = timezone.localdate()
-    if WarehouseDay.objects.filter(warehouse=warehouse, day=day).update(
-            assigned=F("assigned") + 1):
-        return
-    try:
-        with transaction.atomic():
-            WarehouseDay.objects.create(warehouse=warehouse, day=day, assigned=1)
-    except IntegrityError:
-        # Created by a concurrent routing: count on the row it made.
-        WarehouseDay.objects.filter(warehouse=warehouse, day=day).update(
-            assigned=F("assigned") + 1)
+    for warehouse_id, count in sorted(counts.items()):
+        if not count:
+            continue
+        if WarehouseDay.objects.filter(warehouse_id=warehouse_id, day=day).update(
+                assigned=F("assigned") + count):
+            continue
+        try:
+            with transaction.atomic():
+                WarehouseDay.objects.create(warehouse_id=warehouse_id, day=day, assigned=count)
+        except IntegrityError:
+            # Created by a concurrent routing: count on the row it made.
+            WarehouseDay.objects.filter(warehouse_id=warehouse_id, day=day).update(
+                assigned=F("assigned") + count)
 
 
 def _used_today(warehouses: Sequence[Warehouse]) -> dict[int, int]:
@@ -119,76 +146,105 @@ def _used_today(warehouses: Sequence[Warehouse]) -> dict[int, int]:
                 .values_list("warehouse_id", "assigned"))
 
 
-class _Short(Exception):
-    """Rolls back one warehouse's attempt (its savepoint)."""
+class StockBook:
+    """The stock rows a batch may reserve from, locked, counted down in memory as it goes."""
 
-    def __init__(self, shortages: list[Shortage]) -> None:
-        super().__init__()
-        self.shortages = shortages
+    def __init__(self, rows: Iterable[Stock]) -> None:
+        self.rows = {(stock.warehouse_id, stock.sku): stock for stock in rows}
+        self.changed: dict[int, Stock] = {}
+
+    @classmethod
+    def lock(cls, wanted: dict[int, set[str]]) -> StockBook:
+        """Lock the rows of these SKUs in these warehouses (``{warehouse id: skus}``), one
+        query, in primary-key order."""
+        if not wanted:
+            return cls([])
+        where = Q()
+        for warehouse_id, skus in sorted(wanted.items()):
+            where |= Q(warehouse_id=warehouse_id, sku__in=sorted(skus))
+        return cls(stock_for_update().filter(where).order_by("pk"))
+
+    def available(self, warehouse_id: int, sku: str) -> int:
+        stock = self.rows.get((warehouse_id, sku))
+        return stock.available if stock is not None else 0
+
+    def covers(self, warehouse_id: int, needed: Counter[str]) -> bool:
+        return all(self.available(warehouse_id, sku) >= n for sku, n in needed.items())
+
+    def reserve(self, *, order: Order, lines: Sequence[OrderLine], warehouse_id: int,
+                reason: str) -> tuple[list[Reservation], list[StockMovement]]:
+        """Hold every line in the warehouse (the caller checked ``covers``)."""
+        reservations, movements = [], []
+        for line in lines:
+            stock = self.rows[(warehouse_id, line.sku)]
+            reservations.append(Reservation(order=order, order_line=line, stock=stock,
+                                            quantity=line.quantity))
+            movements.append(stock_movement(stock, StockMovement.Kind.RESERVE, line.quantity,
+                                            reserved=line.quantity, reason=reason,
+                                            order_id=order.pk, line_id=line.pk))
+            self.changed[stock.pk] = stock
+        return reservations, movements
 
 
-def _attempt(
-    *, order: Order, lines: Sequence[OrderLine], warehouse: Warehouse, reason: str
-) -> list[Reservation]:
-    """Reserve every line in one warehouse, in a savepoint (``_Short`` when it cannot)."""
-    if not lines:
-        return []
-    with transaction.atomic():
-        reservations, shortages = stock_reserve_lines(
-            order=order, lines=lines, warehouse=warehouse, reason=reason
-        )
-        if shortages:
-            raise _Short(shortages)  # rolls back the savepoint: its row locks are released
-        return reservations
-
-
-def allocate(*, order: Order, preferred: Sequence[Warehouse] = (), reason: str = "") -> Allocation:
-    """Route the (locked) order and reserve its stock, or report the shortages.
-
-    One unlocked read of the SKUs' levels in every warehouse picks the warehouses that look
-    able to cover the order; only those are locked and checked for real. A warehouse that looks
-    short is not locked at all, which keeps the many losers of a sell-out cheap: their "out of
-    stock" is what the committed stock said, and the retry sweep tries again after a restock.
-    """
-    lines = list(order.lines.order_by("pk"))
-    levels = stock_levels(line.sku for line in lines)
+def allocate_many(plans: Sequence[Plan]) -> tuple[list[Allocation], Counter[int]]:
+    """Route and reserve a batch of (locked) orders, in the given order; returns each one's
+    allocation and how many orders each warehouse took (for ``capacity_count``, which the
+    caller runs last)."""
+    skus = {line.sku for plan in plans for line in plan.lines if line.sku}
+    levels = stock_levels(skus)
     tracked = {sku for _warehouse_id, sku in levels}
-    to_reserve = [line for line in lines if line.sku in tracked]
-    needed: Counter[str] = Counter()
-    for line in to_reserve:
-        needed[line.sku] += line.quantity
-    result = Allocation(untracked=sorted({
-        line.sku or f"'{line.title}' (unmapped)" for line in lines if line.sku not in tracked
-    }))
-    reason = reason or f"order {order.hub_no} paid"
-    candidates = candidate_warehouses(province=order.receiver_province, preferred=preferred)
-    used = _used_today(candidates)
-    able, full = [], []
-    for warehouse in candidates:
-        short = [Shortage(warehouse.code, sku, quantity, levels.get((warehouse.pk, sku), 0))
-                 for sku, quantity in sorted(needed.items())
-                 if levels.get((warehouse.pk, sku), 0) < quantity]
-        if short:
-            result.shortages += short
-        elif warehouse.daily_capacity is not None and \
-                used.get(warehouse.pk, 0) >= warehouse.daily_capacity:
-            full.append(warehouse)
-        else:
-            able.append(warehouse)
-    for over, tries in ((False, able), (True, full)):
-        for warehouse in tries:
-            try:
-                reservations = _attempt(order=order, lines=to_reserve, warehouse=warehouse,
-                                        reason=reason)
-            except _Short as short:
-                result.shortages += short.shortages
-                continue
-            result.warehouse, result.reservations = warehouse, reservations
-            result.over_capacity = over
-            break
-        if result.ok:
-            break
-    result.full = [w.code for w in full]
-    if result.ok:
-        result.shortages = []
-    return result
+    active = active_warehouses()
+    used = Counter(_used_today(active))
+    wants: list[tuple[Plan, list[OrderLine], Counter[str], list[Warehouse]]] = []
+    to_lock: dict[int, set[str]] = {}
+    for plan in plans:
+        lines = [line for line in plan.lines if line.sku in tracked]
+        needed: Counter[str] = Counter()
+        for line in lines:
+            needed[line.sku] += line.quantity
+        candidates = candidate_warehouses(province=plan.order.receiver_province,
+                                          preferred=plan.preferred, active=active)
+        wants.append((plan, lines, needed, candidates))
+        for warehouse in candidates:
+            if needed and all(levels.get((warehouse.pk, sku), 0) >= n
+                              for sku, n in needed.items()):
+                to_lock.setdefault(warehouse.pk, set()).update(needed)
+    book = StockBook.lock(to_lock)
+    allocations, reservations, movements = [], [], []
+    taken: Counter[int] = Counter()
+    for plan, lines, needed, candidates in wants:
+        allocation = Allocation(untracked=sorted({
+            line.sku or f"'{line.title}' (unmapped)" for line in plan.lines
+            if line.sku not in tracked}))
+        able, full = [], []
+        for warehouse in candidates:
+            # Locked rows count what the batch left of them; a row not locked is one whose
+            # warehouse looked short, and its committed level is what the order was told.
+            short = [Shortage(warehouse.code, sku, n, left)
+                     for sku, n in sorted(needed.items())
+                     if (left := book.available(warehouse.pk, sku) if (warehouse.pk, sku)
+                         in book.rows else levels.get((warehouse.pk, sku), 0)) < n]
+            if short:
+                allocation.shortages += short
+            elif warehouse.daily_capacity is not None and \
+                    used[warehouse.pk] >= warehouse.daily_capacity:
+                full.append(warehouse)
+            else:
+                able.append(warehouse)
+        chosen = able[0] if able else (full[0] if full else None)
+        allocation.full = [w.code for w in full]
+        if chosen is not None:
+            allocation.warehouse, allocation.over_capacity = chosen, not able
+            allocation.shortages = []
+            held, moved = book.reserve(order=plan.order, lines=lines, warehouse_id=chosen.pk,
+                                       reason=plan.reason or f"order {plan.order.hub_no} paid")
+            allocation.reservations = held
+            reservations += held
+            movements += moved
+            used[chosen.pk] += 1
+            taken[chosen.pk] += 1
+        allocations.append(allocation)
+    Reservation.objects.bulk_create(reservations, batch_size=1000)
+    stock_rows_save(book.changed.values(), movements)
+    stock_changed_record(book.changed.values(), movements)
+    return allocations, taken

@@ -1,31 +1,42 @@
 """Stock writes: every change of a counter is made here, with its ledger row.
 
-Locking (STYLE.md): the order row first (callers that reserve, release or deduct hold it),
-then stock rows in primary-key order with ``select_for_update``. Reserving checks every line
-before writing anything, so a failed attempt holds nothing; the caller's savepoint releases
-the row locks it took. The CHECK constraints on ``Stock`` are the last line of defence: a write
-that would make any counter negative, or reserve more than is on hand, fails in the database.
+Locking (STYLE.md): the order rows first (callers that reserve, release or deduct hold them),
+then stock rows in primary-key order with ``select_for_update``, in one query. Reserving
+(``logistics.services.routing``) checks every line against the locked counters before writing
+anything, so an order that cannot be covered holds nothing. The CHECK constraints on ``Stock``
+are the last line of defence: a write that would make any counter negative, or reserve more
+than is on hand, fails in the database.
 
-Low stock: each crossing of a row's threshold (available falls to it or below) raises one
-alert, keyed by the row and the crossing; the alert is resolved when the row is restocked
-above the threshold, and the next crossing alerts again.
+Every write records a ``stock.changed`` event in its transaction; after commit the logistics
+handlers check the rows' low-stock thresholds and retry the out-of-stock orders waiting for
+those SKUs. Low stock: each crossing of a row's threshold (available falls to it or below)
+raises one alert, keyed by the row and the crossing; the alert is resolved when the row is
+restocked above the threshold, and the next crossing alerts again.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
-from logistics.models import Reservation, Stock, StockMovement, Warehouse
-from orderhub.core.errors import NotFound, PermissionRefused, ValidationFailed
-from orders.alerts import alert_raise, alert_resolve
-from orders.models import Alert, Order, OrderLine
+from logistics.models import FulfilmentDecision, Reservation, Stock, StockMovement, Warehouse
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_raise, alert_resolve
+from orderhub.core.errors import PermissionRefused, ValidationFailed
+from orderhub.events.services import NewEvent, events_record
+from orders.locks import order_lock
+from orders.models import Order, OrderLine
 from orders.services import Actor
-from orders.state_machine import Status
+from orders.state_machine import AWAITING_SHIPMENT, Status
+
+#: ``{"stock_id": <id>, "sku": <sku>, "up": <bool>}``: a stock row's counters changed (its
+#: ledger grew); ``up`` when more is available than before.
+STOCK_CHANGED = "stock.changed"
 
 IMPORT_STOCK = "logistics.import_stock"
 Kind = StockMovement.Kind
@@ -53,7 +64,7 @@ def _user(actor: Actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _movement(
+def stock_movement(
     stock: Stock, kind: str, quantity: int, *, reason: str, on_hand: int = 0, reserved: int = 0,
     samples: int = 0, order_id: int | None = None, line_id: int | None = None,
     actor: Actor = None,
@@ -69,48 +80,73 @@ def _movement(
     )
 
 
+def stock_rows_save(stocks: Iterable[Stock], movements: Sequence[StockMovement]) -> None:
+    """Write the locked rows' new counters (one statement) and their ledger rows."""
+    rows = sorted(stocks, key=lambda stock: stock.pk)
+    now = timezone.now()
+    for stock in rows:
+        stock.updated_at = now
+    Stock.objects.bulk_update(rows, ["on_hand", "reserved", "samples", "updated_at"],
+                              batch_size=500)
+    StockMovement.objects.bulk_create(movements, batch_size=1000)
+
+
+def stock_changed_record(stocks: Iterable[Stock], movements: Sequence[StockMovement]) -> None:
+    """Tell the handlers that these rows changed: the low-stock check, and, where more became
+    available (``up``), the out-of-stock orders waiting for it."""
+    up = {m.stock.pk for m in movements
+          if m.on_hand_delta - m.reserved_delta - m.samples_delta > 0}
+    events_record([NewEvent(STOCK_CHANGED, None, {"stock_id": stock.pk, "sku": stock.sku,
+                                                  "up": stock.pk in up})
+                   for stock in sorted(stocks, key=lambda stock: stock.pk)])
+
+
 def _save(stocks: Iterable[Stock], movements: Sequence[StockMovement]) -> None:
-    for stock in stocks:
-        stock.save(update_fields=["on_hand", "reserved", "samples", "updated_at"])
-        low_stock_check(stock=stock)
-    StockMovement.objects.bulk_create(movements)
+    stocks = list(stocks)
+    stock_rows_save(stocks, movements)
+    stock_changed_record(stocks, movements)
 
 
-def low_stock_check(*, stock: Stock) -> None:
+@transaction.atomic
+def low_stock_check(*, stock_ids: Sequence[int]) -> int:
     """Alert once per crossing below the threshold; re-arm (and resolve) when restocked.
-    The caller holds the row's lock."""
-    low = stock.available <= stock.low_stock_threshold
-    if low == stock.low_stock_alerted:
-        return
-    if low:
-        stock.low_stock_crossings += 1
-        stock.low_stock_alerted = True
-        stock.save(update_fields=["low_stock_alerted", "low_stock_crossings"])
-        alert_raise(
-            key=low_stock_key(stock), kind="low_stock", team="warehouse",
-            title=f"Low stock: {stock.sku} at {stock.warehouse.code} ({stock.available} left)",
-            message=(
-                f"{stock.sku} in {stock.warehouse.name}: {stock.available} available "
-                f"(threshold {stock.low_stock_threshold}; on hand {stock.on_hand}, reserved "
-                f"{stock.reserved}, samples {stock.samples})."
-            ),
-            data={"stock_id": stock.pk, "sku": stock.sku, "warehouse": stock.warehouse.code,
-                  "available": stock.available},
-        )
-        return
-    stock.low_stock_alerted = False
-    stock.save(update_fields=["low_stock_alerted"])
-    alert = Alert.objects.filter(key=low_stock_key(stock)).first()
-    if alert is not None:
-        alert_resolve(alert=alert, actor=None,
-                      resolution=f"restocked: {stock.available} available")
+    Returns how many rows crossed. Locks the rows (in id order)."""
+    crossed = 0
+    for stock in stock_for_update().filter(pk__in=list(stock_ids)).order_by("pk"):
+        low = stock.available <= stock.low_stock_threshold
+        if low == stock.low_stock_alerted:
+            continue
+        crossed += 1
+        if low:
+            stock.low_stock_crossings += 1
+            stock.low_stock_alerted = True
+            stock.save(update_fields=["low_stock_alerted", "low_stock_crossings"])
+            alert_raise(
+                key=low_stock_key(stock), kind="low_stock", team="warehouse",
+                title=f"Low stock: {stock.sku} at {stock.warehouse.code} ({stock.available} left)",
+                message=(
+                    f"{stock.sku} in {stock.warehouse.name}: {stock.available} available "
+                    f"(threshold {stock.low_stock_threshold}; on hand {stock.on_hand}, reserved "
+                    f"{stock.reserved}, samples {stock.samples})."
+                ),
+                data={"stock_id": stock.pk, "sku": stock.sku, "warehouse": stock.warehouse.code,
+                      "available": stock.available},
+            )
+            continue
+        stock.low_stock_alerted = False
+        stock.save(update_fields=["low_stock_alerted"])
+        alert = Alert.objects.filter(key=low_stock_key(stock)).first()
+        if alert is not None:
+            alert_resolve(alert=alert, actor=None,
+                          resolution=f"restocked: {stock.available} available")
+    return crossed
 
 
 def low_stock_key(stock: Stock) -> str:
     return f"stock-low:{stock.pk}:{stock.low_stock_crossings}"
 
 
-def _stock_for_update():
+def stock_for_update():
     """Stock rows locked with their warehouse joined but not locked: ``FOR UPDATE`` without
     ``OF`` would lock the warehouse row too, serialising (and deadlocking) every order of the
     warehouse on it."""
@@ -119,7 +155,7 @@ def _stock_for_update():
 
 def _locked_row(*, warehouse: Warehouse, sku: str) -> Stock:
     """The stock row of ``sku`` in ``warehouse``, locked; created (empty) when missing."""
-    found = _stock_for_update().filter(
+    found = stock_for_update().filter(
         warehouse=warehouse, sku=sku
     ).first()
     if found is not None:
@@ -129,7 +165,7 @@ def _locked_row(*, warehouse: Warehouse, sku: str) -> Stock:
             Stock.objects.create(warehouse=warehouse, sku=sku)
     except IntegrityError:
         pass  # created by someone else meanwhile: lock theirs
-    return _stock_for_update().get(
+    return stock_for_update().get(
         warehouse=warehouse, sku=sku
     )
 
@@ -147,7 +183,7 @@ def stock_receive(
     if not sku:
         raise ValidationFailed("Say which SKU was received.")
     stock = _locked_row(warehouse=warehouse, sku=sku)
-    movement = _movement(stock, Kind.RECEIVE, quantity, on_hand=quantity,
+    movement = stock_movement(stock, Kind.RECEIVE, quantity, on_hand=quantity,
                          reason=reason or "received", actor=actor)
     _save([stock], [movement])
     return stock
@@ -203,7 +239,7 @@ def stock_levels_set(
     for warehouse_id, sku in sorted(keyed.keys() - existing):
         _locked_row(warehouse=keyed[(warehouse_id, sku)].warehouse, sku=sku)
     rows = (
-        _stock_for_update()
+        stock_for_update()
         .filter(warehouse_id__in={w for w, _s in keyed}, sku__in={s for _w, s in keyed})
         .order_by("pk")
     )
@@ -219,7 +255,7 @@ def stock_levels_set(
         on_hand_delta = level.on_hand - stock.on_hand
         samples_delta = 0 if level.samples is None else level.samples - stock.samples
         if on_hand_delta or samples_delta:
-            movements.append(_movement(
+            movements.append(stock_movement(
                 stock, Kind.ADJUST, on_hand_delta or samples_delta, on_hand=on_hand_delta,
                 samples=samples_delta, reason=reason, actor=actor,
             ))
@@ -246,97 +282,71 @@ def stock_levels(skus: Iterable[str]) -> dict[tuple[int, str], int]:
     return {(warehouse_id, sku): left for warehouse_id, sku, left in rows}
 
 
-def stock_reserve_lines(
-    *, order: Order, lines: Sequence[OrderLine], warehouse: Warehouse, reason: str
-) -> tuple[list[Reservation], list[Shortage]]:
-    """Reserve every line in ``warehouse``, or nothing: returns the reservations, or the
-    shortages when any line cannot be covered (then nothing was written).
+def orders_left_the_warehouse(order_ids: Iterable[int]) -> set[int]:
+    """Which of these orders were ever handed to the courier (their history reached
+    in_transit): a refund after that finds the goods gone, not back on the shelf."""
+    ids = list(order_ids)
+    if not ids:
+        return set()
+    return set(Order.history.model.objects.filter(id__in=ids, status=Status.IN_TRANSIT)
+               .values_list("id", flat=True).distinct())
 
-    The caller holds the order's lock inside a transaction (``routing.allocate``).
+
+def stock_reservations_close(
+    *, orders: dict[int, str], reason: str, actor: Actor = None
+) -> dict[int, int]:
+    """Release or deduct the open reservations of (locked) orders: ``{order id: to}`` with
+    ``to`` ``released`` or ``deducted``. Returns the units moved per order (idempotent: an
+    order with nothing open moves nothing). A release of an order that had already left the
+    warehouse (refused at the door, refunded) deducts instead: the goods went with the parcel
+    and are not available until after-sales receives them back.
     """
-    needed = Counter()
-    for line in lines:
-        needed[line.sku] += line.quantity
-    rows = {
-        stock.sku: stock for stock in
-        _stock_for_update().filter(warehouse=warehouse, sku__in=needed).order_by("pk")
-    }
-    shortages = [
-        Shortage(warehouse.code, sku, quantity, rows[sku].available if sku in rows else 0)
-        for sku, quantity in sorted(needed.items())
-        if sku not in rows or rows[sku].available < quantity
-    ]
-    if shortages:
-        return [], shortages
-    reservations, movements = [], []
-    for line in lines:
-        stock = rows[line.sku]
-        reservations.append(Reservation(order=order, order_line=line, stock=stock,
-                                        quantity=line.quantity))
-        movements.append(_movement(stock, Kind.RESERVE, line.quantity, reserved=line.quantity,
-                                   reason=reason, order_id=order.pk, line_id=line.pk))
-    Reservation.objects.bulk_create(reservations)
-    _save(sorted(rows.values(), key=lambda s: s.pk), movements)
-    return reservations, []
-
-
-def _lock_order(order_id: int) -> Order:
-    try:
-        return Order.objects.select_for_update().get(pk=order_id)
-    except Order.DoesNotExist:
-        raise NotFound(f"Order #{order_id} no longer exists.") from None
-
-
-def _left_the_warehouse(order: Order) -> bool:
-    """Whether the order was ever handed to the courier (its history reached in_transit)."""
-    return order.history.filter(status=Status.IN_TRANSIT).exists()
-
-
-def _close_reservations(*, order_id: int, to: str, reason: str, actor: Actor) -> int:
-    """Release or deduct the order's open reservations; returns the units moved."""
-    order = _lock_order(order_id)
-    if to == Active.RELEASED and _left_the_warehouse(order):
-        # Refunded after the courier took it (e.g. refused at the door): the goods are gone
-        # until after-sales receives them back, so they leave stock; they are not available.
-        to = Active.DEDUCTED
-        reason = f"{reason}; the parcel had left the warehouse"
+    left = orders_left_the_warehouse(
+        [order_id for order_id, to in orders.items() if to == Active.RELEASED])
     reservations = list(
-        Reservation.objects.filter(order_id=order_id, status=Active.RESERVED).order_by("pk")
-    )
+        Reservation.objects.filter(order_id__in=list(orders), status=Active.RESERVED)
+        .order_by("order_id", "pk"))
     if not reservations:
-        return 0
+        return {}
     stocks = {
-        stock.pk: stock for stock in _stock_for_update()
+        stock.pk: stock for stock in stock_for_update()
         .filter(pk__in={r.stock_id for r in reservations}).order_by("pk")
     }
-    movements = []
+    movements, moved, now = [], Counter(), timezone.now()
     for reservation in reservations:
+        order_id = reservation.order_id
+        to = Active.DEDUCTED if order_id in left else orders[order_id]
+        why = f"{reason}; the parcel had left the warehouse" if order_id in left else reason
         stock, quantity = stocks[reservation.stock_id], reservation.quantity
         if to == Active.RELEASED:
-            movements.append(_movement(stock, Kind.RELEASE, quantity, reserved=-quantity,
-                                       reason=reason, order_id=order_id,
-                                       line_id=reservation.order_line_id, actor=actor))
+            movements.append(stock_movement(stock, Kind.RELEASE, quantity, reserved=-quantity,
+                                            reason=why, order_id=order_id,
+                                            line_id=reservation.order_line_id, actor=actor))
         else:
-            movements.append(_movement(stock, Kind.DEDUCT, quantity, reserved=-quantity,
-                                       on_hand=-quantity, reason=reason, order_id=order_id,
-                                       line_id=reservation.order_line_id, actor=actor))
-        reservation.status = to
-        reservation.closed_at = timezone.now()
-    Reservation.objects.bulk_update(reservations, ["status", "closed_at"])
+            movements.append(stock_movement(stock, Kind.DEDUCT, quantity, reserved=-quantity,
+                                            on_hand=-quantity, reason=why, order_id=order_id,
+                                            line_id=reservation.order_line_id, actor=actor))
+        reservation.status, reservation.closed_at = to, now
+        moved[order_id] += quantity
+    Reservation.objects.bulk_update(reservations, ["status", "closed_at"], batch_size=1000)
     _save(stocks.values(), movements)
-    return sum(r.quantity for r in reservations)
+    return dict(moved)
 
 
 @transaction.atomic
 def stock_release_order(*, order_id: int, reason: str, actor: Actor = None) -> int:
     """Give back what a cancelled or refunded order held (idempotent); returns the units."""
-    return _close_reservations(order_id=order_id, to=Active.RELEASED, reason=reason, actor=actor)
+    order_lock(order_id)
+    return stock_reservations_close(orders={order_id: Active.RELEASED}, reason=reason,
+                                    actor=actor).get(order_id, 0)
 
 
 @transaction.atomic
 def stock_deduct_order(*, order_id: int, reason: str, actor: Actor = None) -> int:
     """The order left the warehouse: its reserved units leave on-hand stock (idempotent)."""
-    return _close_reservations(order_id=order_id, to=Active.DEDUCTED, reason=reason, actor=actor)
+    order_lock(order_id)
+    return stock_reservations_close(orders={order_id: Active.DEDUCTED}, reason=reason,
+                                    actor=actor).get(order_id, 0)
 
 
 # --- drift check ----------------------------------------------------------------------------------
@@ -401,5 +411,77 @@ def stock_drift_check() -> list[Drift]:
             title=f"Stock counters drifted: {drift.stock.sku} at {drift.stock.warehouse.code}",
             message=drift.describe(), data={"stock_id": drift.stock.pk,
                                             "signature": drift.signature},
+        )
+    return drifts
+
+
+# --- orders whose reservations do not match their state -----------------------------------------
+@dataclass(frozen=True)
+class OrderDrift:
+    """An order holding stock after it ended, or in the warehouse holding none."""
+
+    order_id: int
+    hub_no: str
+    status: str
+    problem: str  # "holds_after_end" or "holds_none"
+    units: int = 0
+
+    def describe(self) -> str:
+        if self.problem == HOLDS_AFTER_END:
+            return (f"Order {self.hub_no} is '{self.status}' but still holds {self.units} "
+                    f"reserved unit(s): they should have been released or deducted.")
+        return (f"Order {self.hub_no} is '{self.status}' (paid, in the warehouse's hands) but "
+                f"holds no stock: it was never decided, or its reservation was lost.")
+
+
+HOLDS_AFTER_END = "holds_after_end"
+HOLDS_NONE = "holds_none"
+# A paid order is decided within seconds; one older than this without stock is a problem.
+DRIFT_GRACE = dt.timedelta(minutes=10)
+
+
+def orders_stock_drift(*, now: dt.datetime | None = None) -> list[OrderDrift]:
+    """Orders whose reservations do not match their state (three indexed queries).
+
+    - In a state that holds no stock (unpaid, shipped, cancelled, refunded, closed) with
+      reservations still open.
+    - Paid and in the warehouse's hands for longer than ``DRIFT_GRACE`` with no decision, or
+      with an allocated decision but no open reservation while a line's SKU is stock-managed.
+    """
+    now = now or timezone.now()
+    drifts = []
+    held = (Reservation.objects.filter(status=Active.RESERVED)
+            .exclude(order__status__in=AWAITING_SHIPMENT)
+            .values("order_id", "order__hub_no", "order__status")
+            .annotate(units=Sum("quantity")).order_by("order_id"))
+    for row in held:
+        drifts.append(OrderDrift(row["order_id"], row["order__hub_no"], row["order__status"],
+                                 HOLDS_AFTER_END, row["units"]))
+    open_reservation = Reservation.objects.filter(order_id=OuterRef("pk"), status=Active.RESERVED)
+    tracked_line = OrderLine.objects.filter(
+        order_id=OuterRef("pk"), sku__in=Stock.objects.values("sku"))
+    decision = FulfilmentDecision.objects.filter(order_id=OuterRef("pk"))
+    allocated = decision.filter(outcome=FulfilmentDecision.Outcome.ALLOCATED)
+    empty = (
+        Order.objects.filter(status__in=AWAITING_SHIPMENT, paid_at__lt=now - DRIFT_GRACE,
+                             state_entered_at__lt=now - DRIFT_GRACE)
+        .filter(~Exists(decision) | (Exists(allocated) & ~Exists(open_reservation)
+                                     & Exists(tracked_line)))
+        .order_by("pk").values_list("pk", "hub_no", "status")
+    )
+    drifts += [OrderDrift(pk, hub_no, status, HOLDS_NONE) for pk, hub_no, status in empty]
+    return drifts
+
+
+def orders_stock_drift_check(*, now: dt.datetime | None = None) -> list[OrderDrift]:
+    """The scheduled check: one alert per order and problem."""
+    drifts = orders_stock_drift(now=now)
+    orders = Order.objects.in_bulk([drift.order_id for drift in drifts])
+    for drift in drifts:
+        alert_raise(
+            key=f"order-stock-drift:{drift.order_id}:{drift.problem}", kind="order_stock_drift",
+            team="warehouse", level=Alert.Level.DIRECTOR, order=orders.get(drift.order_id),
+            title=drift.describe()[:200], message=drift.describe(),
+            data={"problem": drift.problem, "units": drift.units},
         )
     return drifts

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from logistics.selectors import decision_for_order, order_parcel, order_reservations
 from orders.models import GiftOrder, Order
-from orders.services import BEFORE_SHIPPING, CHANGE_ORDER_PERMISSION, HOLD_PERMISSION
-from orders.state_machine import Status
+from orders.holds import HOLD_PERMISSION
+from orders.services import CHANGE_ORDER_PERMISSION
+from orders.state_machine import AWAITING_SHIPMENT, BEFORE_SHIPPING, Status
 
 register = template.Library()
 
@@ -38,8 +39,9 @@ def order_fulfilment_panel(context, order: Order) -> dict:
         and order.status in (Status.PICKING, Status.PACKING),
         "scan_url": reverse("admin:logistics_order_scan", args=[order.pk]),
         "may_change_address": user.has_perm(CHANGE_ORDER_PERMISSION)
-        and order.status in (Status.PENDING_PAYMENT, *BEFORE_SHIPPING),
+        and order.status in BEFORE_SHIPPING,
         "address_url": reverse("admin:logistics_order_address", args=[order.pk]),
-        "may_request_refund": user.has_perm(HOLD_PERMISSION) and order.status in BEFORE_SHIPPING,
+        "may_request_refund": user.has_perm(HOLD_PERMISSION)
+        and order.status in AWAITING_SHIPMENT,
         "refund_url": reverse("admin:logistics_order_refund_request", args=[order.pk]),
     }

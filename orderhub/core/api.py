@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import DjangoModelPermissions
@@ -150,6 +151,51 @@ class StrictCursorPagination(CursorPagination):
             raise exceptions.ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from None
+
+
+class NewestFirstPagination(StrictCursorPagination):
+    """Newest first by id: stable under inserts and no COUNT(*) on a table of millions."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+# --- input fields -------------------------------------------------------------------------------
+def choices_text(values) -> str:
+    return ", ".join(str(value) for value in values)
+
+
+class ListsValidChoicesMixin:
+    """A refused choice names the valid ones, so that an integrator can fix the request."""
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            raise serializers.ValidationError(
+                _('"%(input)s" is not a valid choice. Valid values: %(valid)s.')
+                % {"input": kwargs.get("input"), "valid": choices_text(self.choices)},
+                code=key,
+            )
+        return super().fail(key, **kwargs)
+
+
+class ValidChoiceField(ListsValidChoicesMixin, serializers.ChoiceField):
+    pass
+
+
+class ValidMultipleChoiceField(ListsValidChoicesMixin, serializers.MultipleChoiceField):
+    pass
+
+
+# --- the schema's shared error responses --------------------------------------------------------
+def api_error(description: str, serializer=ApiErrorSerializer) -> OpenApiResponse:
+    return OpenApiResponse(serializer, description=description)
+
+
+UNAUTHENTICATED = api_error("No or invalid credentials (Token or session).")
+FORBIDDEN = api_error("The user's role lacks the permission.")
+INVALID = api_error("Invalid input; field errors under `errors`.", ApiValidationErrorSerializer)
 
 
 # --- handler400/403/404/500: JSON under /api/, Django's pages elsewhere -----------------------

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from psycopg import sql
+
+from orderhub.core.history import Actor, history_row_constants
 
 BULK_BATCH = 2000
 
@@ -62,3 +65,91 @@ def insert_tuples(
     model._default_manager.bulk_create(
         [model(**dict(zip(attnames, row))) for row in rows], batch_size=BULK_BATCH
     )
+
+
+def copy_rows(
+    model: type[models.Model], rows: Sequence[dict], *, actor: Actor = None, reason: str = "",
+    return_ids: bool = True,
+) -> list[int]:
+    """Insert rows (dicts keyed by attribute name, defaults filled in) with PostgreSQL COPY,
+    and their history rows when the model is audited; returns their primary keys.
+
+    This writes what ``bulk_create_with_history`` writes, several times faster: Django's bulk
+    insert spends most of a peak-day ingestion building model instances and preparing values
+    field by field, COPY takes plain rows. Primary keys come from the table's sequence first,
+    so that lines and history rows can point at their rows; the history rows carry the user
+    (``actor``, or the system user), the reason, the request's IP and one date, as
+    ``audited_bulk_create`` gives them.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    pk_name = meta.pk.attname
+    fields = meta.concrete_fields
+    if return_ids or getattr(model, "history", None) is not None:
+        missing = [row for row in rows if row.get(pk_name) is None]
+        for row, pk in zip(missing, next_ids(model, len(missing))):
+            row[pk_name] = pk
+    else:  # the table's own default numbers the rows
+        fields = [column_field for column_field in fields if column_field.attname != pk_name]
+    now = timezone.now()
+    forced, defaults, per_row, when_empty = {}, {}, {}, {}
+    for column_field in fields:
+        if column_field.attname == pk_name:
+            continue
+        if getattr(column_field, "auto_now", False):
+            forced[column_field.attname] = now
+        elif getattr(column_field, "auto_now_add", False):
+            defaults[column_field.attname] = when_empty[column_field.attname] = now
+        elif column_field.has_default() and callable(column_field.default):
+            per_row[column_field.attname] = column_field.get_default
+        else:
+            defaults[column_field.attname] = column_field.get_default()
+    for row in rows:
+        row.update(forced)
+        for name, value in when_empty.items():
+            if row.get(name) is None:
+                row[name] = value
+        for name, make in per_row.items():
+            if name not in row:
+                row[name] = make()
+    names = [column_field.attname for column_field in fields]
+    copy_tuples(meta.db_table, [column_field.column for column_field in fields],
+                ([row[name] if name in row else defaults[name] for name in names] for row in rows))
+    history = getattr(model, "history", None)
+    if history is not None:
+        history_model = history.model
+        tracked = {column_field.attname for column_field in history_model.tracked_fields}
+        constants = history_row_constants(actor=actor, reason=reason, history_type="+",
+                                          date=now)
+        columns, sources = [], []
+        for column_field in history_model._meta.concrete_fields:
+            if column_field.attname in tracked:
+                columns.append(column_field.column)
+                sources.append((True, column_field.attname))
+            elif column_field.attname in constants:
+                columns.append(column_field.column)
+                sources.append((False, constants[column_field.attname]))
+        copy_tuples(history_model._meta.db_table, columns, (
+            [(row[value] if value in row else defaults[value]) if is_attribute else value
+             for is_attribute, value in sources]
+            for row in rows
+        ))
+    return [row[pk_name] for row in rows] if return_ids else []
+
+
+def copy_rows_skipping_conflicts(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """COPY rows (no history) unless one hits a unique constraint, which only a concurrent
+    delivery of the same rows causes: then insert them skipping the ones that exist."""
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            copy_rows(model, rows, return_ids=False)
+    except IntegrityError:
+        fields = {field.attname for field in model._meta.concrete_fields}
+        model._default_manager.bulk_create(
+            [model(**{k: v for k, v in row.items() if k in fields and k != "id"})
+             for row in rows],
+            ignore_conflicts=True, batch_size=1000,
+        )

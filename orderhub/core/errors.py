@@ -35,3 +35,13 @@ class Conflict(DomainError):
 
     status_code = 409
     code = "conflict"
+
+
+def model_permission_check(actor, instance, action: str) -> None:
+    """Refuse unless ``actor`` (``None``: the hub itself) may ``action`` rows like ``instance``
+    (``add``, ``change``, ``delete``); the message names the permission the role lacks."""
+    opts = instance._meta
+    permission = f"{opts.app_label}.{action}_{opts.model_name}"
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionRefused(f"Your role may not {action} {opts.verbose_name_plural} "
+                                f"(needs '{permission}').")

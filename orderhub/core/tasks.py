@@ -12,6 +12,7 @@ run already did the work. :func:`enqueue_coalesced` keeps one run queued at a ti
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,12 +38,39 @@ def enqueue_on_commit(func: str, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(_send)
 
 
-def on_commit_once(func: Callable[[], None]) -> None:
+class AfterCommitOnce:
+    """The on-commit callback :func:`on_commit_once` registers: runs ``func``, and remembers
+    that it ran (a test's captured callbacks stay registered after they ran)."""
+
+    def __init__(self, func: Callable[[], object]) -> None:
+        self.func = func
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        self.func()
+
+
+_pending = threading.local()
+
+
+def on_commit_once(func: Callable[[], object], *,
+                   callback: type[AfterCommitOnce] = AfterCommitOnce) -> None:
     """Run ``func`` when the current transaction commits, once however often it is asked for
-    in that transaction (one dispatch for a thousand events recorded, not a thousand)."""
-    if any(callback is func for _sids, callback, _robust in connection.run_on_commit):
+    in that transaction (one dispatch for a thousand events recorded, not a thousand).
+
+    While a callback for ``func`` is registered and has not run, later requests ride on it. A
+    savepoint rolled back takes its callback with it (and whatever asked for it); the next
+    request then registers a new one.
+    """
+    pending: dict = getattr(_pending, "callbacks", None) or {}
+    _pending.callbacks = pending
+    registered = pending.get(func)
+    if registered is not None and not registered.ran and any(
+            queued is registered for _sids, queued, _robust in connection.run_on_commit):
         return
-    transaction.on_commit(func)
+    pending[func] = callback(func)
+    transaction.on_commit(pending[func])
 
 
 def enqueue_coalesced(name: str, func: Callable[[], Any]) -> bool:

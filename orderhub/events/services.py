@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 
 from orderhub.core.bulk import copy_supported, copy_tuples, next_ids
 from orderhub.core.errors import PermissionRefused, ValidationFailed
-from orderhub.core.tasks import on_commit_once
+from orderhub.core.tasks import AfterCommitOnce, on_commit_once
 from orderhub.events.dispatch import dispatch_running, queue_dispatch
 from orderhub.events.models import Event, EventTask
 from orderhub.events.registry import handlers_for
@@ -82,11 +82,16 @@ def events_record(events: Sequence[NewEvent]) -> int:
     return len(tasks)
 
 
+class DispatchAfterCommit(AfterCommitOnce):
+    """The on-commit callback that queues one dispatch for everything a transaction recorded
+    (one per transaction, ``orderhub.core.tasks.on_commit_once``)."""
+
+
 def _dispatch_after_commit() -> None:
     """Queue one dispatch when the current transaction commits (not one per event)."""
     if dispatch_running():
         return  # the running dispatcher goes on until nothing is due
-    on_commit_once(queue_dispatch)
+    on_commit_once(queue_dispatch, callback=DispatchAfterCommit)
 
 
 def events_purge(*, keep_days: int | None = None, batch: int = 10000) -> int:

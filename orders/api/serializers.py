@@ -12,8 +12,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601
 
-from orderhub.core.api import ApiErrorSerializer
-from orders.models import Channel, GiftOrder, Order, OrderLine
+from orderhub.core.api import (
+    ApiErrorSerializer,
+    ValidChoiceField,
+    ValidMultipleChoiceField,
+    choices_text,
+)
+from orders.holds import holds_text
+from orders.models import Channel, GiftOrder, Hold, Order, OrderLine
 from orders.selectors import order_timeline
 from orders.services import allowed_moves
 from orders.sla.deadlines import TrafficLight, order_traffic_light
@@ -24,10 +30,6 @@ MOVE_CHOICES = [(move.name, move.label) for move in MOVES]
 REASON_MAX_LENGTH = 500
 # An unescaped "+" in a query string arrives as a space: "…T00:00:00 08:00".
 _SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
-
-
-def _choices_text(values) -> str:
-    return ", ".join(str(value) for value in values)
 
 
 # Choice sets that appear under several field names are schema components of their own, so
@@ -57,27 +59,6 @@ def _move_names_field() -> serializers.ListField:
 
 
 # --- input ---------------------------------------------------------------------------------------
-class ListsValidChoicesMixin:
-    """A refused choice names the valid ones, so that an integrator can fix the request."""
-
-    def fail(self, key, **kwargs):
-        if key == "invalid_choice":
-            raise serializers.ValidationError(
-                _('"%(input)s" is not a valid choice. Valid values: %(valid)s.')
-                % {"input": kwargs.get("input"), "valid": _choices_text(self.choices)},
-                code=key,
-            )
-        return super().fail(key, **kwargs)
-
-
-class ValidChoiceField(ListsValidChoicesMixin, serializers.ChoiceField):
-    pass
-
-
-class ValidMultipleChoiceField(ListsValidChoicesMixin, serializers.MultipleChoiceField):
-    pass
-
-
 class QueryDateTimeField(serializers.DateTimeField):
     """ISO 8601 date-time (or a date, meaning its midnight) from a query string; naive values
     are in the hub's time zone."""
@@ -128,7 +109,7 @@ class OrderListFilterSerializer(serializers.Serializer):
             codes = Channel.objects.order_by("code").values_list("code", flat=True)
             raise serializers.ValidationError(
                 _('"%(code)s" is not a channel. Valid channels: %(valid)s.')
-                % {"code": value, "valid": _choices_text(codes)}
+                % {"code": value, "valid": choices_text(codes)}
             )
         return code
 
@@ -151,10 +132,20 @@ class ReasonInputSerializer(serializers.Serializer):
 
 
 class RequiredReasonInputSerializer(serializers.Serializer):
-    """Body of ``POST …/hold/`` and ``…/release/``: the reason is required."""
+    """Body of ``POST …/hold/``: the reason is required."""
 
     reason = serializers.CharField(
         max_length=REASON_MAX_LENGTH, help_text=_("Why; recorded in the order's history.")
+    )
+
+
+class ReleaseInputSerializer(RequiredReasonInputSerializer):
+    """Body of ``POST …/release/``: the reason, and which hold (all open holds without one)."""
+
+    hold_id = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text=_("The hold to lift (an id from the order's holds); leave it out to lift "
+                    "every open hold."),
     )
 
 
@@ -238,6 +229,21 @@ class TimelineEntrySerializer(serializers.Serializer):
     changes = FieldChangeSerializer(many=True)
 
 
+class HoldSerializer(serializers.ModelSerializer):
+    """One hold: why the order may not move forward, who placed it, and whether it is lifted."""
+
+    placed_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                             help_text=_("Empty: the hub itself."))
+    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    is_open = serializers.BooleanField()
+
+    class Meta:
+        model = Hold
+        fields = ["id", "source", "reason", "is_open", "placed_at", "placed_by", "released_at",
+                  "released_by", "release_reason"]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderListItemSerializer):
     """The whole order: amounts, receiver, lines, gift sub-orders, history and the legal moves."""
 
@@ -248,6 +254,10 @@ class OrderDetailSerializer(OrderListItemSerializer):
     receiver = ReceiverSerializer(source="*")
     lines = OrderLineSerializer(many=True)
     gift_orders = GiftOrderSerializer(many=True)
+    holds = HoldSerializer(many=True, help_text=_(
+        "Every hold of the order, oldest first; the order moves forward once none is open."))
+    hold_reason = serializers.SerializerMethodField(help_text=_(
+        "The open holds in one sentence (kept for older integrations; read holds)."))
     history = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField(
         help_text=_("Moves legal from the current state now (holds and guards included).")
@@ -259,7 +269,7 @@ class OrderDetailSerializer(OrderListItemSerializer):
     class Meta(OrderListItemSerializer.Meta):
         fields = [
             "hub_no", "channel", "channel_order_no", "status", "status_label", "stage",
-            "on_hold", "hold_reason", "priority", "paid_amount", "goods_amount",
+            "on_hold", "holds", "hold_reason", "priority", "paid_amount", "goods_amount",
             "shipping_amount", "discount_amount", "currency", "payment_serial_no", "placed_at",
             "paid_at", "ship_by", "state_entered_at", "state_due_at", "is_stuck",
             "traffic_light", "carrier", "tracking_no", "buyer_note", "receiver", "lines",
@@ -267,6 +277,9 @@ class OrderDetailSerializer(OrderListItemSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def get_hold_reason(self, order: Order) -> str:
+        return holds_text([hold for hold in order.holds.all() if hold.is_open])
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_history(self, order: Order) -> list[dict]:

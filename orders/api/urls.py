@@ -1,12 +1,6 @@
 """URLs of the orders API, included under ``api/`` by ``orderhub/urls.py``."""
 from django.urls import path
 
-from orders.api.alerts import (
-    AlertAcknowledgeApi,
-    AlertDetailApi,
-    AlertListApi,
-    AlertResolveApi,
-)
 from orders.api.views import (
     OrderDetailApi,
     OrderHoldApi,
@@ -28,11 +22,4 @@ urlpatterns = [
     ),
     path("orders/<slug:hub_no>/hold/", OrderHoldApi.as_view(), name="order-hold"),
     path("orders/<slug:hub_no>/release/", OrderReleaseHoldApi.as_view(), name="order-release"),
-    path("alerts/", AlertListApi.as_view(), name="alert-list"),
-    path("alerts/<int:alert_id>/", AlertDetailApi.as_view(), name="alert-detail"),
-    path(
-        "alerts/<int:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(),
-        name="alert-acknowledge",
-    ),
-    path("alerts/<int:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
 ]

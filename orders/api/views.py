@@ -6,12 +6,10 @@ serialize. Errors are raised as domain errors and rendered by ``orderhub.core.ap
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -21,10 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orderhub.core.api import (
-    ApiErrorSerializer,
-    ApiValidationErrorSerializer,
+    FORBIDDEN,
+    INVALID,
+    UNAUTHENTICATED,
     ModelViewPermissions,
-    StrictCursorPagination,
+    NewestFirstPagination,
+    api_error,
 )
 from orders.api.serializers import (
     MOVE_NAMES,
@@ -32,37 +32,23 @@ from orders.api.serializers import (
     OrderListFilterSerializer,
     OrderListItemSerializer,
     ReasonInputSerializer,
+    ReleaseInputSerializer,
     RequiredReasonInputSerializer,
     TransitionConflictSerializer,
 )
 from orders.models import Order
 from orders.selectors import order_get, order_list
-from orders.services import order_hold, order_release_hold, order_transition
+from orders.holds import order_hold, order_release_hold
+from orders.services import order_transition
 
 TAG = "orders"
 
 
-def _error(description: str, serializer=ApiErrorSerializer) -> OpenApiResponse:
-    return OpenApiResponse(serializer, description=description)
-
-
-UNAUTHENTICATED = _error("No or invalid credentials (Token or session).")
-FORBIDDEN = _error("The user's role lacks the permission.")
-ORDER_NOT_FOUND = _error("No order with this hub number.")
-INVALID = _error("Invalid input; field errors under `errors`.", ApiValidationErrorSerializer)
+ORDER_NOT_FOUND = api_error("No order with this hub number.")
 HUB_NO = OpenApiParameter(
     "hub_no", OpenApiTypes.STR, OpenApiParameter.PATH,
     description="Hub order number, e.g. JD2026012800123.",
 )
-
-
-class OrderCursorPagination(StrictCursorPagination):
-    """Newest first by id: stable under inserts and no COUNT(*) on a table of millions."""
-
-    ordering = "-id"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _order_detail(request: Request, hub_no: str) -> Response:
@@ -84,7 +70,7 @@ class OrderListApi(GenericAPIView):
     queryset = Order.objects.none()
     permission_classes = [ModelViewPermissions]
     serializer_class = OrderListItemSerializer
-    pagination_class = OrderCursorPagination
+    pagination_class = NewestFirstPagination
     filter_backends: list = []
 
     @extend_schema(
@@ -166,9 +152,9 @@ class OrderTransitionApi(_OrderApi):
             200: OrderDetailSerializer,
             400: INVALID,
             401: UNAUTHENTICATED,
-            403: _error("The role may not make this move (or view orders)."),
-            404: _error("No such order, or no such move (the message lists the moves)."),
-            409: _error(
+            403: api_error("The role may not make this move (or view orders)."),
+            404: api_error("No such order, or no such move (the message lists the moves)."),
+            409: api_error(
                 "Illegal from the current state, or the order is on hold; names the current "
                 "state and the moves allowed from it.",
                 TransitionConflictSerializer,
@@ -186,42 +172,44 @@ _HOLD_RESPONSES = {
     200: OrderDetailSerializer,
     400: INVALID,
     401: UNAUTHENTICATED,
-    403: _error("The role may not hold or release orders."),
+    403: api_error("The role may not hold or release orders."),
     404: ORDER_NOT_FOUND,
-    409: _error("The order's state does not allow it (final, or not on hold)."),
+    409: api_error("The order's state does not allow it (final, or not on hold)."),
 }
 
 
-class _OrderHoldActionApi(_OrderApi):
-    """Base of hold and release: a required reason, one service, the updated order."""
-
-    service: Callable[..., Order]
-
-    def post(self, request: Request, hub_no: str) -> Response:
-        reason = _parse(RequiredReasonInputSerializer, request.data)["reason"]
-        order = order_get(hub_no=hub_no)
-        self.service(order=order, actor=request.user, reason=reason)
-        return _order_detail(request, order.hub_no)
-
-
-def _hold_schema(*, operation_id: str, summary: str):
+def _hold_schema(*, operation_id: str, summary: str, request):
     return extend_schema_view(
         post=extend_schema(
             tags=[TAG], operation_id=operation_id, summary=summary, parameters=[HUB_NO],
-            request=RequiredReasonInputSerializer, responses=_HOLD_RESPONSES,
+            request=request, responses=_HOLD_RESPONSES,
         )
     )
 
 
-@_hold_schema(operation_id="orders_hold", summary="Put an order on hold")
-class OrderHoldApi(_OrderHoldActionApi):
-    """Intercept an order: forward moves wait until the hold is released."""
+@_hold_schema(operation_id="orders_hold", summary="Put an order on hold",
+              request=RequiredReasonInputSerializer)
+class OrderHoldApi(_OrderApi):
+    """Intercept an order: forward moves wait until every hold is lifted. An order may carry
+    several holds; each is listed in the order's ``holds``."""
 
-    service = staticmethod(order_hold)
+    def post(self, request: Request, hub_no: str) -> Response:
+        reason = _parse(RequiredReasonInputSerializer, request.data)["reason"]
+        order = order_get(hub_no=hub_no)
+        order_hold(order=order, actor=request.user, reason=reason)
+        return _order_detail(request, order.hub_no)
 
 
-@_hold_schema(operation_id="orders_release_hold", summary="Release an order's hold")
-class OrderReleaseHoldApi(_OrderHoldActionApi):
-    """Release a held order; it can move forward again."""
+@_hold_schema(operation_id="orders_release_hold", summary="Lift an order's hold",
+              request=ReleaseInputSerializer)
+class OrderReleaseHoldApi(_OrderApi):
+    """Lift one hold (``hold_id``) or every open hold; the order moves forward once none is
+    left."""
 
-    service = staticmethod(order_release_hold)
+    def post(self, request: Request, hub_no: str) -> Response:
+        data = _parse(ReleaseInputSerializer, request.data)
+        order = order_get(hub_no=hub_no)
+        hold_id = data.get("hold_id")
+        order_release_hold(order=order, actor=request.user, reason=data["reason"],
+                           hold_ids=[hold_id] if hold_id else None)
+        return _order_detail(request, order.hub_no)

@@ -1,11 +1,11 @@
 """The deadline policies as one snapshot, cached per process.
 
 A due time is computed for every order created or moved (thousands a second on a peak day), so
-it must not query. The snapshot (SLA steps, ship-by promises, traffic-light thresholds and the
-escalation ladders) is loaded with a handful of small queries and kept for
-``ORDERHUB_DEADLINE_CONFIG_SECONDS`` (60 by default): a change made in another process is seen
-within that time; in this process a save or delete drops it at once (and again at commit, so a
-snapshot read inside a rolled-back transaction does not outlive it).
+it must not query. The snapshot (SLA steps, ship-by promises and traffic-light thresholds) is
+loaded with three small queries and kept for ``ORDERHUB_DEADLINE_CONFIG_SECONDS`` (60 by
+default): a change made in another process is seen within that time; in this process a save or
+delete drops it at once (``orderhub.core.snapshots``). The escalation ladders are the alerts
+app's, cached the same way (``orderhub.alerts.ladder``).
 
 Built-in defaults (DESIGN.md section 2) apply where the database has no default row, e.g. on a
 database created without the migrations' data: a deleted default comes back with its built-in
@@ -15,23 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
-import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
-
+from orderhub.alerts.models import Team
+from orderhub.core.snapshots import Snapshot
 from orders.models import (
     SLA_STEP_STATUS,
-    EscalationStep,
     ShipByPromise,
     SlaPolicy,
     SlaStep,
-    Team,
     TrafficLightSettings,
 )
 
@@ -75,26 +68,7 @@ class Promise:
     urgent_hours: int
 
 
-@dataclass(frozen=True)
-class Rung:
-    """One rung of a ladder (``EscalationStep`` as plain values)."""
-
-    level: int
-    after_minutes: int
-    to_team_lead: bool = False
-    recipient_ids: tuple[int, ...] = ()
-
-    @property
-    def after(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.after_minutes)
-
-
 DEFAULT_PROMISE = Promise(hours=48, urgent_hours=12)
-DEFAULT_LADDER: tuple[Rung, ...] = (
-    Rung(level=1, after_minutes=0, to_team_lead=True),
-    Rung(level=2, after_minutes=30),
-    Rung(level=3, after_minutes=60),
-)
 
 
 @dataclass
@@ -105,7 +79,6 @@ class DeadlineConfig:
     promises: dict[int | None, Promise | None]
     yellow: dt.timedelta
     red: dt.timedelta
-    ladders: dict[str, tuple[Rung, ...]]
     _allowances: dict[tuple[str, int | None], Allowance | None] = field(
         default_factory=dict, repr=False
     )
@@ -138,10 +111,6 @@ class DeadlineConfig:
             return self.promises[channel_id]
         return self.promises.get(None, DEFAULT_PROMISE)
 
-    def ladder(self, kind: str) -> tuple[Rung, ...]:
-        """The rungs for alerts of ``kind``: its own ladder, else the default one."""
-        return self.ladders.get(kind) or self.ladders.get("") or DEFAULT_LADDER
-
     def with_step(
         self, *, step: str, channel_id: int | None, minutes: int, team: str, active: bool
     ) -> DeadlineConfig:
@@ -151,7 +120,7 @@ class DeadlineConfig:
 
 
 def load_config() -> DeadlineConfig:
-    """Read every rule from the database (five small queries)."""
+    """Read every rule from the database (three small queries)."""
     steps = {
         (policy.step, policy.channel_id): StepRule(policy.minutes, policy.team, policy.is_active)
         for policy in SlaPolicy.objects.all()
@@ -163,63 +132,25 @@ def load_config() -> DeadlineConfig:
         for promise in ShipByPromise.objects.all()
     }
     lights = TrafficLightSettings.objects.order_by("pk").first()
-    rungs: dict[str, list[Rung]] = defaultdict(list)
-    recipients: dict[int, list[int]] = defaultdict(list)
-    through = EscalationStep.recipients.through
-    for step_id, target_id in through.objects.values_list("escalationstep_id", "notificationtarget_id"):
-        recipients[step_id].append(target_id)
-    for step in EscalationStep.objects.order_by("kind", "level"):
-        rungs[step.kind].append(
-            Rung(step.level, step.after_minutes, step.to_team_lead,
-                 tuple(sorted(recipients[step.pk])))
-        )
     return DeadlineConfig(
         steps=steps,
         promises=promises,
         yellow=dt.timedelta(hours=float(lights.yellow_hours if lights else DEFAULT_YELLOW_HOURS)),
         red=dt.timedelta(hours=float(lights.red_hours if lights else DEFAULT_RED_HOURS)),
-        ladders={kind: tuple(found) for kind, found in rungs.items()},
     )
 
 
 # --- the per-process cache ----------------------------------------------------------------------
-_lock = threading.Lock()
-_cached: DeadlineConfig | None = None
-_loaded_at = 0.0
-
-
-def _max_age() -> float:
-    return float(getattr(settings, "ORDERHUB_DEADLINE_CONFIG_SECONDS", 60))
+_snapshot = Snapshot("deadline-config", load_config,
+                     max_age_setting="ORDERHUB_DEADLINE_CONFIG_SECONDS")
+_snapshot.watch(SlaPolicy, ShipByPromise, TrafficLightSettings)
 
 
 def deadline_config() -> DeadlineConfig:
     """The current rules: from memory, reloaded when older than the configured age."""
-    global _cached, _loaded_at
-    config = _cached
-    if config is not None and time.monotonic() - _loaded_at < _max_age():
-        return config
-    config = load_config()
-    with _lock:
-        _cached, _loaded_at = config, time.monotonic()
-    return config
+    return _snapshot.get()
 
 
 def deadline_config_clear() -> None:
     """Forget the cached rules (after a change); the next use reloads them."""
-    global _cached
-    with _lock:
-        _cached = None
-
-
-def _rules_changed(**kwargs) -> None:
-    deadline_config_clear()
-    transaction.on_commit(deadline_config_clear)
-
-
-# Infrastructure signals only: they keep the cache true to the tables it copies.
-for _model in (SlaPolicy, ShipByPromise, TrafficLightSettings, EscalationStep):
-    post_save.connect(_rules_changed, sender=_model, dispatch_uid=f"sla-config-{_model.__name__}")
-    post_delete.connect(_rules_changed, sender=_model, dispatch_uid=f"sla-config-del-{_model.__name__}")
-m2m_changed.connect(
-    _rules_changed, sender=EscalationStep.recipients.through, dispatch_uid="sla-config-recipients"
-)
+    _snapshot.clear()

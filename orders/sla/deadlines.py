@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.alerts import alert_raise, alert_resolve
+from orderhub.alerts.services import alert_raise, alert_resolve
 from orders.models import SHIP_BY_WATCHED_STATUSES, Order
 from orders.sla.config import DeadlineConfig, deadline_config
 from orders.state_machine import Status

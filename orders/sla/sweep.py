@@ -12,7 +12,8 @@ One run, as at ``now``, in one transaction:
 2. Resolution. An unresolved breach alert whose key is no longer among the breaches found
    (the order moved on, started a new stay, was handed over) is resolved by the hub; its
    timeline stays.
-3. Escalation. Open alerts whose next rung is due climb the ladder (``orders.alerts``).
+3. Escalation. Open alerts whose next rung is due climb the ladder
+   (``orderhub.alerts.services``).
 
 Idempotent: a breach is its key, so running twice, or late after downtime, neither duplicates
 nor misses (a stay that ended before any run is recorded by the move itself). A burst is
@@ -32,8 +33,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from orderhub.core.history import system_user, system_user_id
-from orders.alerts import (
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import (
     UNRESOLVED,
     AlertSpec,
     Climb,
@@ -41,7 +42,10 @@ from orders.alerts import (
     alerts_raise_many,
     alerts_resolve_many,
 )
-from orders.models import SHIP_BY_WATCHED_STATUSES, Alert, Order
+from orderhub.core.history import system_user, system_user_id
+from orders.holds import holds_text, open_holds
+from orders.locks import orders_lock
+from orders.models import SHIP_BY_WATCHED_STATUSES, Order
 from orders.sla.config import STEPS_OF_STATUS, DeadlineConfig, deadline_config
 from orders.sla.deadlines import SHIP_BY_KIND, SLA_KIND, ship_by_breach_key, sla_breach_key
 from orders.state_machine import Status
@@ -139,15 +143,8 @@ def _still_breached(breach: Breach, order: Order, now: dt.datetime) -> bool:
 
 
 def _lock_orders(ids: Sequence[int]) -> dict[int, Order]:
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    locked: dict[int, Order] = {}
-    for chunk in _chunks(list(ids)):
-        locked.update(
-            (order.pk, order) for order in
-            Order.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-            .filter(pk__in=chunk).order_by("pk")
-        )
-    return locked
+    # Busy orders are left to the next run: a sweep never waits for a move.
+    return orders_lock(ids, skip_locked=True)
 
 
 def _minutes(delta: dt.timedelta) -> int:
@@ -157,7 +154,7 @@ def _minutes(delta: dt.timedelta) -> int:
 def _spec(breach: Breach, order: Order, now: dt.datetime, config: DeadlineConfig) -> AlertSpec:
     allowance = config.allowance(breach.status, breach.channel_id)
     team = allowance.team if allowance else "warehouse"
-    held = f" It is on hold: {order.hold_reason}." if order.on_hold else ""
+    held = f" It is on hold: {holds_text(open_holds(order))}." if order.on_hold else ""
     label = Status(breach.status).label
     due = timezone.localtime(breach.due_at)
     late = _minutes(now - breach.due_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from orderhub.events.services import event_record
 from orderhub.webhooks import addresses
@@ -54,16 +54,13 @@ def subscribe(integrator):
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """``with committed():`` as if the block's transaction committed: its after-commit
-    callbacks run (the dispatch, the fan-out and the sender, inline in tests) and are then
-    forgotten, as a real commit forgets them (else ``on_commit_once`` would see them still
-    queued in the test's never-committed transaction and queue nothing the next time)."""
+    callbacks run (the dispatch, the fan-out and the sender, inline in tests)."""
 
     @contextlib.contextmanager
     def commit():
         with django_capture_on_commit_callbacks(execute=True):
             with transaction.atomic():
                 yield
-        connection.run_on_commit.clear()
 
     return commit
 

@@ -16,6 +16,7 @@ from orderhub.events.models import Event, EventTask
 from orderhub.events.registry import handles
 from orderhub.events.selectors import events_backlog
 from orderhub.events.services import (
+    DispatchAfterCommit,
     NewEvent,
     event_record,
     event_tasks_discard,
@@ -100,7 +101,7 @@ def test_a_transaction_queues_one_dispatch_however_many_events(
             events_record([NewEvent("test.noted", n, {"n": n}) for n in range(50)])
 
     # then one dispatch is queued, after commit
-    assert [callback.__name__ for callback in callbacks] == ["queue_dispatch"]
+    assert [type(callback) for callback in callbacks] == [DispatchAfterCommit]
 
 
 def test_nothing_is_recorded_when_the_change_rolls_back(db, django_capture_on_commit_callbacks):

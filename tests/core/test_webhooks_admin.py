@@ -1,11 +1,16 @@
 """The webhooks admin: every subscription for managers (secrets and URL tokens masked), each
-delivery with its body and attempts, the actions (re-enable, retry, ping) and the add form."""
+delivery with its body and attempts, the actions (re-enable, retry, ping) and the add form;
+and the app's place as infrastructure (it imports no domain app)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+import orderhub.webhooks
 from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription
+from tests.alerts.test_boundaries import DOMAIN_APPS, imported_roots
 from tests.core.conftest import SECRET
 from tests.factories import OrderFactory
 
@@ -113,3 +118,12 @@ def test_the_admin_speaks_chinese(client, manager, owned):
     page = client.get(f"/admin/webhooks/subscription/{owned[0].pk}/change/",
                       HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "最近投递" in page.content.decode() and "健康状况" in page.content.decode()
+
+
+def test_no_module_of_the_webhooks_app_imports_a_domain_app():
+    folder = Path(orderhub.webhooks.__file__).parent
+    modules = sorted(folder.rglob("*.py"))
+    assert len(modules) > 15  # the walk found the app
+    offending = {str(path.relative_to(folder)): imported_roots(path) & DOMAIN_APPS
+                 for path in modules}
+    assert {name: apps for name, apps in offending.items() if apps} == {}

@@ -65,7 +65,7 @@ def test_a_secret_given_is_kept(api):
 
 @pytest.mark.parametrize(("body", "field", "says"), [
     ({"events": ["order.shipped"]}, "events",
-     '"order.shipped" is not an event type; the types are: order.created, '),
+     '"order.shipped" is not a valid choice. Valid values: order.created, '),
     ({"events": []}, "events", "This list may not be empty."),
     ({"secret": "too-short"}, "secret", "at least 16 characters"),
     ({"url": "ftp://hooks.erp.example/x"}, "url", "Only http and https URLs"),

@@ -15,8 +15,8 @@ from finance.services.escalation import red_lines_escalate
 from finance.services.invoices import invoice_record, invoices_import
 from finance.services.reviews import line_confirm, line_resolve
 from finance.services.statements import statement_import
+from orderhub.alerts.models import Alert
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
-from orders.models import Alert
 from orders.services import IllegalTransition
 from orders.state_machine import Status
 from tests.factories import OrderFactory

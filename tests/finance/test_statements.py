@@ -16,8 +16,8 @@ from finance.models import (
 )
 from finance.parsers.base import StatementRejected
 from finance.services.statements import statement_import
+from orderhub.alerts.models import Alert
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
-from orders.models import Alert
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import AccountRow, WechatRow, alipay_account_bill, wechat_bill

@@ -22,7 +22,7 @@ from finance.services.escalation import red_lines_escalate, red_lines_rematch
 from finance.services.reviews import line_resolve
 from finance.services.settlement import missing_money_sweep, orders_settle_matched
 from finance.services.statements import statement_import
-from orders.models import Alert
+from orderhub.alerts.models import Alert
 from orders.services import order_deliver, order_invoice
 from orders.state_machine import Status
 from tests.factories import OrderFactory

@@ -17,6 +17,7 @@ from logistics.services.fulfilment import fulfilment_process
 from orders.models import GiftOrder, Order
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory
+from tests.factories import open_reasons
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +194,7 @@ def test_admin_scan_address_and_refund_views_call_the_services(login, client):
     refund = client.post(reverse("admin:logistics_order_refund_request", args=[order.pk]),
                          {"reason": "wrong size"}, follow=True)
     order.refresh_from_db()
-    assert "refund requested: wrong size" in order.hold_reason
+    assert "refund requested: wrong size" in open_reasons(order)
     assert any("held for the refund request" in m for m in messages_of(refund))
 
 

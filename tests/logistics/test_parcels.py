@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from logistics import tasks
 from logistics.models import FulfilmentSettings, Parcel, ParcelMember
 from logistics.services.fulfilment import fulfilment_process
 from logistics.services.parcels import address_key
+from logistics.services.stock_follow import stock_ship_orders
+from orders.models import Order
+from orders.state_machine import Status
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +83,9 @@ def test_window_and_group_size_are_configurable(paid_order, only_warehouse, no_d
 def test_a_shipped_parcel_takes_no_more_orders(paid_order, only_warehouse, no_default_rules):
     only_warehouse()
     orders = [place(paid_order, spelling) for spelling in SPELLINGS]
-    tasks.order_shipped(orders[0].pk)
+    # when the first leaves the warehouse (moved there directly: the test is about parcels)
+    Order.objects.filter(pk=orders[0].pk).update(status=Status.IN_TRANSIT)
+    stock_ship_orders(order_ids=[orders[0].pk])
     assert Parcel.objects.get().status == Parcel.ParcelStatus.SHIPPED
     late = place(paid_order, SPELLINGS[0])
     assert not ParcelMember.objects.filter(order=late).exists()

@@ -42,8 +42,8 @@ def test_retry_needs_its_permission(make_user, paid_order, only_warehouse, stock
 def test_schedules_and_defaults_are_installed(db):
     schedules = dict(Schedule.objects.filter(name__startswith="logistics:")
                      .values_list("func", "minutes"))
-    assert schedules == {"logistics.tasks.fulfilment_sweep": 1,
-                         "logistics.tasks.stock_drift_sweep": 30}
+    # (paid orders are decided by an event handler: there is no fulfilment sweep)
+    assert schedules == {"logistics.tasks.stock_drift_sweep": 30}
     assert sorted(Warehouse.objects.values_list("code", flat=True)) == ["BJ", "CD", "GZ", "SH"]
     settings = FulfilmentSettings.current()
     assert (settings.merge_min_orders, settings.merge_window_hours) == (3, 24)

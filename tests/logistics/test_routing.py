@@ -6,7 +6,7 @@ import pytest
 from logistics.models import FulfilmentDecision, FulfilmentRule, Warehouse, WarehouseDay
 from logistics.services.fulfilment import fulfilment_process
 from logistics.services.routing import candidate_warehouses
-from orders.models import Alert
+from orderhub.alerts.models import Alert
 
 pytestmark = pytest.mark.django_db
 

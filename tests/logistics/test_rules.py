@@ -13,6 +13,7 @@ from logistics.services.fulfilment import fulfilment_process
 from orders.models import Customer, GiftOrder, Order, OrderTag
 from orders.state_machine import Status
 from tests.factories import CustomerFactory, ProductFactory
+from tests.factories import open_reasons
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,8 @@ def test_matches_record_what_was_seen_and_done(paid_order, no_default_rules):
     assert match.done == "tag night; held: night order: call the buyer"
     assert "Rules matched: Hangzhou nights" in decision.summary
     order.refresh_from_db()
-    assert (order.on_hold, order.hold_reason) == (True, "night order: call the buyer")
+    assert (order.on_hold, open_reasons(order)) == (True, ["night order: call the buyer"])
+    assert order.holds.get().source == "rule"
 
 
 def test_an_action_that_is_refused_is_recorded_not_fatal(paid_order, no_default_rules):

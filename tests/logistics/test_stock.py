@@ -6,6 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from django.utils import timezone
+
 from logistics import tasks
 from logistics.models import FulfilmentDecision, Reservation, Stock, StockMovement
 from logistics.services.fulfilment import fulfilment_process
@@ -15,10 +17,20 @@ from logistics.services.stock import (
     stock_levels_set,
     stock_receive,
 )
+from orderhub.alerts.models import Alert
+from logistics.services.stock_follow import (
+    stock_follow,
+    stock_release_orders,
+    stock_ship_orders,
+)
 from orderhub.core.errors import PermissionRefused, ValidationFailed
+from orderhub.events.dispatch import events_dispatch
+from orderhub.events.models import EventTask
+from orderhub.events.services import DispatchAfterCommit
 from orders import services
-from orders.models import Alert
+from orders.services import LineInput, OrderInput
 from orders.state_machine import Status
+from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +53,9 @@ def test_payment_reserves_cancel_releases_with_ledger_rows(only_warehouse, stock
     reserve = StockMovement.objects.get(stock=stock, kind="reserve")
     assert (reserve.order_id, reserve.quantity, reserve.reason) == (
         order.pk, 3, f"order {order.hub_no} paid")
-    # when the order is cancelled and the release task runs
+    # when the order is cancelled and its event is handled
     services.order_cancel(order=order, actor=manager, reason="buyer changed mind")
-    assert tasks.order_released(order.pk) == 3
+    events_dispatch()
     # then the units are back, the reservation is released, and the ledger says so
     stock.refresh_from_db()
     assert (stock.on_hand, stock.reserved, stock.available) == (10, 0, 10)
@@ -51,50 +63,55 @@ def test_payment_reserves_cancel_releases_with_ledger_rows(only_warehouse, stock
     assert ledger(stock) == [("receive", 10, 10, 0), ("reserve", 3, 0, 3),
                              ("release", 3, 0, -3)]
     # and releasing again changes nothing
-    assert tasks.order_released(order.pk) == 0
+    assert stock_release_orders(order_ids=[order.pk]) == {}
     assert len(ledger(stock)) == 3
 
 
 def test_hand_over_deducts_on_hand_and_reserved(only_warehouse, stocked, paid_order,
                                                 no_default_rules):
     stock = stocked(only_warehouse(), "SKU-A", 5)
-    order = paid_order({"SKU-A": 2})
+    order = paid_order({"SKU-A": 2}, status=Status.AWAITING_PICKUP)
     fulfilment_process(order_id=order.pk)
     # when the order leaves the warehouse
-    assert tasks.order_shipped(order.pk) == 2
+    services.order_hand_over(order=order, actor=None)
+    events_dispatch()
     # then on hand and reserved both drop; available is unchanged
     stock.refresh_from_db()
     assert (stock.on_hand, stock.reserved, stock.available) == (3, 0, 3)
     assert Reservation.objects.get(order=order).status == "deducted"
     assert ledger(stock)[-1] == ("deduct", 2, -2, -2)
-    assert tasks.order_shipped(order.pk) == 0  # idempotent
+    assert stock_ship_orders(order_ids=[order.pk]) == {}  # idempotent
 
 
-def test_service_side_effects_are_scheduled_after_commit(paid_order, manager,
-                                                         django_capture_on_commit_callbacks):
-    # given an unpaid order, when it is paid, cancelled: the logistics tasks are queued
+def test_moves_record_events_and_queue_one_dispatch_after_commit(
+    paid_order, manager, django_capture_on_commit_callbacks
+):
+    # given an unpaid order, when it is paid, then cancelled
     order = paid_order(status=Status.PENDING_PAYMENT)
-    with django_capture_on_commit_callbacks() as paid:
+    with django_capture_on_commit_callbacks(execute=True) as paid:
         services.order_pay(order=order, actor=manager)
     with django_capture_on_commit_callbacks() as cancelled:
         services.order_cancel(order=order, actor=manager)
-    # then one callback each (enqueue_on_commit), none before the commit
-    assert len(paid) == 1 and len(cancelled) == 1
+    # then each transaction recorded its move for logistics and queued one dispatch, after
+    # commit (nothing is named by a string)
+    assert [type(c) for c in paid] == [DispatchAfterCommit]
+    assert [type(c) for c in cancelled] == [DispatchAfterCommit]
+    assert list(EventTask.objects.filter(handler="logistics.stock").order_by("id")
+                .values_list("event__payload__to", flat=True)) == ["paid", "cancelled"]
 
 
-def test_paying_runs_the_fulfilment_task_after_commit(only_warehouse, stocked, paid_order,
-                                                      manager, no_default_rules,
-                                                      django_capture_on_commit_callbacks):
-    # given stock and an unpaid order
+@pytest.mark.django_db(transaction=True)
+def test_paying_reserves_right_after_commit(only_warehouse, stocked, paid_order, manager):
+    # given stock and an unpaid order (real commits: the test settings run the worker's
+    # dispatch inline, right after each commit)
     stock = stocked(only_warehouse(), "SKU-A", 4)
     order = paid_order({"SKU-A": 1}, status=Status.PENDING_PAYMENT)
     # then it holds nothing while unpaid
     assert fulfilment_process(order_id=order.pk) is None
     assert not Reservation.objects.filter(order=order).exists()
-    # when it is paid (tasks run inline in tests once the transaction commits)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.order_pay(order=order, actor=manager)
-    # then its stock is reserved by the task
+    # when it is paid
+    services.order_pay(order=order, actor=manager)
+    # then its stock was reserved by the handler when the payment committed
     stock.refresh_from_db()
     assert stock.reserved == 1
     assert FulfilmentDecision.objects.get(order=order).warehouse.code == "T1"
@@ -116,7 +133,10 @@ def test_out_of_stock_holds_nothing_and_holds_the_order(only_warehouse, stocked,
     assert stock_a.reserved == 0
     assert not Reservation.objects.filter(order=order).exists()
     assert order.on_hold
-    assert order.hold_reason == "out of stock: SKU SKU-B (needs 3, 1 available)"
+    [hold] = order.holds.all()
+    assert (hold.source, hold.key, hold.reason) == (
+        "out_of_stock", "out_of_stock", "out of stock: SKU SKU-B (needs 3, 1 available)")
+    assert hold.params == {"shortages": [{"sku": "SKU-B", "needed": 3, "available": 1}]}
     alert = Alert.objects.get(key=f"out-of-stock:{order.pk}")
     assert (alert.kind, alert.team, alert.order_id) == ("out_of_stock", "warehouse", order.pk)
     assert "SKU-B" in alert.title
@@ -128,9 +148,9 @@ def test_running_twice_changes_nothing(only_warehouse, stocked, paid_order):
     first = fulfilment_process(order_id=order.pk)
     counts = (Reservation.objects.count(), StockMovement.objects.count(),
               order.history.count(), Alert.objects.count())
-    # when the task and the sweep run again for the same order
-    assert tasks.order_paid(order.pk) == str(first.get_outcome_display())
-    tasks.fulfilment_sweep()
+    # when the fulfilment and the handler run again for the same order
+    assert fulfilment_process(order_id=order.pk) == first
+    stock_follow(decide=[order.pk])
     # then nothing changed
     stock.refresh_from_db()
     assert stock.reserved == 2
@@ -139,30 +159,37 @@ def test_running_twice_changes_nothing(only_warehouse, stocked, paid_order):
     assert FulfilmentDecision.objects.filter(order=order).count() == 1
 
 
-def test_sweep_processes_orders_created_already_paid(only_warehouse, stocked, paid_order,
-                                                     no_default_rules):
-    # given orders ingested as paid (no order_pay, so no task) and one unpaid order
+def test_orders_created_already_paid_are_decided_on_arrival(
+    only_warehouse, stocked, no_default_rules
+):
+    # given a batch of orders that arrive paid from a channel, and one unpaid
     stocked(only_warehouse(), "SKU-A", 5)
-    paid = [paid_order({"SKU-A": 1}) for _ in range(2)]
-    unpaid = paid_order({"SKU-A": 1}, status=Status.PENDING_PAYMENT)
-    # when the sweep runs
-    assert tasks.fulfilment_sweep()["processed"] == 2
-    # then the paid ones have a decision and stock; the unpaid one neither
-    assert set(FulfilmentDecision.objects.values_list("order_id", flat=True)) == {
-        o.pk for o in paid}
-    assert not Reservation.objects.filter(order=unpaid).exists()
+    channel = ChannelFactory()
+    inputs = [OrderInput(channel_order_no=f"P{n}", status=Status.PAID, paid_at=timezone.now(),
+                         receiver={"province": "浙江省"},
+                         lines=[LineInput(title="T", quantity=1, unit_price=1, sku="SKU-A")])
+              for n in range(3)]
+    inputs.append(OrderInput(channel_order_no="U1", lines=inputs[0].lines))
+    created = services.orders_create(channel=channel, orders=inputs, actor=None, reason="batch")
+    # when the events of that commit are handled
+    events_dispatch()
+    # then the paid ones have a decision and stock, the unpaid one neither
+    paid = {order.pk for order in created[:3]}
+    assert set(FulfilmentDecision.objects.values_list("order_id", flat=True)) == paid
+    assert set(Reservation.objects.values_list("order_id", flat=True)) == paid
 
 
-def test_sweep_retries_out_of_stock_orders_after_restock(only_warehouse, stocked, paid_order,
-                                                         no_default_rules):
+def test_restock_retries_out_of_stock_orders(only_warehouse, stocked, paid_order,
+                                             no_default_rules):
     # given an order held as out of stock
     warehouse = only_warehouse()
     stocked(warehouse, "SKU-A", 1)
     order = paid_order({"SKU-A": 2})
     fulfilment_process(order_id=order.pk)
-    # when stock arrives and the sweep runs
+    events_dispatch()
+    # when stock arrives (its event is handled)
     stock_receive(warehouse=warehouse, sku="SKU-A", quantity=5, actor=None, reason="delivery")
-    assert tasks.fulfilment_sweep()["reserved_on_retry"] == 1
+    events_dispatch()
     # then the order has its stock, its out-of-stock hold is lifted and the alert resolved
     order.refresh_from_db()
     assert FulfilmentDecision.objects.get(order=order).outcome == "allocated"
@@ -180,15 +207,18 @@ def test_low_stock_alerts_once_per_crossing(only_warehouse, stocked, paid_order,
     # when orders take it to 3, then 1 available
     for _ in range(5):
         fulfilment_process(order_id=paid_order({"SKU-A": 1}).pk)
+    events_dispatch()  # the check runs on the rows' events, after commit
     # then one alert for that crossing
     alerts = Alert.objects.filter(kind="low_stock")
     assert alerts.count() == 1
     assert alerts.get().key == f"stock-low:{stock.pk}:1"
     # when restocked above the threshold, the alert is resolved; a new crossing alerts again
     stock_receive(warehouse=warehouse, sku="SKU-A", quantity=10, actor=None, reason="in")
+    events_dispatch()
     assert alerts.get().status == "resolved"
     for _ in range(8):
         fulfilment_process(order_id=paid_order({"SKU-A": 1}).pk)
+    events_dispatch()
     assert alerts.count() == 2
 
 
@@ -258,11 +288,11 @@ def test_refund_after_hand_over_deducts_even_if_the_release_runs_first(
     fulfilment_process(order_id=order.pk)
     for move in ("start_picking", "start_packing", "print_label", "hand_over"):
         services.order_transition(order=order, name=move, actor=manager)
-    # when it is refunded (refused at the door) and the release task runs before the deduct
+    # when it is refunded (refused at the door) and the release runs before the deduct
     services.order_refund(order=order, actor=manager, reason="refused at the door")
-    assert tasks.order_released(order.pk) == 2
+    assert stock_release_orders(order_ids=[order.pk]) == {order.pk: 2}
     # then the units left stock with the parcel: deducted, never available again
     stock.refresh_from_db()
     assert (stock.on_hand, stock.reserved, stock.available) == (3, 0, 3)
     assert Reservation.objects.get(order=order).status == "deducted"
-    assert tasks.order_shipped(order.pk) == 0
+    assert stock_ship_orders(order_ids=[order.pk]) == {}

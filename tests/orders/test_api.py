@@ -13,8 +13,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from orders import services
+from orders import holds, services
 from orders.models import Channel, Order
+from orders.sla.config import deadline_config, deadline_config_clear
 from orders.state_machine import Status
 from tests.factories import (
     ChannelFactory,
@@ -295,7 +296,7 @@ def full_order(manager, as_request):
             paid_at=dt.datetime(2026, 1, 28, 2, 0, tzinfo=dt.UTC),
             payment_serial_no="2026012822001",
         )
-        services.order_hold(order=order, actor=manager, reason="address check")
+        holds.order_hold(order=order, actor=manager, reason="address check")
     return Order.objects.get(pk=order.pk)
 
 
@@ -307,7 +308,10 @@ def test_detail_has_the_contract_fields_in_their_formats(api, full_order):
     assert body["channel"] == "tmallx"
     assert body["channel_order_no"] == full_order.channel_order_no
     assert (body["status"], body["status_label"], body["stage"]) == ("paid", "Paid", "paid")
-    assert (body["on_hold"], body["hold_reason"]) == (True, "address check")
+    assert (body["on_hold"], body["hold_reason"]) == (True, "Staff: address check")
+    [hold] = body["holds"]
+    assert (hold["source"], hold["reason"], hold["is_open"], hold["placed_by"]) == (
+        "person", "address check", True, "manager")
     assert body["priority"] == 0
     assert (body["paid_amount"], body["goods_amount"]) == ("387.50", "398.00")
     assert (body["shipping_amount"], body["discount_amount"]) == ("10.00", "20.50")
@@ -369,11 +373,11 @@ def test_detail_query_count_is_fixed(api, django_assert_num_queries, extra_rows,
     if extra_rows:
         GiftOrderFactory(parent=order)
         for _ in range(extra_rows // 2):
-            services.order_hold(order=order, actor=manager, reason="check")
-            services.order_release_hold(order=order, actor=manager, reason="ok")
+            holds.order_hold(order=order, actor=manager, reason="check")
+            holds.order_release_hold(order=order, actor=manager, reason="ok")
     client = api("warehouse")
-    # when it is read: token, 2 × permissions, order, lines, gifts, history
-    with django_assert_num_queries(7):
+    # when it is read: token, 2 × permissions, order, lines, gifts, holds, history
+    with django_assert_num_queries(8):
         response = client.get(detail_url(order))
     # then it is all there
     assert len(response.json()["lines"]) == 1 + extra_rows
@@ -497,7 +501,9 @@ def test_hold_and_release_through_the_api(api):
     # when they hold it, then it is held and forward moves are refused
     held = client.post(f"{detail_url(order)}hold/", {"reason": "buyer called"}, format="json")
     assert held.status_code == 200
-    assert (held.json()["on_hold"], held.json()["hold_reason"]) == (True, "buyer called")
+    assert held.json()["on_hold"] is True
+    assert [(h["source"], h["reason"], h["is_open"]) for h in held.json()["holds"]] == [
+        ("person", "buyer called", True)]
     assert api("warehouse").post(transition_url(order, "start_picking")).status_code == 409
     # when they release it, then it can move again
     released = client.post(f"{detail_url(order)}release/", {"reason": "confirmed"}, format="json")
@@ -519,7 +525,8 @@ def test_hold_needs_the_hold_permission_and_release_needs_a_hold(api):
     order = OrderFactory(status=Status.PAID)
     refused = api("finance").post(f"{detail_url(order)}hold/", {"reason": "x"}, format="json")
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "Your role may not hold or release orders."
+    assert refused.json()["detail"] == (
+        "Your role may not hold or release orders (needs permission 'orders.hold_order').")
     not_held = api().post(f"{detail_url(order)}release/", {"reason": "x"}, format="json")
     assert not_held.status_code == 409
     assert "is not on hold" in not_held.json()["detail"]
@@ -583,3 +590,29 @@ def test_docs_are_served_from_local_static_files(url):
 def test_paid_at_is_rendered_in_shanghai_time_whatever_the_stored_zone(api):
     order = OrderFactory(paid_at=timezone.make_aware(dt.datetime(2026, 1, 28, 23, 59, 59)))
     assert api().get(detail_url(order)).json()["paid_at"] == "2026-01-28T23:59:59+08:00"
+
+
+# --- deadline fields in the orders API ----------------------------------------------------------
+def test_order_rows_show_the_deadlines_and_the_light_at_the_same_query_count(
+    api, django_assert_num_queries
+):
+    deadline_config_clear()  # the rules of this test's database (the cache is per process)
+    # given orders with a ship-by promise, one of them close to it
+    for _ in range(3):
+        order = OrderFactory(status=Status.PENDING_PAYMENT)
+        services.order_pay(order=order, actor=None)
+    late = OrderFactory(status=Status.PICKING, ship_by=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    client = api("customer_service")
+    deadline_config()  # the rules are cached per process (reloaded once a minute)
+    # when the list is read: token, user permissions, group permissions, the page
+    with django_assert_num_queries(4):
+        rows = client.get("/api/orders/").json()["results"]
+    # then every row has its deadlines and light
+    by_hub = {row["hub_no"]: row for row in rows}
+    assert by_hub[late.hub_no]["traffic_light"] == "red"
+    assert {row["traffic_light"] for hub, row in by_hub.items() if hub != late.hub_no} == {"green"}
+    paid = next(row for hub, row in by_hub.items() if hub != late.hub_no)
+    assert paid["ship_by"].endswith("+08:00") and paid["state_due_at"].endswith("+08:00")
+    assert paid["is_stuck"] is False
+    detail = client.get(f"/api/orders/{late.hub_no}/").json()
+    assert (detail["traffic_light"], detail["is_stuck"]) == ("red", False)

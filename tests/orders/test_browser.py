@@ -18,7 +18,8 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "pass-for-tests-1"  # tests.factories.UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("a_warehouse")]
 
 
 @pytest.fixture(scope="session")

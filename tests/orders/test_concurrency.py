@@ -26,7 +26,8 @@ from orders.state_machine import Status
 from tests.conftest import requires_postgres
 from tests.factories import ChannelFactory, OrderFactory
 
-pytestmark = [requires_postgres(), pytest.mark.django_db(transaction=True)]
+pytestmark = [requires_postgres(), pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("a_warehouse")]
 
 ROUNDS = 8
 WAIT_SECONDS = 20

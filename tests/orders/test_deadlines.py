@@ -17,20 +17,22 @@ from django.urls import NoReverseMatch, clear_url_caches, reverse
 from django_q.models import Schedule
 
 import orderhub.urls
-from orders import admin_deadlines, services
-from orders.alerts import alert_acknowledge
-from orders.models import (
+from orderhub.alerts.models import (
     Alert,
     AlertDelivery,
     AlertEvent,
-    Channel,
     EscalationStep,
     NotificationTarget,
+    Team,
+)
+from orderhub.alerts.services import alert_acknowledge
+from orders import admin_deadlines, services
+from orders.models import (
+    Channel,
     Order,
     ShipByPromise,
     SlaPolicy,
     SlaStep,
-    Team,
     TrafficLightSettings,
 )
 from orders.services import LineInput, OrderInput
@@ -42,19 +44,11 @@ from orders.sla.sweep import sla_sweep, sla_sweep_until_done
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
 MIN = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-@pytest.fixture(autouse=True)
-def fresh_rules():
-    """Each test starts from the rules in its own database (the cache is per process)."""
-    deadline_config_clear()
-    yield
-    deadline_config_clear()
 
 
 def paid_order(channel_code: str = "jd", **kwargs) -> Order:
@@ -431,13 +425,13 @@ def test_the_inbox_counts_unread_alerts_and_acknowledges(deadline_admin):
     order = picking_order()
     sla_sweep(now=order.state_entered_at + 3 * HOUR)
     alert = sla_alert(order)
-    response = deadline_admin.get(reverse("admin:orders_alert_changelist") + "?status=open")
+    response = deadline_admin.get(reverse("admin:alerts_alert_changelist") + "?status=open")
     assert "1 unread (open)" in response.content.decode()
-    response = deadline_admin.post(reverse("admin:orders_alert_acknowledge", args=[alert.pk]))
+    response = deadline_admin.post(reverse("admin:alerts_alert_acknowledge", args=[alert.pk]))
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.status == "acknowledged" and alert.acknowledged_by.username.startswith("staff")
-    page = deadline_admin.get(reverse("admin:orders_alert_change", args=[alert.pk]))
+    page = deadline_admin.get(reverse("admin:alerts_alert_change", args=[alert.pk]))
     assert page.status_code == 200 and "Acknowledged" in page.content.decode()
 
 
@@ -446,8 +440,8 @@ def test_notification_secrets_are_never_shown(deadline_admin):
         name="运营群", transport="dingtalk", secret="SECtopsecret123",
         webhook_url="https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789",
     )
-    listing = deadline_admin.get(reverse("admin:orders_notificationtarget_changelist"))
-    page = deadline_admin.get(reverse("admin:orders_notificationtarget_change",
+    listing = deadline_admin.get(reverse("admin:alerts_notificationtarget_changelist"))
+    page = deadline_admin.get(reverse("admin:alerts_notificationtarget_change",
                                       args=[target.pk]))
     for response in (listing, page):
         html = response.content.decode()
@@ -456,7 +450,7 @@ def test_notification_secrets_are_never_shown(deadline_admin):
     # saving the form with the secret fields left empty keeps them
     form = {"name": "运营群", "transport": "dingtalk", "team": "", "email_to": "",
             "webhook_url": "", "secret": "", "mention_mobiles": "", "is_active": "on"}
-    deadline_admin.post(reverse("admin:orders_notificationtarget_change", args=[target.pk]), form)
+    deadline_admin.post(reverse("admin:alerts_notificationtarget_change", args=[target.pk]), form)
     target.refresh_from_db()
     assert (target.secret, target.webhook_url.endswith("abcdef0123456789")) == (
         "SECtopsecret123", True)

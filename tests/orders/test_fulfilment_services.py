@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from orderhub.alerts.models import Alert
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
-from orders import services
-from orders.models import Alert, GiftOrder, Order, OrderTag
+from orders import holds, services
+from orders.models import GiftOrder, Order, OrderTag
 from orders.services import GiftNotScanned, IllegalTransition
 from orders.state_machine import Status
-from tests.factories import GiftOrderFactory, OrderFactory, ProductFactory
+from tests.factories import GiftOrderFactory, OrderFactory, ProductFactory, open_reasons
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,10 @@ def test_address_change_after_picking_started_holds_and_alerts_the_warehouse(mak
     services.order_change_address(order=order, receiver={"address": "中山路 2 号"}, actor=cs,
                                   reason="typo")
     order.refresh_from_db()
-    assert (order.on_hold, order.hold_reason) == (True, "address changed after picking started")
+    assert order.on_hold
+    [hold] = order.holds.all()
+    assert (hold.source, hold.reason, hold.placed_by) == (
+        "address_change", "address changed after picking started: typo", cs)
     assert order.history.order_by("-history_id").first().history_change_reason == (
         "address changed: typo; held: picking had started")
     alert = Alert.objects.get(kind="address_changed")
@@ -129,7 +133,7 @@ def test_address_change_after_picking_started_holds_and_alerts_the_warehouse(mak
         services.TRANSITION_SERVICES[
             {Status.PICKING: "start_packing", Status.PACKING: "print_label",
              Status.AWAITING_PICKUP: "hand_over"}[status]](order=order, actor=make_user("manager"))
-    services.order_release_hold(order=order, actor=cs, reason="relabelled")
+    holds.order_release_hold(order=order, actor=cs, reason="relabelled")
     order.refresh_from_db()
     assert not order.on_hold
 
@@ -160,7 +164,7 @@ def test_refund_request_before_shipping_holds_with_the_reason(make_user):
     order = OrderFactory(status=Status.PACKING)
     services.order_request_refund(order=order, actor=cs, reason="买错了")
     order.refresh_from_db()
-    assert (order.on_hold, order.hold_reason) == (True, "refund requested: 买错了")
+    assert (order.on_hold, open_reasons(order)) == (True, ["refund requested: 买错了"])
     assert OrderTag.objects.filter(order=order, tag="refund_requested").exists()
     assert Alert.objects.get(kind="refund_requested").order_id == order.pk
     with pytest.raises(Conflict, match="already been requested"):
@@ -170,13 +174,17 @@ def test_refund_request_before_shipping_holds_with_the_reason(make_user):
     assert order.status == Status.REFUNDED
 
 
-def test_refund_request_keeps_an_earlier_hold_reason(make_user):
+def test_refund_request_keeps_an_earlier_hold(make_user):
     cs = make_user("customer_service")
     order = OrderFactory(status=Status.PAID)
-    services.order_hold(order=order, actor=cs, reason="address check")
+    holds.order_hold(order=order, actor=cs, reason="address check")
     services.order_request_refund(order=order, actor=cs, reason="too slow")
+    # then both holds are open, each on its own, and lifting one leaves the other
+    assert open_reasons(order) == ["address check", "refund requested: too slow"]
+    first = order.holds.get(source="person")
+    holds.order_release_hold(order=order, actor=cs, reason="checked", hold_ids=[first.pk])
     order.refresh_from_db()
-    assert order.hold_reason == "address check / refund requested: too slow"
+    assert order.on_hold and open_reasons(order) == ["refund requested: too slow"]
 
 
 def test_refund_request_refusals(make_user):

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils import timezone
 
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
-from orders import services
+from orders import holds, services
 from orders.models import Channel, GiftOrder, Order
 from orders.services import IllegalTransition, LineInput, OrderInput, OrderOnHold
 from orders.state_machine import MOVES, MOVES_BY_NAME, Status
@@ -99,11 +99,11 @@ def test_hold_blocks_forward_moves_until_released(make_user):
     cs = make_user("customer_service")
     warehouse = make_user("warehouse")
     order = OrderFactory(status=Status.PAID)
-    services.order_hold(order=order, actor=cs, reason="buyer changed the address")
+    holds.order_hold(order=order, actor=cs, reason="buyer changed the address")
     with pytest.raises(OrderOnHold) as held:
         services.order_start_picking(order=order, actor=warehouse)
     assert "buyer changed the address" in held.value.message
-    services.order_release_hold(order=order, actor=cs, reason="address confirmed")
+    holds.order_release_hold(order=order, actor=cs, reason="address confirmed")
     services.order_start_picking(order=order, actor=warehouse)
     assert order.status == Status.PICKING
     reasons = list(order.history.order_by("history_id").values_list("history_change_reason", flat=True))
@@ -131,11 +131,13 @@ def test_held_order_can_still_be_cancelled(manager):
 def test_hold_needs_a_reason_and_a_permission(make_user):
     order = OrderFactory(status=Status.PAID)
     with pytest.raises(ValidationFailed):
-        services.order_hold(order=order, actor=None, reason="  ")
+        holds.order_hold(order=order, actor=None, reason="  ")
     with pytest.raises(PermissionRefused):
-        services.order_hold(order=order, actor=make_user("finance"), reason="x")
-    with pytest.raises(Conflict):
-        services.order_release_hold(order=order, actor=None, reason="not held")
+        holds.order_hold(order=order, actor=make_user("finance"), reason="x")
+    with pytest.raises(ValidationFailed, match="only the holds it names"):
+        holds.order_release_hold(order=order, actor=None, reason="lift everything")
+    with pytest.raises(Conflict, match="is not on hold"):
+        holds.order_release_hold(order=order, actor=make_user("manager"), reason="not held")
 
 
 def test_cancel_cancels_open_gift_sub_orders(manager):
@@ -159,13 +161,16 @@ def test_orders_create_numbers_lines_and_history():
         lines=[LineInput(title="T恤", quantity=2, unit_price=Decimal("59.50"), sku="TS-01")],
         shipping_amount=Decimal("10.00"),
         status=Status.PAID,
+        # 00:30 in Beijing is still the evening before in UTC: the number carries Beijing's day
+        placed_at=dt.datetime(2026, 1, 27, 16, 30, tzinfo=dt.timezone.utc),
         paid_at=timezone.now(),
         receiver={"name": "李娜", "phone": "13812345678", "province": "广东省"},
     )
     first, second = services.orders_create(
         channel=channel,
-        orders=[data, OrderInput(channel_order_no="2", lines=data.lines)],
-        actor=None, reason="import", day=day,
+        orders=[data, OrderInput(channel_order_no="2", lines=data.lines,
+                                 placed_at=data.placed_at)],
+        actor=None, reason="import",
     )
     assert (first.hub_no, second.hub_no) == ("JD2026012800001", "JD2026012800002")
     first = Order.objects.get(pk=first.pk)

@@ -1,31 +1,27 @@
 """Input and output serializers of ``/api/webhooks/`` and the documented delivery body."""
 from __future__ import annotations
 
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orderhub.core.api import ValidChoiceField
 from orderhub.webhooks.models import Subscription
 from orderhub.webhooks.registry import PING, PUBLIC_EVENT_TYPES
 from orderhub.webhooks.services import SECRET_MAX_LENGTH, SECRET_MIN_LENGTH
 
 EVENT_TYPE_CHOICES = [(kind, kind) for kind in PUBLIC_EVENT_TYPES]
-# DRF fills in {input}; the valid types are named so that an integrator can fix the request.
-NOT_AN_EVENT_TYPE = format_lazy(_('"{{input}}" is not an event type; the types are: {types}.'),
-                                types=", ".join(PUBLIC_EVENT_TYPES))
-
-
 HEALTH_STATES = ["healthy", "failing", "disabled", "new"]
 DELIVERY_TYPES = [*PUBLIC_EVENT_TYPES, PING]
 
 
-def choice_field(choices, component_name: str) -> type[serializers.ChoiceField]:
+def choice_field(choices, component_name: str) -> type[ValidChoiceField]:
     """A choice field whose set of choices is one named enum in the schema (not an
-    ``…Enum`` named after the field, which would rename other apps' enums of the same name)."""
+    ``…Enum`` named after the field, which would rename other apps' enums of the same name),
+    and whose refusal names the valid choices."""
 
     @extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component_name)
-    class NamedChoiceField(serializers.ChoiceField):
+    class NamedChoiceField(ValidChoiceField):
         def __init__(self, **kwargs) -> None:
             super().__init__(choices=choices, **kwargs)
 
@@ -43,7 +39,7 @@ class WebhookSubscriptionInputSerializer(serializers.Serializer):
         help_text=_("Where to post the events: an http or https URL on a public address."),
     )
     events = serializers.ListField(
-        child=EventTypeField(error_messages={"invalid_choice": NOT_AN_EVENT_TYPE}),
+        child=EventTypeField(),
         allow_empty=False,
         max_length=len(PUBLIC_EVENT_TYPES) * 2,
         help_text=_("The event types to receive."),

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orderhub.core.api import ApiErrorSerializer, ApiValidationErrorSerializer
+from orderhub.core.api import UNAUTHENTICATED, ApiValidationErrorSerializer, api_error
 from orderhub.webhooks.api.serializers import (
     WebhookDeliverySerializer,
     WebhookSubscriptionCreatedSerializer,
@@ -28,10 +28,7 @@ from orderhub.webhooks.services import (
 )
 
 TAG = "webhooks"
-UNAUTHENTICATED = OpenApiResponse(ApiErrorSerializer,
-                                  description="No or invalid credentials (Token or session).")
-FORBIDDEN = OpenApiResponse(ApiErrorSerializer,
-                            description="The user's role may not subscribe to webhooks.")
+FORBIDDEN = api_error("The user's role may not subscribe to webhooks.")
 DELIVERY_DOC = """Each event is POSTed to the subscribed URL as JSON (this body), with headers:
 
 - `X-Hub-Timestamp`: Unix seconds of this attempt;
@@ -84,9 +81,8 @@ class WebhookListApi(APIView):
         request=WebhookSubscriptionInputSerializer,
         responses={
             201: WebhookSubscriptionCreatedSerializer,
-            400: OpenApiResponse(ApiValidationErrorSerializer,
-                                 description="Invalid input, a refused URL or too many "
-                                             "subscriptions; field errors under `errors`."),
+            400: api_error("Invalid input, a refused URL or too many subscriptions; field "
+                           "errors under `errors`.", ApiValidationErrorSerializer),
             401: UNAUTHENTICATED, 403: FORBIDDEN,
         },
         callbacks=[OpenApiCallback(
@@ -118,8 +114,7 @@ class WebhookDetailApi(APIView):
         description="Removes one of the caller's subscriptions, with its deliveries.",
         responses={204: OpenApiResponse(description="Removed."), 401: UNAUTHENTICATED,
                    403: FORBIDDEN,
-                   404: OpenApiResponse(ApiErrorSerializer,
-                                        description="No subscription of yours with this id.")},
+                   404: api_error("No subscription of yours with this id.")},
     )
     def delete(self, request: Request, subscription_id: int) -> Response:
         subscription = subscription_get(owner=request.user, subscription_id=subscription_id)

@@ -10,7 +10,6 @@ the last D days. Re-running adds more orders; ``--reset`` first deletes the prev
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 import time
 from collections import Counter, defaultdict
@@ -24,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from orderhub.core.errors import DomainError
 from orders import services
+from orders.holds import order_hold, order_release_hold
 from orders.demo_data import (
     CHANNEL_WEIGHTS,
     DEMO_CUSTOMER_REASON,
@@ -142,20 +142,20 @@ class Command(BaseCommand):
     # --- orders ---------------------------------------------------------------------------------
     def orders_create(self, plans: list[DemoOrder], *, customer_ids: dict[int, int],
                       product_ids: dict[str, int]) -> list[Order]:
-        """Create the orders through the bulk service: one call per channel and day (hub
-        numbers carry the day the order was placed)."""
+        """Create the orders through the bulk service, one call per channel (hub numbers carry
+        the day each order was placed)."""
         channels = {channel.code: channel for channel in Channel.objects.all()}
-        groups: dict[tuple[str, dt.date], list[int]] = defaultdict(list)
+        groups: dict[str, list[int]] = defaultdict(list)
         for position, plan in enumerate(plans):
             plan.data.customer_id = customer_ids[plan.customer_index]
             for line in plan.data.lines:
                 line.product_id = product_ids.get(line.sku)
-            groups[plan.channel_code, timezone.localdate(plan.placed_at)].append(position)
+            groups[plan.channel_code].append(position)
         created: list[Order | None] = [None] * len(plans)
-        for (code, day), positions in sorted(groups.items()):
+        for code, positions in sorted(groups.items()):
             orders = services.orders_create(
                 channel=channels[code], orders=[plans[p].data for p in positions], actor=None,
-                reason=DEMO_REASON, day=day,
+                reason=DEMO_REASON,
             )
             for position, order in zip(positions, orders):
                 created[position] = order
@@ -189,10 +189,9 @@ class Command(BaseCommand):
             actor = staff.get(step.actor) if step.actor else None
             try:
                 if step.kind == "hold":
-                    order = services.order_hold(order=order, actor=actor, reason=step.reason)
+                    order = order_hold(order=order, actor=actor, reason=step.reason)
                 elif step.kind == "release":
-                    order = services.order_release_hold(order=order, actor=actor,
-                                                        reason=step.reason)
+                    order = order_release_hold(order=order, actor=actor, reason=step.reason)
                 else:
                     order = services.TRANSITION_SERVICES[step.kind](
                         order=order, actor=actor, reason=step.reason, **step.kwargs)

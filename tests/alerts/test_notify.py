@@ -16,13 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import mail
 
-from orders.alerts import alert_raise
-from orders.models import AlertDelivery, AlertEvent, NotificationTarget
-from orders.notify.deliveries import alert_deliveries_send
-from orders.sla.config import deadline_config_clear
+from orderhub.alerts.models import AlertDelivery, AlertEvent, NotificationTarget
+from orderhub.alerts.notify.deliveries import alert_deliveries_send
+from orderhub.alerts.services import alert_raise
 from tests.factories import OrderFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
 OK = (200, {"errcode": 0, "errmsg": "ok"})
 
@@ -66,13 +65,6 @@ def robot():
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def fresh_rules():
-    deadline_config_clear()
-    yield
-    deadline_config_clear()
 
 
 def warehouse_target(transport: str, url: str, **kwargs) -> NotificationTarget:

@@ -7,8 +7,10 @@ alert, so sweeps can run as often as they like.
 Every alert climbs the escalation ladder of its kind (``EscalationStep``; level 1 at once to
 the responsible team's lead, level 2 to the operations director, level 3 to the owner, each
 after its delay) until someone acknowledges or resolves it. Each rung reached plans its
-deliveries (``orders.notify``), sent after commit; every step is a line of the alert's
-timeline (``AlertEvent``), which outlives the alert's resolution.
+deliveries (``orderhub.alerts.notify``), sent after commit; every step is a line of the alert's
+timeline (``AlertEvent``), which outlives the alert's resolution. Saving a rung of a ladder
+(:func:`escalation_step_save`, from the admin) reschedules the open alerts it concerns. Reads
+are in ``selectors``.
 """
 from __future__ import annotations
 
@@ -18,17 +20,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from orderhub.core.errors import Conflict, NotFound, PermissionRefused
+from orderhub.alerts.ladder import Rung, ladders, ladders_clear
+from orderhub.alerts.models import Alert, AlertEvent, EscalationStep
+from orderhub.alerts.notify.deliveries import SEND_TASK, deliveries_plan
+from orderhub.core.errors import Conflict, PermissionRefused, model_permission_check
+from orderhub.core.history import history_note
 from orderhub.core.tasks import enqueue_on_commit
-from orders.models import Alert, AlertEvent, Order
-from orders.notify.deliveries import SEND_TASK, deliveries_plan
-from orders.sla.config import Rung, deadline_config
 
-ALERT_PERMISSION = "orders.change_alert"
+ALERT_PERMISSION = "alerts.change_alert"
 OPEN = Alert.AlertStatus.OPEN
 ACKNOWLEDGED = Alert.AlertStatus.ACKNOWLEDGED
 RESOLVED = Alert.AlertStatus.RESOLVED
@@ -48,12 +50,12 @@ def _user_or_none(actor):
 
 def next_escalation_at(*, kind: str, level: int, raised_at: dt.datetime) -> dt.datetime | None:
     """When the alert reaches the next rung of its ladder (``None`` at the top)."""
-    higher = [rung for rung in deadline_config().ladder(kind) if rung.level > level]
+    higher = [rung for rung in ladders().ladder(kind) if rung.level > level]
     return raised_at + min(rung.after for rung in higher) if higher else None
 
 
 def _rungs_at(kind: str, level: int) -> list[Rung]:
-    return [rung for rung in deadline_config().ladder(kind) if rung.level == level]
+    return [rung for rung in ladders().ladder(kind) if rung.level == level]
 
 
 def _notify(pairs: list[tuple[Alert, Rung]]) -> int:
@@ -71,7 +73,7 @@ def alert_raise(
     kind: str,
     title: str,
     message: str = "",
-    order: Order | None = None,
+    order: models.Model | None = None,
     team: str = "",
     level: int = Alert.Level.TEAM_LEAD,
     data: dict[str, Any] | None = None,
@@ -169,10 +171,10 @@ def alerts_escalate(*, now: dt.datetime | None = None) -> list[Climb]:
         .order_by("next_escalation_at", "id")
     )
     climbs, pairs, events = [], [], []
-    config = deadline_config()
+    current = ladders()
     for alert in due:
         reached = [
-            rung for rung in config.ladder(alert.kind)
+            rung for rung in current.ladder(alert.kind)
             if rung.level > alert.level and alert.raised_at + rung.after <= now
         ]
         if reached:
@@ -264,39 +266,32 @@ def alerts_resolve_many(*, resolutions: dict[int, str], now: dt.datetime) -> int
     return len(resolved)
 
 
-# --- reads (the inbox and the API) --------------------------------------------------------------
-def alert_list(
-    *,
-    order: Order | None = None,
-    kind: str = "",
-    level: int | None = None,
-    status: Sequence[str] = (),
-    team: str = "",
-) -> QuerySet[Alert]:
-    """Alerts, newest first, with what a list row shows (order and people joined)."""
-    alerts = Alert.objects.select_related("order", "acknowledged_by", "resolved_by")
-    if order is not None:
-        alerts = alerts.filter(order=order)
+# --- the ladders (from the admin) ---------------------------------------------------------------
+@transaction.atomic
+def escalation_step_save(*, step: EscalationStep, actor, reason: str = "") -> EscalationStep:
+    """Create or change a rung; the open alerts it concerns get their next rung rescheduled."""
+    model_permission_check(actor, step, "change" if step.pk else "add")
+    history_note(step, actor=actor, reason=reason or "escalation step saved")
+    step.save()
+    transaction.on_commit(lambda: open_alerts_reschedule(kind=step.kind))
+    return step
+
+
+@transaction.atomic
+def open_alerts_reschedule(*, kind: str) -> int:
+    """Recompute the next escalation of open alerts on the ladder of ``kind`` ("" = default)."""
+    ladders_clear()
+    current = ladders()
+    alerts = Alert.objects.select_for_update().filter(status=Alert.AlertStatus.OPEN)
     if kind:
         alerts = alerts.filter(kind=kind)
-    if level is not None:
-        alerts = alerts.filter(level=level)
-    if status:
-        alerts = alerts.filter(status__in=list(status))
-    if team:
-        alerts = alerts.filter(team=team)
-    return alerts.order_by("-id")
-
-
-def alert_get(*, alert_id: int) -> Alert:
-    """One alert with its timeline; NotFound with a message."""
-    try:
-        return (
-            Alert.objects.select_related("order", "acknowledged_by", "resolved_by")
-            .prefetch_related(Prefetch(
-                "events", queryset=AlertEvent.objects.select_related("actor").order_by("id")
-            ))
-            .get(pk=alert_id)
-        )
-    except Alert.DoesNotExist:
-        raise NotFound(f"No alert #{alert_id}.") from None
+    else:
+        alerts = alerts.exclude(kind__in=current.own_kinds)
+    changed = []
+    for alert in alerts:
+        due = next_escalation_at(kind=alert.kind, level=alert.level, raised_at=alert.raised_at)
+        if due != alert.next_escalation_at:
+            alert.next_escalation_at = due
+            changed.append(alert)
+    Alert.objects.bulk_update(changed, ["next_escalation_at"], batch_size=500)
+    return len(changed)

@@ -1,114 +1,43 @@
 """The alerts API: ``GET /api/alerts/?order=<hub_no>`` (DESIGN.md section 4), one alert with its
 timeline, and acknowledge / resolve.
 
-Every role may read alerts (``orders.view_alert``) and acknowledge or resolve them
-(``orders.change_alert``, checked by the services in ``orders.alerts``).
+Every role may read alerts (``alerts.view_alert``) and acknowledge or resolve them
+(``alerts.change_alert``, checked by the services in ``orderhub.alerts.services``).
 """
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orderhub.core.api import ApiErrorSerializer, ModelViewPermissions
-from orders.alerts import alert_acknowledge, alert_get, alert_list, alert_resolve
-from orders.api.serializers import ValidChoiceField, ValidMultipleChoiceField
-from orders.api.views import INVALID, UNAUTHENTICATED, OrderCursorPagination
-from orders.models import Alert, AlertEvent
-from orders.selectors import order_get
+from orderhub.alerts.api.serializers import (
+    AlertDetailSerializer,
+    AlertFilterSerializer,
+    AlertResolveInputSerializer,
+    AlertSerializer,
+)
+from orderhub.alerts.models import Alert
+from orderhub.alerts.selectors import alert_get, alert_list, alert_order_get
+from orderhub.alerts.services import alert_acknowledge, alert_resolve
+from orderhub.core.api import (
+    FORBIDDEN,
+    INVALID,
+    UNAUTHENTICATED,
+    ApiErrorSerializer,
+    ModelViewPermissions,
+    NewestFirstPagination,
+)
 
 TAG = "alerts"
-FORBIDDEN = OpenApiResponse(ApiErrorSerializer, description="The user's role lacks the permission.")
 ALERT_NOT_FOUND = OpenApiResponse(ApiErrorSerializer, description="No alert with this id.")
 ALERT_ID = OpenApiParameter("alert_id", OpenApiTypes.INT, OpenApiParameter.PATH,
                             description="The alert's id.")
 
 
-# --- serializers --------------------------------------------------------------------------------
-class AlertFilterSerializer(serializers.Serializer):
-    """Query parameters of ``GET /api/alerts/``; every one is optional."""
-
-    order = serializers.CharField(
-        required=False, max_length=32,
-        help_text=_("Hub order number: only this order's alerts (404 if there is no such order)."),
-    )
-    kind = serializers.CharField(
-        required=False, max_length=50, help_text=_("e.g. sla, ship_by, finance_red_line."),
-    )
-    level = ValidChoiceField(choices=Alert.Level.choices, required=False,
-                             help_text=_("1 team lead, 2 operations director, 3 owner."))
-    status = ValidMultipleChoiceField(
-        choices=Alert.AlertStatus.choices, required=False,
-        help_text=_("Repeat for several (status=open&status=acknowledged)."),
-    )
-    team = serializers.CharField(required=False, max_length=50,
-                                 help_text=_("Responsible team, e.g. warehouse."))
-
-
-@extend_schema_field(
-    serializers.ChoiceField(choices=Alert.AlertStatus.choices), component_name="AlertStatus"
-)
-class AlertStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(choices=Alert.AlertStatus.choices, **kwargs)
-
-
-class AlertSerializer(serializers.ModelSerializer):
-    """An alert as the list shows it."""
-
-    status = AlertStatusField()
-    order = serializers.CharField(source="order.hub_no", allow_null=True, default=None,
-                                  help_text=_("Hub number of the order, if any."))
-    level_label = serializers.CharField(source="get_level_display")
-    acknowledged_by = serializers.CharField(source="acknowledged_by.username", allow_null=True,
-                                            default=None)
-    resolved_by = serializers.CharField(source="resolved_by.username", allow_null=True,
-                                        default=None)
-
-    class Meta:
-        model = Alert
-        fields = [
-            "id", "key", "kind", "level", "level_label", "status", "team", "title", "message",
-            "order", "data", "created_at", "raised_at", "next_escalation_at",
-            "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "resolution",
-        ]
-        read_only_fields = fields
-
-
-class AlertEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
-
-    class Meta:
-        model = AlertEvent
-        fields = ["kind", "at", "level", "actor", "note"]
-        read_only_fields = fields
-
-
-class AlertDetailSerializer(AlertSerializer):
-    """An alert with its timeline (raised, escalated, notified, acknowledged, resolved)."""
-
-    events = AlertEventSerializer(many=True)
-
-    class Meta(AlertSerializer.Meta):
-        fields = [*AlertSerializer.Meta.fields, "events"]
-        read_only_fields = fields
-
-
-class AlertResolveInputSerializer(serializers.Serializer):
-    resolution = serializers.CharField(max_length=255, help_text=_("How it was resolved."))
-
-
-# --- views --------------------------------------------------------------------------------------
 def _valid(serializer: serializers.Serializer) -> dict:
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -121,7 +50,7 @@ class AlertListApi(GenericAPIView):
     permission_classes = [ModelViewPermissions]
     serializer_class = AlertSerializer
     # Newest first by id, no COUNT(*): the orders list's pagination.
-    pagination_class = OrderCursorPagination
+    pagination_class = NewestFirstPagination
     filter_backends: list = []
 
     @extend_schema(
@@ -135,7 +64,7 @@ class AlertListApi(GenericAPIView):
     def get(self, request: Request) -> Response:
         filters = _valid(AlertFilterSerializer(data=request.query_params))
         hub_no = filters.pop("order", None)
-        order = order_get(hub_no=hub_no) if hub_no else None
+        order = alert_order_get(hub_no=hub_no) if hub_no else None
         alerts = alert_list(order=order, status=sorted(filters.pop("status", ())), **filters)
         page = self.paginate_queryset(alerts)
         return self.get_paginated_response(AlertSerializer(page, many=True).data)

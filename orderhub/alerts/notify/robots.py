@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from orders.models import NotificationTarget
+from orderhub.alerts.models import NotificationTarget
 
 TIMEOUT_SECONDS = 10
 Transport = NotificationTarget.Transport

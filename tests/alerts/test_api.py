@@ -1,5 +1,4 @@
-"""The alerts API (``GET /api/alerts/?order=<hub_no>``, acknowledge, resolve) and the deadline
-fields of the orders API (traffic light, due time, ship-by, stuck) at unchanged query counts."""
+"""The alerts API (``GET /api/alerts/?order=<hub_no>``, acknowledge, resolve)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,22 +7,15 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_raise
 from orders import services
-from orders.alerts import alert_raise
-from orders.models import Alert, Channel
-from orders.sla.config import deadline_config, deadline_config_clear
+from orders.models import Channel
 from orders.sla.sweep import sla_sweep
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rules():
-    deadline_config_clear()
-    yield
-    deadline_config_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
 
 @pytest.fixture
@@ -84,7 +76,7 @@ def test_unknown_order_is_404_and_bad_filters_are_400(api, breached):
 def test_a_user_without_a_role_may_not_read_alerts(api, breached):
     response = api(None).get("/api/alerts/")
     assert response.status_code == 403
-    assert "orders.view_alert" in response.json()["detail"]
+    assert "alerts.view_alert" in response.json()["detail"]
 
 
 def test_the_list_costs_the_same_queries_for_one_or_many_alerts(api, django_assert_num_queries):
@@ -131,28 +123,3 @@ def test_the_schema_documents_the_alert_endpoints(api):
     assert {"order", "kind", "level", "status"} <= {p["name"] for p in listing["parameters"]}
     assert {"403", "404", "409"} <= set(
         schema["paths"]["/api/alerts/{alert_id}/acknowledge/"]["post"]["responses"])
-
-
-# --- deadline fields in the orders API ----------------------------------------------------------
-def test_order_rows_show_the_deadlines_and_the_light_at_the_same_query_count(
-    api, django_assert_num_queries
-):
-    # given orders with a ship-by promise, one of them close to it
-    for _ in range(3):
-        order = OrderFactory(status=Status.PENDING_PAYMENT)
-        services.order_pay(order=order, actor=None)
-    late = OrderFactory(status=Status.PICKING, ship_by=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
-    client = api("customer_service")
-    deadline_config()  # the rules are cached per process (reloaded once a minute)
-    # when the list is read: token, user permissions, group permissions, the page
-    with django_assert_num_queries(4):
-        rows = client.get("/api/orders/").json()["results"]
-    # then every row has its deadlines and light
-    by_hub = {row["hub_no"]: row for row in rows}
-    assert by_hub[late.hub_no]["traffic_light"] == "red"
-    assert {row["traffic_light"] for hub, row in by_hub.items() if hub != late.hub_no} == {"green"}
-    paid = next(row for hub, row in by_hub.items() if hub != late.hub_no)
-    assert paid["ship_by"].endswith("+08:00") and paid["state_due_at"].endswith("+08:00")
-    assert paid["is_stuck"] is False
-    detail = client.get(f"/api/orders/{late.hub_no}/").json()
-    assert (detail["traffic_light"], detail["is_stuck"]) == ("red", False)

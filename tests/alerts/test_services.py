@@ -1,9 +1,9 @@
 """The one alert mechanism: raised once per key, acknowledged, resolved."""
 import pytest
 
+from orderhub.alerts.models import Alert
+from orderhub.alerts.services import alert_acknowledge, alert_raise, alert_resolve
 from orderhub.core.errors import Conflict
-from orders.alerts import alert_acknowledge, alert_raise, alert_resolve
-from orders.models import Alert
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db

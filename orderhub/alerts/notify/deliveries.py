@@ -20,15 +20,15 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from orders.models import Alert, AlertDelivery, AlertEvent, NotificationTarget
-from orders.notify.robots import AlertText, DeliveryError, robot_post
-from orders.sla.config import Rung
+from orderhub.alerts.ladder import Rung
+from orderhub.alerts.models import Alert, AlertDelivery, AlertEvent, NotificationTarget
+from orderhub.alerts.notify.robots import AlertText, DeliveryError, robot_post
 
 Transport = NotificationTarget.Transport
 Status = AlertDelivery.DeliveryStatus
 # Minutes before attempt 2, 3, ...; the last value repeats.
 BACKOFF_MINUTES = (1, 2, 5, 15, 30, 60)
-SEND_TASK = "orders.tasks.alert_deliveries_send"
+SEND_TASK = "orderhub.alerts.tasks.alert_deliveries_send"
 
 
 def max_attempts() -> int:
@@ -100,7 +100,7 @@ def alert_text(alert: Alert) -> AlertText:
         lines.append(alert.message)
     base_url = getattr(settings, "ORDERHUB_BASE_URL", "").rstrip("/")
     if base_url:
-        lines.append(f"{base_url}/admin/orders/alert/{alert.pk}/change/")
+        lines.append(f"{base_url}/admin/alerts/alert/{alert.pk}/change/")
     return AlertText(title=f"[L{alert.level}] {alert.title}", lines=tuple(lines))
 
 

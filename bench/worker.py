@@ -1,0 +1,259 @@
+"""Background worker benchmark: tasks per second done by a real ``manage.py qcluster`` on
+PostgreSQL, as production starts it (``DB_POOL`` as the environment says, on by default).
+
+Run on a PostgreSQL database of its own (created if missing, migrated, and its order and
+logistics tables truncated at every run)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench_worker \\
+        .venv/bin/python -m bench.worker
+
+Two scenarios, each queued first and then drained by a fresh ``qcluster`` (``--workers``
+workers, django-q2's ORM broker on the same database):
+
+- small tasks: ``--tasks`` calls of :func:`probe` (one indexed read), the cost of the queue
+  itself;
+- paid orders: ``--orders`` orders paid through ``orders.services.order_pay``, each of which
+  queues ``logistics.tasks.order_paid`` after commit (rules, routing, reservation), with stock
+  for all of them in one warehouse.
+
+The clock runs from the start of ``qcluster`` until the queue is empty (a task leaves the queue
+once its result is saved). The cluster is stopped after ``--limit`` seconds (25) whatever is
+left: its scheduler first wakes 30 s after the start, so the hub's own schedules never run on
+the benchmark's database. The reference is the same tasks run inline by django-q2 (``sync``)
+in this one process: the same worker and monitor code and the same result rows, without the
+broker and the processes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bench.common import REPO_ROOT, database_url, fail, setup_django
+
+STOP_GRACE_SECONDS = 10
+# libpq's application name for the cluster's sessions, to count them.
+APPLICATION_NAME = "orderhub-bench-qcluster"
+
+
+def probe(number: int) -> bool:
+    """The small task: one indexed read, as a task that re-fetches its order does."""
+    from orders.models import Order
+
+    return Order.objects.filter(pk=number).exists()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=600, help="small tasks queued")
+    parser.add_argument("--orders", type=int, default=300, help="paid orders queued")
+    parser.add_argument("--workers", type=int, default=2, help="Q_WORKERS of the qcluster")
+    parser.add_argument("--limit", type=float, default=25.0,
+                        help="seconds before the cluster is stopped (keep below 30)")
+    return parser.parse_args()
+
+
+# --- preparing ------------------------------------------------------------------------------------
+def empty_queue() -> None:
+    """Start from an empty queue and no results: the counts below are this run's alone."""
+    from django_q.models import OrmQ, Task
+
+    OrmQ.objects.all().delete()
+    Task.objects.all().delete()
+
+
+def pending_orders(count: int, *, prefix: str, paid: bool) -> list[int]:
+    """``count`` one-line orders of SKU BENCH-W in Zhejiang (paid ones queue nothing)."""
+    from django.utils import timezone
+
+    from orders.models import Channel
+    from orders.services import LineInput, OrderInput, orders_create
+    from orders.state_machine import Status
+
+    channel = Channel.objects.get(code="jd")
+    inputs = [
+        OrderInput(
+            channel_order_no=f"{prefix}{index:08d}",
+            status=Status.PAID if paid else Status.PENDING_PAYMENT,
+            paid_at=timezone.now() if paid else None,
+            lines=[LineInput(title="BENCH-W", sku="BENCH-W", quantity=1,
+                             unit_price=Decimal("59.00"))],
+            receiver={"name": "测试", "phone": f"139{index:08d}", "province": "浙江省",
+                      "city": "杭州市", "district": "西湖区", "address": f"文三路 {index} 号"},
+        )
+        for index in range(count)
+    ]
+    return [order.pk for order in orders_create(channel=channel, orders=inputs, actor=None,
+                                                reason="bench")]
+
+
+# --- running --------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    name: str
+    queued: int
+    done: int
+    failed: int
+    seconds: float
+    first_done: float | None = None
+    connections: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds else 0.0
+
+
+def queue_length() -> int:
+    from django_q.models import OrmQ
+
+    return OrmQ.objects.count()
+
+
+def failures() -> int:
+    from django_q.models import Task
+
+    return Task.objects.filter(success=False).count()
+
+
+def cluster_connections() -> int:
+    """The cluster's sessions on this database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [APPLICATION_NAME],
+        )
+        return cursor.fetchone()[0]
+
+
+def drain(name: str, workers: int, limit: float) -> Run:
+    """Start ``manage.py qcluster``, time it until the queue is empty, stop it."""
+    queued = queue_length()
+    env = {**os.environ, "Q_WORKERS": str(workers), "Q_SYNC": "0", "LOG_LEVEL": "INFO",
+           "DJANGO_SETTINGS_MODULE": "orderhub.settings", "PGAPPNAME": APPLICATION_NAME}
+    log = tempfile.TemporaryFile(mode="w+")
+    started = time.perf_counter()
+    cluster = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=REPO_ROOT, env=env,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    first_done = None
+    left = queued
+    connections = 0
+    try:
+        while left and time.perf_counter() - started < limit:
+            time.sleep(0.1)
+            left = queue_length()
+            if first_done is None and left < queued:
+                first_done = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        connections = cluster_connections()
+    finally:
+        stop(cluster)
+    run = Run(name, queued, queued - left, failures(), seconds, first_done, connections)
+    if run.done < queued:
+        log.seek(0)
+        tail = log.read()[-3000:]
+        print(f"\n{name}: the cluster left {left} of {queued} tasks; the end of its log:\n{tail}")
+    return run
+
+
+def stop(cluster: subprocess.Popen) -> None:
+    """SIGTERM (qcluster stops its own processes), then SIGKILL to the whole group."""
+    if cluster.poll() is None:
+        cluster.send_signal(signal.SIGTERM)
+        try:
+            cluster.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            print("qcluster did not stop on SIGTERM; killing its process group")
+    try:
+        os.killpg(cluster.pid, signal.SIGKILL)  # orphaned children, if any
+    except ProcessLookupError:
+        pass
+    cluster.wait()
+
+
+def inline(name: str, tasks: list[tuple[str, int]]) -> Run:
+    """The reference: the same tasks run inline by django-q2 in this process."""
+    from django_q.tasks import async_task
+
+    started = time.perf_counter()
+    for func, argument in tasks:
+        async_task(func, argument, sync=True)
+    return Run(name, len(tasks), len(tasks), failures(), time.perf_counter() - started)
+
+
+def report(cluster: Run, reference: Run, workers: int) -> None:
+    first = f", first done after {cluster.first_done:.1f} s" if cluster.first_done else ""
+    print(f"\n{cluster.name}: {cluster.done:,} of {cluster.queued:,} done in "
+          f"{cluster.seconds:.1f} s by qcluster ({workers} workers{first}), "
+          f"{cluster.failed} failed")
+    print(f"  qcluster  {cluster.rate:8.1f} tasks/s   (database sessions of the cluster: "
+          f"{cluster.connections})")
+    print(f"  inline    {reference.rate:8.1f} tasks/s   (reference: {reference.done:,} run by "
+          f"django-q2 in this process, {reference.seconds:.1f} s)")
+    print(f"  ratio     {cluster.rate / reference.rate:8.2f}")
+
+
+def main() -> None:
+    args = parse_args()
+    url = database_url()
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        fail("bench.worker truncates tables: use a database whose name contains 'bench'.")
+    from bench.load_orders import ensure_database
+
+    ensure_database(url)
+    os.environ["Q_SYNC"] = "0"  # order_pay queues its task for the cluster
+    setup_django()
+    from django.core.management import call_command
+
+    from bench.reserve import reset, stock_up
+    from logistics.models import FulfilmentDecision, FulfilmentRule, Warehouse
+    from orders.models import Order
+    from orders.services import order_pay
+
+    call_command("migrate", verbosity=0)
+    print(f"DB_POOL={os.environ.get('DB_POOL', '') or 'on (default)'}, "
+          f"{args.workers} workers")
+
+    # small tasks
+    empty_queue()
+    from django_q.tasks import async_task
+
+    for number in range(args.tasks):
+        async_task("bench.worker.probe", number)
+    small = drain("small tasks", args.workers, args.limit)
+    empty_queue()
+    report(small, inline("small tasks", [("bench.worker.probe", n) for n in range(args.tasks)]),
+           args.workers)
+
+    # paid orders: all routed to one warehouse that has stock for every one of them
+    reset()
+    empty_queue()
+    FulfilmentRule.objects.update(is_active=False)
+    Warehouse.objects.exclude(code="SH").update(is_active=False)
+    stock_up({("SH", "BENCH-W"): 2 * args.orders})
+    for order in Order.objects.filter(pk__in=pending_orders(args.orders, prefix="WQ", paid=False)):
+        order_pay(order=order, actor=None, reason="bench")
+    orders = drain("paid orders", args.workers, args.limit)
+    decided = FulfilmentDecision.objects.filter(outcome="allocated").count()
+    empty_queue()
+    paid_ids = pending_orders(args.orders, prefix="WI", paid=True)
+    reference = inline("paid orders", [("logistics.tasks.order_paid", pk) for pk in paid_ids])
+    report(orders, reference, args.workers)
+    print(f"  allocated: {decided:,} by qcluster, "
+          f"{FulfilmentDecision.objects.filter(order_id__in=paid_ids, outcome='allocated').count():,}"
+          f" inline")
+    empty_queue()
+
+
+if __name__ == "__main__":
+    main()

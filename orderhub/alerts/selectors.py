@@ -1,0 +1,59 @@
+"""Reads on alerts: the inbox's and the API's lists, one alert with its timeline."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import models
+from django.db.models import Prefetch, QuerySet
+
+from orderhub.alerts.models import Alert, AlertEvent
+from orderhub.core.errors import NotFound
+
+
+def alert_list(
+    *,
+    order: models.Model | None = None,
+    kind: str = "",
+    level: int | None = None,
+    status: Sequence[str] = (),
+    team: str = "",
+) -> QuerySet[Alert]:
+    """Alerts, newest first, with what a list row shows (order and people joined)."""
+    alerts = Alert.objects.select_related("order", "acknowledged_by", "resolved_by")
+    if order is not None:
+        alerts = alerts.filter(order=order)
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    if level is not None:
+        alerts = alerts.filter(level=level)
+    if status:
+        alerts = alerts.filter(status__in=list(status))
+    if team:
+        alerts = alerts.filter(team=team)
+    return alerts.order_by("-id")
+
+
+def alert_get(*, alert_id: int) -> Alert:
+    """One alert with its timeline; NotFound with a message."""
+    try:
+        return (
+            Alert.objects.select_related("order", "acknowledged_by", "resolved_by")
+            .prefetch_related(Prefetch(
+                "events", queryset=AlertEvent.objects.select_related("actor").order_by("id")
+            ))
+            .get(pk=alert_id)
+        )
+    except Alert.DoesNotExist:
+        raise NotFound(f"No alert #{alert_id}.") from None
+
+
+def alert_order_get(*, hub_no: str) -> models.Model:
+    """The order an alert filter names by hub number; NotFound with a message.
+
+    Read through ``Alert.order``'s model, the app's one link to a domain model (no import).
+    """
+    order_model = Alert._meta.get_field("order").related_model
+    try:
+        return order_model.objects.only("pk", "hub_no").get(hub_no=hub_no.strip().upper())
+    except order_model.DoesNotExist:
+        raise NotFound(f"No order with hub number '{hub_no}'.") from None
