@@ -6,7 +6,7 @@ what it needs, and never runs if the transaction rolls back.
 
 Jobs that do whatever is due when they run (the event dispatch, the webhook sender) are
 wanted after every commit that gives them work, tens of times a second on a busy hub; each
-queued run costs the worker a task (a new database connection among it) even when an earlier
+queued run costs the worker a task start and a poll of the broker even when an earlier
 run already did the work. :func:`enqueue_coalesced` keeps one run queued at a time instead.
 """
 from __future__ import annotations

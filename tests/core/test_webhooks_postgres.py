@@ -5,16 +5,11 @@ to a local receiver (the inline tasks of the other tests hide every failure of t
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django_q.conf import Conf
 
 from orderhub.events.services import event_record
@@ -25,9 +20,10 @@ from tests.conftest import requires_postgres, run_together
 from tests.core.conftest import SECRET
 from tests.core.webhook_receiver import Reply
 from tests.factories import OrderFactory
+from tests.test_worker import qcluster  # noqa: F401 - the real worker, as production runs it
 
-pytestmark = [requires_postgres(), pytest.mark.django_db(transaction=True)]
-REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.postgres, requires_postgres("SKIP LOCKED, a real qcluster"),
+              pytest.mark.django_db(transaction=True)]
 Status = Delivery.DeliveryStatus
 
 
@@ -63,31 +59,16 @@ def test_concurrent_senders_deliver_each_event_once_and_in_order_per_order(
 
 
 @pytest.fixture
-def qcluster(settings, monkeypatch):
-    """A real ``manage.py qcluster`` on the test database (DB_POOL=0: django-q2's forked
-    workers must not share pooled connections, PITFALLS.md), and this process queueing its
-    tasks on the broker instead of running them inline."""
-    database = connection.settings_dict
-    url = (f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
-           f"{database['PORT'] or 5432}/{database['NAME']}")
-    env = {**os.environ, "DATABASE_URL": url, "DB_POOL": "0", "Q_SYNC": "0", "Q_WORKERS": "2",
-           "ORDERHUB_WEBHOOKS_ALLOW_PRIVATE": "1", "DJANGO_SETTINGS_MODULE": "orderhub.settings"}
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+def private_receivers_allowed(monkeypatch):
+    """The worker started next may post to the local receiver (it reads the environment)."""
+    monkeypatch.setenv("ORDERHUB_WEBHOOKS_ALLOW_PRIVATE", "1")
+
+
+def test_a_real_qcluster_delivers_an_event_after_commit(
+    private_receivers_allowed, receiver, integrator, qcluster, monkeypatch
+):
+    # given a subscription, a real worker, and tasks that go to its broker (not inline)
     monkeypatch.setattr(Conf, "SYNC", False)
-    yield worker
-    worker.send_signal(signal.SIGTERM)  # qcluster stops its own workers
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-
-
-def test_a_real_qcluster_delivers_an_event_after_commit(receiver, integrator, qcluster):
-    # given a subscription and a real worker
     hook = receiver()
     subscription_create(owner=integrator, url=hook.url, events=["order.status_changed"],
                         secret=SECRET, actor=None)
@@ -99,14 +80,10 @@ def test_a_real_qcluster_delivers_an_event_after_commit(receiver, integrator, qc
                      payload={"from": "paid", "to": "picking", "move": "start_picking"})
     committed = time.monotonic()
 
-    # then the worker dispatches, fans out and sends it, signed, within seconds
-    while not hook.requests and time.monotonic() - committed < 60:
-        assert qcluster.poll() is None, qcluster.stderr.read().decode()[-2000:]
-        time.sleep(0.05)
+    # then the worker dispatches, fans out and sends it (on its sender thread), signed
+    qcluster.wait_for("delivery", lambda: bool(hook.requests), seconds=60)
     [request] = hook.requests
     assert request.verified and request.json["data"]["object"]["hub_no"] == order.hub_no
     assert request.at - committed < 30  # a smoke test; bench/webhooks.py measures latency
-    deadline = time.monotonic() + 10
-    while Delivery.objects.get().status != Status.SENT and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert Delivery.objects.get().status == Status.SENT
+    qcluster.wait_for("sent delivery",
+                      lambda: Delivery.objects.get().status == Status.SENT, seconds=10)
