@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from finance.models import Cause, Colour, Kind, StatementLine
@@ -21,9 +21,10 @@ from finance.reconciliation import OrderFacts, no_money_verdict
 from orderhub.core.errors import DomainError
 from orders.models import Channel, Order
 from orders.services import order_settle
-from orders.state_machine import Status
+from orders.state_machine import MOVES_BY_NAME, Status
 
-SETTLEABLE = Q(status=Status.INVOICED) | Q(status=Status.DELIVERED, channel__skips_invoicing=True)
+# Invoiced, or delivered where the channel invoices itself: the settle move's own condition.
+SETTLEABLE = MOVES_BY_NAME["settle"].applicable
 FINISHED = (Status.DELIVERED, Status.INVOICED)
 DEFAULT_WINDOW_DAYS = 30
 # Settling is one locked, audited transition per order (about 100 orders/s on 2 cores): a run
