@@ -25,7 +25,9 @@ from simple_history.utils import bulk_create_with_history
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from orderhub.core.history import system_user_id
 from orderhub.core.tasks import enqueue_on_commit
+from orderhub.events.services import events_record
 from orders.alerts import alert_raise
+from orders.events import status_changed
 from orders.models import (
     Channel, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag, Product,
 )
@@ -62,6 +64,14 @@ def _illegal(order: Order, move: Move) -> IllegalTransition:
         f"({_status_label(order.status)}); allowed from here: "
         f"{', '.join(allowed) if allowed else 'none'}.",
         extra={"current_state": order.status, "allowed_transitions": allowed},
+    )
+
+
+def _on_hold(order: Order, move: Move) -> OrderOnHold:
+    return OrderOnHold(
+        f"Order {order.hub_no} is on hold ({order.hold_reason or 'no reason given'}); "
+        f"release the hold before '{move.name}'.",
+        extra={"current_state": order.status, "allowed_transitions": allowed_moves(order)},
     )
 
 
@@ -295,11 +305,7 @@ def _transition(
     if locked.status not in move.sources:
         raise _illegal(locked, move)
     if move.blocked_by_hold and locked.on_hold:
-        raise OrderOnHold(
-            f"Order {locked.hub_no} is on hold ({locked.hold_reason or 'no reason given'}); "
-            f"release the hold before '{move.name}'.",
-            extra={"current_state": locked.status, "allowed_transitions": allowed_moves(locked)},
-        )
+        raise _on_hold(locked, move)
     if not can_proceed(method):
         raise _illegal(locked, move)
     left = StateLeft.of(locked)
@@ -318,6 +324,8 @@ def _transition(
         raise Conflict(
             f"Order {locked.hub_no} was changed by someone else at the same time; reload it."
         ) from None
+    events_record([status_changed(order_id=locked.pk, old=left.status, new=locked.status,
+                                  move=name)])
     # Keep the caller's instance current, so that it can be reused after the call.
     order.refresh_from_db()
     return locked

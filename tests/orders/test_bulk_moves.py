@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from orderhub.events.models import Event
+from orders import services
 from orders.models import Order
 from orders.state_machine import MOVES, Status
 from tests.factories import ChannelFactory, OrderFactory
@@ -42,3 +44,17 @@ def test_settle_needs_the_invoice_unless_the_channel_invoices_itself():
     for order in [*ready, waiting]:
         legal = {t.name for t in order.get_available_status_transitions()}
         assert ("settle" in legal) == (order is not waiting)
+
+
+def test_a_move_records_the_status_change_for_the_other_apps(manager):
+    # given an invoiced order
+    order = OrderFactory(status=Status.INVOICED)
+    # when it is settled, then one event says from where to where and by which move
+    services.order_settle(order=order, actor=manager)
+    assert list(Event.objects.filter(order_id=order.pk).values_list("kind", "payload")) == [
+        ("order.status_changed", {"from": "invoiced", "to": "settled", "move": "settle"}),
+    ]
+    # and a refused move records nothing
+    with pytest.raises(services.IllegalTransition):
+        services.order_settle(order=order, actor=manager)
+    assert Event.objects.filter(order_id=order.pk).count() == 1
