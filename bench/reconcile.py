@@ -11,8 +11,9 @@ each phase:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench \\
         .venv/bin/python -m bench.reconcile
 
-Options: ``--orders N --lines N`` (smaller runs), ``--settle-sample N`` (settle N orders one by
-one through ``orders.services.order_settle`` to show that rate too).
+Options: ``--orders N --lines N`` (smaller runs), ``--settle-sample N`` (settle N of the
+statement's orders through ``orders_settle_matched``, in bulk, to show that rate too;
+``bench/settle.py`` measures settling on its own).
 """
 
 from __future__ import annotations
@@ -265,7 +266,7 @@ def main() -> None:
     )
     if options.settle_sample:
         report, settle_s = timed(
-            f"settle {options.settle_sample:,} orders one by one (orders.services.order_settle)",
+            f"settle {options.settle_sample:,} orders (orders_settle_matched, in bulk)",
             lambda: orders_settle_matched(
                 actor=None, statement_id=outcome.statement.pk, limit=options.settle_sample
             ),
