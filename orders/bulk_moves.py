@@ -50,6 +50,7 @@ from django.utils import timezone
 from orderhub.core.errors import DomainError, NotFound, ValidationFailed
 from orderhub.core.history import client_ip, current_request
 from orderhub.events.services import events_record
+from orders.channel_sync import one_of
 from orders.events import status_changed
 from orders.models import Order
 from orders.services import (
@@ -207,7 +208,8 @@ def _lock(move: Move, ids: Sequence[int]) -> list[_Locked]:
         if move.condition else Value(True)
     )
     rows = (
-        Order.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",))
+        Order.objects.filter(one_of(Order, "id", ids)).order_by("pk")
+        .select_for_update(of=("self",))
         .annotate(meets_condition=meets).values_list(*_LOCKED_FIELDS, "meets_condition")
     )
     return [_Locked(*row) for row in rows]
@@ -263,7 +265,7 @@ def _update(move: Move, rows: list[_Locked], *, now) -> None:
     }
     if ship_by:
         columns["ship_by"] = _per_row("pk", ship_by, otherwise=F("ship_by"))
-    Order.objects.filter(pk__in=[row.id for row in rows]).update(**columns)
+    Order.objects.filter(one_of(Order, "id", [row.id for row in rows])).update(**columns)
     if late:
         # Raised and resolved at once, as when one order moves late (read in its new state).
         for order in Order.objects.filter(pk__in=list(late)).order_by("pk"):
@@ -308,7 +310,7 @@ def _history_insert(ids: list[int], *, stamp: _Stamp) -> None:
             # A history column added later and not stamped here fails loudly (KeyError).
             values.append("%s")
             params.append(column_field.get_db_prep_save(stamps[column_field.attname], connection))
-    query = Order.objects.filter(pk__in=ids).query
+    query = Order.objects.filter(one_of(Order, "id", ids)).query
     where, where_params = query.get_compiler(connection=connection).compile(query.where)
     with connection.cursor() as cursor:
         cursor.execute(

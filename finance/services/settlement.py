@@ -19,6 +19,7 @@ from django.utils import timezone
 from finance.models import Cause, Colour, Kind, StatementLine
 from finance.parsers.base import line_key
 from finance.reconciliation import OrderFacts, no_money_verdict
+from finance.services.bulk import querysets_in
 from orderhub.core.errors import PermissionRefused
 from orders.bulk_moves import orders_move_many
 from orders.models import Channel, Order
@@ -55,12 +56,12 @@ def settleable_orders(*, statement_id: int | None = None, limit: int = SWEEP_LIM
         Order.objects.filter(SETTLEABLE, id__in=_money_matched(statement_id).values("order_id"))
         .order_by("id").values_list("id", "payment_serial_no")[:limit]
     )
+    ids = {order_id for order_id, _serial in primary}
     serials = {serial for _id, serial in primary if serial}
-    together = (
-        Order.objects.filter(SETTLEABLE, payment_serial_no__in=serials)
-        .values_list("id", flat=True) if serials else []
-    )
-    return sorted({order_id for order_id, _serial in primary} | set(together))
+    # A statement's worth of serials: in chunks, or one join to a temporary table (PostgreSQL).
+    for together in querysets_in(Order.objects.filter(SETTLEABLE), "payment_serial_no", serials):
+        ids.update(together.values_list("id", flat=True))
+    return sorted(ids)
 
 
 def orders_settle_matched(
