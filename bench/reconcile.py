@@ -24,14 +24,13 @@ import gc
 import io
 import logging
 import os
-import time
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import psycopg
 from django.db import transaction
 
-from bench.common import Progress, database_url, fail, setup_django
+from bench.common import Progress, database_url, fail, setup_django, timed
 
 BENCH_PREFIX = "BF"
 MERCHANT_ID = "1900000109"
@@ -194,14 +193,6 @@ def _match(matching, lines):
             return matching.reconcile(lines)
     finally:
         gc.enable()
-
-
-def timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    seconds = time.perf_counter() - started
-    print(f"  {label:<58} {seconds:8.2f} s", flush=True)
-    return result, seconds
 
 
 def main() -> None:
