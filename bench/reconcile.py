@@ -11,8 +11,9 @@ each phase:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench \\
         .venv/bin/python -m bench.reconcile
 
-Options: ``--orders N --lines N`` (smaller runs), ``--settle-sample N`` (settle N orders one by
-one through ``orders.services.order_settle`` to show that rate too).
+Options: ``--orders N --lines N`` (smaller runs), ``--settle-sample N`` (settle N of the
+statement's orders through ``orders_settle_matched``, in bulk, to show that rate too;
+``bench/settle.py`` measures settling on its own).
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ import gc
 import io
 import logging
 import os
-import time
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import psycopg
 from django.db import transaction
 
-from bench.common import Progress, database_url, fail, setup_django
+from bench.common import Progress, database_url, fail, setup_django, timed
 
 BENCH_PREFIX = "BF"
 MERCHANT_ID = "1900000109"
@@ -195,14 +195,6 @@ def _match(matching, lines):
         gc.enable()
 
 
-def timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    seconds = time.perf_counter() - started
-    print(f"  {label:<58} {seconds:8.2f} s", flush=True)
-    return result, seconds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -265,7 +257,7 @@ def main() -> None:
     )
     if options.settle_sample:
         report, settle_s = timed(
-            f"settle {options.settle_sample:,} orders one by one (orders.services.order_settle)",
+            f"settle {options.settle_sample:,} orders (orders_settle_matched, in bulk)",
             lambda: orders_settle_matched(
                 actor=None, statement_id=outcome.statement.pk, limit=options.settle_sample
             ),

@@ -79,6 +79,14 @@ def _illegal(order: Order, move: Move) -> IllegalTransition:
     )
 
 
+def _on_hold(order: Order, move: Move) -> OrderOnHold:
+    return OrderOnHold(
+        f"Order {order.hub_no} is on hold ({holds_text(open_holds(order))}); "
+        f"release the hold before '{move.name}'.",
+        extra={"current_state": order.status, "allowed_transitions": allowed_moves(order)},
+    )
+
+
 # --- hub numbers --------------------------------------------------------------------------------
 def order_day(placed_at: dt.datetime | None) -> dt.date:
     """The day a hub number carries: when the buyer placed the order, in Beijing time (the
@@ -346,11 +354,7 @@ def _transition(
     if locked.status not in move.sources:
         raise _illegal(locked, move)
     if move.blocked_by_hold and locked.on_hold:
-        raise OrderOnHold(
-            f"Order {locked.hub_no} is on hold ({holds_text(open_holds(locked))}); "
-            f"release the hold before '{move.name}'.",
-            extra={"current_state": locked.status, "allowed_transitions": allowed_moves(locked)},
-        )
+        raise _on_hold(locked, move)
     if not can_proceed(method):
         raise _illegal(locked, move)
     left = StateLeft.of(locked)
@@ -610,7 +614,7 @@ def order_change_contact(
            else f"edited: {', '.join(changed)}: {reason.strip()}")
     intercepted = bool(moved) and locked.status in IN_WAREHOUSE and hold_place_locked(
         locked, source=Hold.Source.ADDRESS_CHANGE, key=ADDRESS_CHANGE_KEY, actor=actor,
-        reason=f"address changed after picking started: {reason.strip()}",
+        reason=reason.strip(),
         params={"changed": moved},
     ) is not None
     if intercepted:
@@ -662,7 +666,7 @@ def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
         )
     note = f"refund requested: {reason.strip()}"
     if hold_place_locked(locked, source=Hold.Source.REFUND_REQUEST, key=REFUND_REQUEST_KEY,
-                         reason=note, actor=actor) is None:
+                         reason=reason.strip(), actor=actor) is None:
         raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
     audit(locked, actor=actor, reason=note)
     locked.save(update_fields=["on_hold", "updated_at"])
