@@ -3,13 +3,15 @@ never came turn red.
 
 Settling goes through ``orders.bulk_moves.orders_move_many`` in batches of ``SETTLE_BATCH``
 orders, one transaction each (locks, history rows and events written set-based, thousands of
-orders a second); an order that is not settleable yet (not delivered, not invoiced on a channel
-that needs an invoice, or on hold) is left for the next sweep, which runs every 30 minutes and
-catches up.
+orders a second). Two events start it (``finance/handlers.py``): a statement imported (its
+orders), and an order delivered or invoiced (that order, when its money was matched before).
+An order that is not settleable yet (on hold, say) settles on the next of its moves that makes
+it so.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -50,12 +52,14 @@ def _money_matched(statement_id: int | None) -> QuerySet[StatementLine]:
     return lines
 
 
-def settleable_orders(*, statement_id: int | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
-    """Ids of settleable orders whose money is matched (with the orders paid together)."""
-    primary = list(
-        Order.objects.filter(SETTLEABLE, id__in=_money_matched(statement_id).values("order_id"))
-        .order_by("id").values_list("id", "payment_serial_no")[:limit]
-    )
+def settleable_orders(*, statement_id: int | None = None, order_ids: Sequence[int] | None = None,
+                      limit: int = SWEEP_LIMIT) -> list[int]:
+    """Ids of settleable orders whose money is matched (with the orders paid together): one
+    statement's, these orders', or all."""
+    orders = Order.objects.filter(SETTLEABLE, id__in=_money_matched(statement_id).values("order_id"))
+    if order_ids is not None:
+        orders = orders.filter(id__in=list(order_ids))
+    primary = list(orders.order_by("id").values_list("id", "payment_serial_no")[:limit])
     ids = {order_id for order_id, _serial in primary}
     serials = {serial for _id, serial in primary if serial}
     # A statement's worth of serials: in chunks, or one join to a temporary table (PostgreSQL).
@@ -65,15 +69,17 @@ def settleable_orders(*, statement_id: int | None = None, limit: int = SWEEP_LIM
 
 
 def orders_settle_matched(
-    *, actor, statement_id: int | None = None, limit: int = SWEEP_LIMIT
+    *, actor, statement_id: int | None = None, order_ids: Sequence[int] | None = None,
+    limit: int = SWEEP_LIMIT,
 ) -> SettleReport:
-    """Settle the orders whose money is matched (one statement's, or all), in bulk batches."""
+    """Settle the orders whose money is matched (one statement's, these orders', or all), in
+    bulk batches."""
     report = SettleReport()
     reason = (
         f"money matched in payment statement #{statement_id}" if statement_id
         else "money matched in the payment statements"
     )
-    ids = settleable_orders(statement_id=statement_id, limit=limit)
+    ids = settleable_orders(statement_id=statement_id, order_ids=order_ids, limit=limit)
     for start in range(0, len(ids), SETTLE_BATCH):
         batch = ids[start:start + SETTLE_BATCH]
         try:

@@ -24,6 +24,7 @@ from finance.services.reviews import line_resolve
 from finance.services.settlement import missing_money_sweep, orders_settle_matched
 from finance.services.statements import statement_import
 from orderhub.alerts.models import Alert
+from orderhub.events.dispatch import events_dispatch
 from orders.holds import order_hold
 from orders.services import order_deliver, order_invoice
 from orders.state_machine import Status
@@ -46,8 +47,7 @@ def test_the_schedules_exist_after_migrate():
     assert schedules == {
         "finance.tasks.finance_consistency_check": 30,
         "finance.tasks.finance_red_line_sweep": 10,
-        "finance.tasks.finance_settlement_sweep": 30,
-    }
+    }  # (settling follows events: no settlement sweep)
 
 
 def test_red_line_escalates_after_two_hours_once(finance_user):
@@ -168,7 +168,7 @@ def test_consistency_boundary_is_strictly_over_point_three_percent():
     assert deviation_of(996, 1000) > tolerance()
 
 
-def test_settlement_sweep_settles_when_the_order_becomes_settleable(
+def test_an_order_settles_when_it_becomes_settleable(
     finance_user, manager, miniprogram
 ):
     # given money matched while the order was still in transit
@@ -178,10 +178,13 @@ def test_settlement_sweep_settles_when_the_order_becomes_settleable(
     )
     import_wechat(finance_user, WechatRow("4200000000000000000131", "MP131", settled="20.00"))
     assert orders_settle_matched(actor=None).settled == []
-    # when it is delivered and invoiced, then the sweep settles it as the system
+    # when it is delivered and invoiced, then the move's event settles it, as the system
     order_deliver(order=order, actor=manager)
+    events_dispatch()
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED  # the channel needs an invoice first
     order_invoice(order=order, actor=manager)
-    assert tasks.finance_settlement_sweep() == {"settled": 1, "not_yet": 0}
+    events_dispatch()
     order.refresh_from_db()
     assert order.status == Status.SETTLED
     assert order.history.order_by("-history_id").first().history_user.username == "system"
