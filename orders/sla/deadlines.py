@@ -1,8 +1,7 @@
 """Due times and traffic lights: computed from the cached rules, without a query.
 
-``orders.services`` calls :func:`order_deadlines_init` for each order it builds and
-:func:`order_deadlines_on_move` in every transition; fast paths that insert plain rows use
-:func:`deadline_columns`. The sweep and the move hook share the breach keys defined here, so
+``orders.services.order_row`` takes a new order's deadlines from :func:`deadline_columns`, and
+every transition calls :func:`order_deadlines_on_move`. The sweep and the move hook share the breach keys defined here, so
 that one breach is one alert whoever notices it first.
 """
 from __future__ import annotations
@@ -87,16 +86,6 @@ def deadline_columns(
             channel_id=channel_id, priority=priority, paid_at=paid_at, config=config
         ),
     }
-
-
-def order_deadlines_init(order: Order) -> None:
-    """Set the deadlines of an order being built (not saved yet)."""
-    columns = deadline_columns(
-        channel_id=order.channel_id, status=order.status, priority=order.priority,
-        state_entered_at=order.state_entered_at, paid_at=order.paid_at, ship_by=order.ship_by,
-    )
-    order.state_due_at = columns["state_due_at"]
-    order.ship_by = columns["ship_by"]
 
 
 @dataclass(frozen=True)
