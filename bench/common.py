@@ -14,9 +14,12 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
+import dj_database_url
 import django
+import psycopg
+from django.core.management import call_command
+from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUGGESTED_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/orderhub_bench"
@@ -41,12 +44,63 @@ def database_url() -> str:
     return url
 
 
+def database_name(url: str) -> str:
+    return dj_database_url.parse(url)["NAME"]
+
+
 def own_database_url(url: str, suffix: str) -> str:
-    """The benchmark's own database beside the one given: ``<name><suffix>`` (``make bench``
+    """A benchmark's own database: ``<name><suffix>`` next to the one given (``make bench``
     passes the shared bench database, whose million orders the other benchmarks need)."""
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    return url if name.endswith(suffix) else parts._replace(path=f"/{name}{suffix}").geturl()
+    name = database_name(url)
+    return url if name.endswith(suffix) else url.rsplit("/", 1)[0] + f"/{name}{suffix}"
+
+
+def setup_django_on_own_database(suffix: str) -> None:
+    """Point ``DATABASE_URL`` at the benchmark's own database, then set Django up (before any
+    model is imported)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        os.environ["DATABASE_URL"] = own_database_url(url, suffix)
+    setup_django()
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench database if it does not exist (like ``createdb``)."""
+    params = dj_database_url.parse(url)
+    name = params["NAME"]
+    conninfo = {
+        "host": params.get("HOST") or None, "port": params.get("PORT") or None,
+        "user": params.get("USER") or None, "password": params.get("PASSWORD") or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            print(f"creating database {name}")
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def prepare_own_database(suggested: str) -> str:
+    """The benchmark's own database (see ``setup_django_on_own_database``), refused unless its
+    name says "bench" (the benchmark empties its orders), created if missing and migrated."""
+    url = database_url()
+    name = database_name(url)
+    if "bench" not in name:
+        fail(f"this benchmark empties the orders of its database; {name!r} does not look like "
+             f"a bench database. Use e.g. DATABASE_URL={suggested}")
+    print(f"database {name} (its own: emptied and loaded by this benchmark)")
+    ensure_database(url)
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def timed(label: str, call: Callable[[], object], *, width: int = 58) -> tuple[object, float]:
+    """Call ``call`` once; print how long it took after ``label``; return its result and the
+    seconds."""
+    started = time.perf_counter()
+    result = call()
+    seconds = time.perf_counter() - started
+    print(f"  {label:<{width}} {seconds:8.2f} s", flush=True)
+    return result, seconds
 
 
 def post_json(url: str, body: str) -> int:

@@ -29,8 +29,6 @@ from itertools import accumulate
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-import dj_database_url
-import psycopg
 from psycopg import sql
 
 from bench import common
@@ -128,22 +126,6 @@ CARRIERS = [
     ("STO", lambda n: f"{773_000_000_000 + n:012d}"),
 ]
 CARRIER_WEIGHTS = [22, 25, 18, 15, 10, 10]
-
-
-# --- the database -------------------------------------------------------------------------------
-def ensure_database(url: str) -> None:
-    """Create the bench database if it does not exist (like ``createdb``)."""
-    params = dj_database_url.parse(url)
-    name = params["NAME"]
-    conninfo = {
-        "host": params.get("HOST") or None, "port": params.get("PORT") or None,
-        "user": params.get("USER") or None, "password": params.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            print(f"creating database {name}")
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def bench_user():
@@ -586,7 +568,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     url = common.database_url()
-    ensure_database(url)
+    common.ensure_database(url)
     print("migrating ...", flush=True)
     call_command("migrate", verbosity=0)
     if holds_other_data() and not args.force:

@@ -11,8 +11,9 @@ each phase:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench \\
         .venv/bin/python -m bench.reconcile
 
-Options: ``--orders N --lines N`` (smaller runs), ``--settle-sample N`` (settle N orders one by
-one through ``orders.services.order_settle`` to show that rate too).
+Options: ``--orders N --lines N`` (smaller runs), ``--settle-sample N`` (settle N of the
+statement's orders through ``orders_settle_matched``, in bulk, to show that rate too;
+``bench/settle.py`` measures settling on its own).
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ import gc
 import io
 import logging
 import os
-import time
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import psycopg
 from django.db import transaction
 
-from bench.common import Progress, database_url, fail, own_database_url, setup_django
+from bench.common import Progress, database_url, fail, setup_django, timed
 
 BENCH_PREFIX = "BF"
 MERCHANT_ID = "1900000109"
@@ -39,6 +39,15 @@ OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 REFUND_EVERY = 50  # one order in 50 gets a partial refund row
 FEE_EVERY = 2  # every other payment carries a WeChat fee (yellow); the rest are exact (green)
 UNKNOWN_EVERY = 100  # one line in 100 names a serial no order has (red)
+
+
+def own_database_url(url: str) -> str:
+    """The benchmark's own database next to the given one: ``<name>_fin``."""
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name.endswith("_fin"):
+        name = f"{name}_fin"
+    return parts._replace(path=f"/{name}").geturl()
 
 
 def ensure_database(url: str) -> str:
@@ -186,14 +195,6 @@ def _match(matching, lines):
         gc.enable()
 
 
-def timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    seconds = time.perf_counter() - started
-    print(f"  {label:<58} {seconds:8.2f} s", flush=True)
-    return result, seconds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -201,7 +202,7 @@ def main() -> None:
     parser.add_argument("--settle-sample", type=int, default=1000)
     options = parser.parse_args()
 
-    url = own_database_url(database_url(), "_fin")
+    url = own_database_url(database_url())
     name = ensure_database(url)
     # Django reads DATABASE_URL when it sets up: point it at the benchmark's own database.
     os.environ["DATABASE_URL"] = url
@@ -256,7 +257,7 @@ def main() -> None:
     )
     if options.settle_sample:
         report, settle_s = timed(
-            f"settle {options.settle_sample:,} orders one by one (orders.services.order_settle)",
+            f"settle {options.settle_sample:,} orders (orders_settle_matched, in bulk)",
             lambda: orders_settle_matched(
                 actor=None, statement_id=outcome.statement.pk, limit=options.settle_sample
             ),

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bench.common import database_url, fail, percentile, setup_django
+from bench.common import database_url, ensure_database, fail, percentile, setup_django
 
 PROVINCES = [("浙江省", "杭州市"), ("广东省", "深圳市"), ("北京", "北京市"), ("四川省", "成都市"),
              ("上海市", "上海市"), ("江苏省", "南京市"), ("湖北省", "武汉市"), ("河南省", "郑州市")]
@@ -209,8 +209,6 @@ def verify() -> None:
 def main() -> None:
     args = parse_args()
     url = database_url()
-    from bench.load_orders import ensure_database
-
     ensure_database(url)
     setup_django()
     from django.core.management import call_command

@@ -22,29 +22,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import dj_database_url
-
 from bench import common
 
 SUFFIX = "_sla"
-
-if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-    os.environ["DATABASE_URL"] = common.own_database_url(os.environ["DATABASE_URL"], SUFFIX)
-common.setup_django()
+common.setup_django_on_own_database(SUFFIX)
 
 # Models, Django's connection and the loader's helpers only once Django is set up (above).
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.load_orders import Table, ensure_database  # noqa: E402
+from bench.load_orders import Table  # noqa: E402
 from orderhub.alerts.ladder import ladders, ladders_clear  # noqa: E402
 from orderhub.alerts.models import Alert, NotificationTarget, Team  # noqa: E402
 from orders.models import SHIP_BY_WATCHED_STATUSES, Channel, Order  # noqa: E402
@@ -63,14 +56,6 @@ STATUS_SHARES = {
     Status.PACKING: 15, Status.AWAITING_PICKUP: 14, Status.IN_TRANSIT: 25,
 }
 PAST_SHIP_BY_SHARE = 0.2
-
-
-def guard_database(url: str) -> None:
-    name = dj_database_url.parse(url)["NAME"]
-    if "bench" not in name:
-        common.fail(f"this benchmark empties the orders of its database; {name!r} does not look "
-                    f"like a bench database. Use e.g. DATABASE_URL={SUGGESTED}")
-    print(f"database {name} (its own: emptied and loaded by this benchmark)")
 
 
 class OrderRows:
@@ -218,10 +203,7 @@ def main() -> None:
     parser.add_argument("--overdue", type=float, default=0.01, help="share of overdue orders")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    url = common.database_url()
-    guard_database(url)
-    ensure_database(url)
-    call_command("migrate", verbosity=0)
+    common.prepare_own_database(SUGGESTED)
     empty_database()
     now = timezone.now().replace(microsecond=0)
     overdue = int(args.orders * args.overdue)

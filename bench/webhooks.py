@@ -37,15 +37,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.common import (
     REPO_ROOT,
-    database_url,
     fail,
-    own_database_url,
     percentile,
     post_json,
-    setup_django,
+    prepare_own_database,
+    setup_django_on_own_database,
 )
 
 SUFFIX = "_webhooks"
+SUGGESTED = "postgres://postgres@127.0.0.1:5432/orderhub_bench_webhooks"
 SECRET = "bench-webhooks-secret-0123456789"
 TARGET_P99_MS = 1000.0
 WARMUP = 10
@@ -122,7 +122,8 @@ def stop_worker(worker: subprocess.Popen) -> None:
 
 # --- preparing ----------------------------------------------------------------------------------
 def reset() -> None:
-    """Empty the tables the benchmark writes (a database of its own)."""
+    """Empty the tables the benchmark writes (a database of its own: prepare_own_database
+    refuses one whose name does not say "bench")."""
     from django.db import connection
     from django_q.models import OrmQ, Task
 
@@ -131,8 +132,6 @@ def reset() -> None:
     from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription
     from orders.models import GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag
 
-    if "bench" not in connection.settings_dict["NAME"]:
-        fail("bench.webhooks empties tables: use a database whose name contains 'bench'.")
     models = [DeliveryAttempt, Delivery, Subscription, EventTask, Event, OrmQ, Task, OrderTag,
               Alert, GiftOrder, OrderLine, Order, HubNumberSerial]
     tables = [m._meta.db_table for m in models]
@@ -246,19 +245,13 @@ def row(name: str, sent: dict, values: list[float], target: float | None) -> str
 
 def main() -> None:
     args = parse_args()
-    url = own_database_url(database_url(), SUFFIX)
-    os.environ["DATABASE_URL"] = url
     os.environ["ORDERHUB_WEBHOOKS_ALLOW_PRIVATE"] = "1"  # the receiver is on 127.0.0.1
-    from bench.load_orders import ensure_database  # Django set up with the URL above
-
-    ensure_database(url)
-    setup_django()
-    from django.core.management import call_command
+    setup_django_on_own_database(SUFFIX)
+    url = prepare_own_database(SUGGESTED)
     from django_q.tasks import async_task
 
     from orderhub.webhooks.models import Delivery, DeliveryAttempt
 
-    call_command("migrate", verbosity=0)
     reset()
     receiver = Receiver()
     subscribe(receiver.url)

@@ -50,6 +50,7 @@ from finance.services.costs import order_cost_set_shipping
 from finance.services.invoices import invoice_record, invoices_import
 from finance.services.reviews import line_confirm, line_resolve
 from finance.services.statements import file_digest, statement_import
+from finance.tasks import import_statement_file
 from orderhub.core.errors import DomainError
 from orderhub.core.tasks import enqueue_on_commit
 from orders.models import Channel, Order
@@ -398,7 +399,7 @@ class StatementAdmin(ReadOnlyAdmin):
         file_name = request.POST.get("file_name", "statement")[:255]
         if default_storage.size(stored) > INLINE_IMPORT_BYTES:
             enqueue_on_commit(
-                "finance.tasks.import_statement_file",
+                import_statement_file,
                 stored,
                 file_name,
                 request.POST.get("source", ""),

@@ -1,8 +1,8 @@
 """django-q2 tasks of finance. Each is an idempotent sweep that catches up after downtime.
 
-Schedules (created by migration 0002): the consistency check every 30 minutes, the red-line
-sweep every 10 minutes (so that a red line escalates within 2 h 10 min at worst) and the
-settlement catch-up every 30 minutes.
+Schedules (created by migration 0002): the consistency check every 30 minutes and the red-line
+sweep every 10 minutes (so that a red line escalates within 2 h 10 min at worst). Settling is
+not a task: it follows events (``finance/handlers.py``).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from finance.services.alerts import TEAM
 from finance.services.consistency import consistency_check
 from finance.services.escalation import red_lines_escalate, red_lines_rematch
-from finance.services.settlement import missing_money_sweep, orders_settle_matched
+from finance.services.settlement import missing_money_sweep
 from finance.services.statements import statement_import
 from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import DomainError
@@ -47,13 +47,6 @@ def import_statement_file(
     return {"imported": True, "statement": outcome.statement_id, **outcome.counts}
 
 
-def settle_statement_orders(statement_id: int, actor_id: int | None = None) -> dict:
-    """After an import: settle the statement's orders, as the finance user who imported it."""
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    report = orders_settle_matched(actor=actor, statement_id=statement_id)
-    return {"settled": len(report.settled), "not_yet": len(report.refused)}
-
-
 def finance_consistency_check() -> dict:
     """Every 30 minutes: paid orders per channel vs the channels' figures (0.3 % tolerance)."""
     checks = consistency_check()
@@ -72,8 +65,3 @@ def finance_red_line_sweep() -> dict:
         "escalated": red_lines_escalate(),
     }
 
-
-def finance_settlement_sweep() -> dict:
-    """Every 30 minutes: settle orders whose money was matched before they could settle."""
-    report = orders_settle_matched(actor=None)
-    return {"settled": len(report.settled), "not_yet": len(report.refused)}

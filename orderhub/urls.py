@@ -1,4 +1,4 @@
-"""Root URLs: the admin, the language switch, the REST API and its schema and docs.
+"""Root URLs: the health check, the admin, the language switch, the REST API, its schema and docs.
 
 Each app's API lives in ``<app>/api/urls.py`` (the alerts' in ``orderhub/alerts/api/urls.py``)
 and is included under ``api/``. The error
@@ -12,7 +12,10 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from orderhub.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("orders.api.urls")),

@@ -37,14 +37,13 @@ from orders.holds import (
 )
 from orders.locks import orders_for_update
 from orders.models import Channel, Hold, Order, OrderLine, OrderTag
-from orders.sla.deadlines import deadline_columns
 from orders.services import (
     TRANSITION_SERVICES,
     OrderInput,
     _build_order,
+    order_row,
     HubNumbers,
     hub_numbers_assign,
-    order_input_amounts,
     orders_create,
 )
 from orders.state_machine import (
@@ -174,43 +173,6 @@ class NewOrder:
                    order.customer_id, order.status, order.placed_at)
 
 
-def _order_row(channel: Channel, hub_no: str, data: OrderInput, now: dt.datetime) -> dict:
-    """The row ``orders.services._build_order`` builds, as a plain dict: the same rules
-    (``order_input_amounts``) without a model instance per order (a test keeps the two in step)."""
-    amounts, goods, paid = order_input_amounts(data)
-    lines = [
-        {"sku": line.sku, "channel_sku": line.channel_sku, "title": line.title,
-         "quantity": line.quantity, "unit_price": line.unit_price, "amount": amount,
-         "product_id": line.product_id}
-        for line, amount in zip(data.lines, amounts)
-    ]
-    receiver = data.receiver
-    entered_at = data.paid_at or data.placed_at or now
-    return {
-        "hub_no": hub_no, "channel_id": channel.pk, "channel_order_no": data.channel_order_no,
-        "status": data.status, "currency": data.currency or channel.currency,
-        "goods_amount": goods, "shipping_amount": data.shipping_amount,
-        "discount_amount": data.discount_amount, "paid_amount": paid,
-        "payment_serial_no": data.payment_serial_no, "placed_at": data.placed_at,
-        "paid_at": data.paid_at, "priority": data.priority,
-        "buyer_note": data.buyer_note, "customer_id": data.customer_id,
-        "tracking_no": data.tracking_no, "carrier": data.carrier,
-        "channel_status": data.channel_status,
-        "state_entered_at": entered_at,
-        # The same deadlines as orders_create: the sweep's range queries rely on them.
-        **deadline_columns(
-            channel_id=channel.pk, status=data.status, priority=data.priority,
-            state_entered_at=entered_at, paid_at=data.paid_at, ship_by=data.ship_by,
-        ),
-        "receiver_name": receiver.get("name", ""), "receiver_phone": receiver.get("phone", ""),
-        "receiver_province": receiver.get("province", ""),
-        "receiver_city": receiver.get("city", ""),
-        "receiver_district": receiver.get("district", ""),
-        "receiver_address": receiver.get("address", ""),
-        "_lines": lines,
-    }
-
-
 def _orders_copy_create(
     *, channel: Channel, orders: Sequence[OrderInput], actor: Actor, reason: str,
     reserved: HubNumbers | None,
@@ -218,8 +180,9 @@ def _orders_copy_create(
     """``orders.services.orders_create`` with COPY: the same hub numbers, rows and history."""
     numbers = hub_numbers_assign(channel=channel, orders=orders, reserved=reserved)
     now = timezone.now()
-    rows = [_order_row(channel, hub_no, data, now) for hub_no, data in zip(numbers, orders)]
-    line_rows = [row.pop("_lines") for row in rows]
+    built = [order_row(channel, hub_no, data, now) for hub_no, data in zip(numbers, orders)]
+    rows = [row for row, _lines in built]
+    line_rows = [lines for _row, lines in built]
     ids = copy_rows(Order, rows, actor=actor, reason=reason)
     flat = []
     for order_id, lines in zip(ids, line_rows):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from orderhub.events.services import NewEvent, event_record, events_record
+from orderhub.events.services import NewEvent, events_record
 
 #: ``{"status": <code>}``: an order came in (from a channel, the admin or a command).
 ORDER_CREATED = "order.created"
@@ -28,6 +28,12 @@ def orders_created_record(orders: Iterable[tuple[int, str]]) -> None:
                    for order_id, status in orders])
 
 
+def status_changed(*, order_id: int, old: str, new: str, move: str) -> NewEvent:
+    """An order moved from ``old`` to ``new`` by the move ``move`` of the state-machine table:
+    built here once, for the one-order services and the bulk moves alike, so that a handler
+    sees the same payload whichever path moved the order."""
+    return NewEvent(ORDER_STATUS_CHANGED, order_id, {"from": old, "to": new, "move": move})
+
+
 def order_moved_record(*, order_id: int, source: str, target: str, move: str) -> None:
-    event_record(ORDER_STATUS_CHANGED, order_id=order_id,
-                 payload={"from": source, "to": target, "move": move})
+    events_record([status_changed(order_id=order_id, old=source, new=target, move=move)])

@@ -37,7 +37,7 @@ from orders.locks import order_lock
 from orders.models import (
     Channel, GiftOrder, Hold, HubNumberSerial, Order, OrderLine, OrderTag, Product,
 )
-from orders.sla.deadlines import StateLeft, order_deadlines_init, order_deadlines_on_move
+from orders.sla.deadlines import StateLeft, deadline_columns, order_deadlines_on_move
 from orders.state_machine import (
     AWAITING_SHIPMENT,
     BEFORE_SHIPPING,
@@ -76,6 +76,14 @@ def _illegal(order: Order, move: Move) -> IllegalTransition:
         f"({_status_label(order.status)}); allowed from here: "
         f"{', '.join(allowed) if allowed else 'none'}.",
         extra={"current_state": order.status, "allowed_transitions": allowed},
+    )
+
+
+def _on_hold(order: Order, move: Move) -> OrderOnHold:
+    return OrderOnHold(
+        f"Order {order.hub_no} is on hold ({holds_text(open_holds(order))}); "
+        f"release the hold before '{move.name}'.",
+        extra={"current_state": order.status, "allowed_transitions": allowed_moves(order)},
     )
 
 
@@ -200,9 +208,9 @@ _RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
 def order_input_amounts(data: OrderInput) -> tuple[list[Decimal], Decimal, Decimal]:
     """Check a new order's lines and work out its amounts: ``(line amounts, goods, paid)``.
 
-    The one statement of these rules, for ``_build_order`` and the COPY fast path of
-    ``orders.channel_sync``. A line without an amount is unit price × quantity; goods default
-    to the lines' sum, paid to goods + shipping − discount.
+    The one statement of these rules, read by ``order_row`` (the builder of both the ORM path
+    and the COPY path of ``orders.channel_sync``). A line without an amount is unit price ×
+    quantity; goods default to the lines' sum, paid to goods + shipping − discount.
     """
     if not data.lines:
         raise ValidationFailed(f"Channel order {data.channel_order_no} has no lines.")
@@ -225,34 +233,51 @@ def order_input_amounts(data: OrderInput) -> tuple[list[Decimal], Decimal, Decim
     return amounts, goods, paid
 
 
-def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order, list[OrderLine]]:
+def order_row(channel: Channel, hub_no: str, data: OrderInput,
+              now: dt.datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A new order's row and its lines' rows, as plain values keyed by attribute name: the one
+    builder behind ``orders_create`` (model instances) and ingestion's COPY path (rows).
+
+    The amounts follow ``order_input_amounts``; the status is the one the channel reports (a
+    new order may start already paid; later changes go through the transition services); the
+    state's due time and the promised ship-by come from the cached policies (no query).
+    """
     amounts, goods, paid = order_input_amounts(data)
     lines = [
-        OrderLine(
-            sku=line.sku, channel_sku=line.channel_sku, title=line.title,
-            quantity=line.quantity, unit_price=line.unit_price, amount=amount,
-            product_id=line.product_id,
-        )
+        {"sku": line.sku, "channel_sku": line.channel_sku, "title": line.title,
+         "quantity": line.quantity, "unit_price": line.unit_price, "amount": amount,
+         "product_id": line.product_id}
         for line, amount in zip(data.lines, amounts)
     ]
-    order = Order(
-        hub_no=hub_no, channel=channel, channel_order_no=data.channel_order_no,
-        currency=data.currency or channel.currency, goods_amount=goods,
-        shipping_amount=data.shipping_amount, discount_amount=data.discount_amount,
-        paid_amount=paid, payment_serial_no=data.payment_serial_no,
-        placed_at=data.placed_at, paid_at=data.paid_at, ship_by=data.ship_by,
-        priority=data.priority, buyer_note=data.buyer_note, customer_id=data.customer_id,
-        tracking_no=data.tracking_no, carrier=data.carrier, channel_status=data.channel_status,
-        state_entered_at=data.paid_at or data.placed_at or timezone.now(),
+    entered_at = data.paid_at or data.placed_at or now
+    row = {
+        "hub_no": hub_no, "channel_id": channel.pk, "channel_order_no": data.channel_order_no,
+        "status": data.status, "currency": data.currency or channel.currency,
+        "goods_amount": goods, "shipping_amount": data.shipping_amount,
+        "discount_amount": data.discount_amount, "paid_amount": paid,
+        "payment_serial_no": data.payment_serial_no, "placed_at": data.placed_at,
+        "paid_at": data.paid_at, "priority": data.priority, "buyer_note": data.buyer_note,
+        "customer_id": data.customer_id, "tracking_no": data.tracking_no,
+        "carrier": data.carrier, "channel_status": data.channel_status,
+        "state_entered_at": entered_at,
+        **deadline_columns(
+            channel_id=channel.pk, status=data.status, priority=data.priority,
+            state_entered_at=entered_at, paid_at=data.paid_at, ship_by=data.ship_by,
+        ),
         **{f"receiver_{key}": data.receiver.get(key, "") for key in _RECEIVER_FIELDS},
-    )
-    # A new order may start in any state its channel reports (e.g. already paid); later
-    # changes go through the transition services. Setting the protected field on an unsaved
-    # instance goes through __dict__, which FSM allows before the first save.
-    order.__dict__["status"] = data.status
-    # Its state's due time and the promised ship-by (from the cached policies: no query).
-    order_deadlines_init(order)
-    return order, lines
+    }
+    return row, lines
+
+
+def _build_order(channel: Channel, hub_no: str, data: OrderInput) -> tuple[Order, list[OrderLine]]:
+    """``order_row`` as unsaved model instances."""
+    row, lines = order_row(channel, hub_no, data, timezone.now())
+    status = row.pop("status")
+    order = Order(channel=channel, **row)
+    # Setting the protected field on an unsaved instance goes through __dict__, which FSM
+    # allows before the first save.
+    order.__dict__["status"] = status
+    return order, [OrderLine(**line) for line in lines]
 
 
 @transaction.atomic
@@ -346,11 +371,7 @@ def _transition(
     if locked.status not in move.sources:
         raise _illegal(locked, move)
     if move.blocked_by_hold and locked.on_hold:
-        raise OrderOnHold(
-            f"Order {locked.hub_no} is on hold ({holds_text(open_holds(locked))}); "
-            f"release the hold before '{move.name}'.",
-            extra={"current_state": locked.status, "allowed_transitions": allowed_moves(locked)},
-        )
+        raise _on_hold(locked, move)
     if not can_proceed(method):
         raise _illegal(locked, move)
     left = StateLeft.of(locked)
@@ -610,7 +631,7 @@ def order_change_contact(
            else f"edited: {', '.join(changed)}: {reason.strip()}")
     intercepted = bool(moved) and locked.status in IN_WAREHOUSE and hold_place_locked(
         locked, source=Hold.Source.ADDRESS_CHANGE, key=ADDRESS_CHANGE_KEY, actor=actor,
-        reason=f"address changed after picking started: {reason.strip()}",
+        reason=reason.strip(),
         params={"changed": moved},
     ) is not None
     if intercepted:
@@ -662,7 +683,7 @@ def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
         )
     note = f"refund requested: {reason.strip()}"
     if hold_place_locked(locked, source=Hold.Source.REFUND_REQUEST, key=REFUND_REQUEST_KEY,
-                         reason=note, actor=actor) is None:
+                         reason=reason.strip(), actor=actor) is None:
         raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
     audit(locked, actor=actor, reason=note)
     locked.save(update_fields=["on_hold", "updated_at"])

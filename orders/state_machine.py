@@ -12,16 +12,20 @@ Rules that hold for every move:
   after that the way out is ``refund``, through after-sales.
 - ``settle`` follows ``invoice``, except for channels that invoice the buyer themselves
   (``Channel.skips_invoicing``, e.g. Tmall with platform e-invoices), where a delivered order
-  can be settled directly.
+  can be settled directly. That is the move's ``condition`` (``INVOICING_DONE_OR_SKIPPED``),
+  stated here once for one order and for a queryset of orders.
 - ``risk_review`` is entered only when a rule or a reviewer holds the order; ``approve`` sends
   it back to ``paid``, where the warehouse picks it up as usual, and ``cancel`` rejects it.
 - ``cancelled``, ``refunded`` and ``closed`` are final.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -134,6 +138,30 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
+class Condition:
+    """What a move needs of an order beyond its source state, in two forms side by side:
+    ``holds(order)`` for one order in memory (the ``@transition`` guard on ``Order``) and
+    ``rows`` for a queryset of orders (bulk moves, finance's selection). Both read the same
+    columns; a test checks that they agree on every case."""
+
+    name: str
+    holds: Callable[[Any], bool]
+    rows: Q
+
+
+def invoicing_done_or_skipped(order: Any) -> bool:
+    """Settle after invoicing, or straight from delivered where the channel invoices itself."""
+    return order.status == Status.INVOICED or order.channel.skips_invoicing
+
+
+INVOICING_DONE_OR_SKIPPED = Condition(
+    "invoicing_done_or_skipped",
+    holds=invoicing_done_or_skipped,
+    rows=Q(status=Status.INVOICED) | Q(channel__skips_invoicing=True),
+)
+
+
+@dataclass(frozen=True)
 class Move:
     """One legal move. ``permission`` is a codename in the ``orders`` app."""
 
@@ -144,10 +172,18 @@ class Move:
     permission: str
     blocked_by_hold: bool
     note: str
+    condition: Condition | None = None
 
     @property
     def permission_name(self) -> str:
         return f"orders.{self.permission}"
+
+    @property
+    def applicable(self) -> Q:
+        """The orders this move may apply to, holds aside: in a source state and meeting the
+        condition (the queryset form; ``Order.get_available_status_transitions`` is the other)."""
+        where = Q(status__in=self.sources)
+        return where & self.condition.rows if self.condition else where
 
 
 _PAID_AND_NOT_CLOSED = _span(Status.PAID, Status.ARCHIVED)
@@ -174,7 +210,7 @@ MOVES: tuple[Move, ...] = (
     Move("settle", _("Settle"), (Status.DELIVERED, Status.INVOICED), Status.SETTLED,
          "settle_order", True,
          _("The money has arrived. From 'delivered' only for channels that invoice the buyer "
-           "themselves.")),
+           "themselves."), condition=INVOICING_DONE_OR_SKIPPED),
     Move("archive", _("Archive"), (Status.SETTLED,), Status.ARCHIVED,
          "archive_order", True, _("Reviewed by the buyer or the review window passed.")),
     Move("close", _("Close after-sales"), (Status.ARCHIVED,), Status.CLOSED,

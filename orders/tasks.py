@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from orderhub.alerts.notify.deliveries import alert_deliveries_send as deliveries_send
-from orders.sla.policies import open_orders_due_refresh
 from orders.sla.sweep import sla_sweep_until_done
 
 logger = logging.getLogger(__name__)
@@ -32,7 +31,3 @@ def sla_sweep_task() -> dict:
         logger.info("sla sweep: %s", summary)
     return summary
 
-
-def sla_due_times_refresh(step: str, channel_id: int | None = None) -> int:
-    """Queued when an SLA policy changed: open orders in its state get their new due time."""
-    return open_orders_due_refresh(step=step, channel_id=channel_id)

@@ -27,13 +27,13 @@ from finance import permissions
 from finance.models import Cause, Colour, Source, Statement, StatementLine
 from finance.parsers import PARSERS
 from finance.parsers.base import ParsedLine, StatementRejected
+from finance.events import statement_imported_record
 from finance.reconciliation import OrderFacts, Verdict
 from finance.services import matching
 from finance.services.alerts import alerts_for_lines
 from finance.services.bulk import chunks, insert_rows, querysets_in, value_rows
 from finance.services.consistency import channel_figures_refresh
 from orderhub.core.errors import Conflict, ValidationFailed
-from orderhub.core.tasks import enqueue_on_commit
 from orders.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def _import(
     with _phase("channel figures", file_name):
         channel_figures_refresh(statement=statement)
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    enqueue_on_commit("finance.tasks.settle_statement_orders", statement.pk, actor_id)
+    statement_imported_record(statement_id=statement.pk, actor_id=actor_id)
     return outcome
 
 

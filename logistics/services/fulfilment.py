@@ -132,13 +132,17 @@ def _summary(matched: list[Matched], allocation: Allocation) -> str:
     return f"{allocation.summary() or 'not routed'}. Rules matched: {rules}."
 
 
-def out_of_stock_reason(allocation: Allocation) -> str:
-    """``out of stock: SKU X (needs 2, 0 available)``: the best any warehouse could do."""
+def shortage_text(allocation: Allocation) -> str:
+    """``SKU X (needs 2, 0 available)``: the best any warehouse could do (what the hold says)."""
     if not allocation.shortages:
-        return OUT_OF_STOCK + "no active warehouse can ship it"
-    return OUT_OF_STOCK + ", ".join(
-        f"SKU {s.sku} (needs {s.needed}, {s.available} available)"
-        for s in allocation.best_shortages())
+        return "no active warehouse can ship it"
+    return ", ".join(f"SKU {s.sku} (needs {s.needed}, {s.available} available)"
+                     for s in allocation.best_shortages())
+
+
+def out_of_stock_reason(allocation: Allocation) -> str:
+    """``out of stock: SKU X (needs 2, 0 available)``."""
+    return OUT_OF_STOCK + shortage_text(allocation)
 
 
 def _after_allocation(order: Order, decision: FulfilmentDecision,
@@ -154,7 +158,8 @@ def _after_allocation(order: Order, decision: FulfilmentDecision,
             )
         return
     reason = out_of_stock_reason(allocation)
-    hold_place(order=order, actor=None, reason=reason, source=Hold.Source.OUT_OF_STOCK,
+    hold_place(order=order, actor=None, reason=shortage_text(allocation),
+               source=Hold.Source.OUT_OF_STOCK,
                key=OUT_OF_STOCK_KEY, params={"shortages": [
                    {"sku": s.sku, "needed": s.needed, "available": s.available}
                    for s in allocation.best_shortages()]})

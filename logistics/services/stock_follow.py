@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from logistics.models import FulfilmentDecision, Reservation
-from logistics.services.fulfilment import fulfilment_decide, out_of_stock_reason
+from logistics.services.fulfilment import fulfilment_decide, shortage_text
 from logistics.services.parcels import address_key, parcels_ship
 from logistics.services.routing import Plan, allocate_many
 from logistics.services.stock import orders_left_the_warehouse, stock_reservations_close
@@ -87,7 +87,7 @@ def _route_the_unrouted(orders) -> None:
                 key=f"shipped-without-stock:{order.pk}", kind="shipped_without_stock",
                 team="warehouse", order=order,
                 title=f"Order {order.hub_no} left the warehouse, but the hub had no stock for "
-                      f"it ({out_of_stock_reason(allocation).removeprefix('out of stock: ')})",
+                      f"it ({shortage_text(allocation)})",
                 message=f"{allocation.summary()}. Count the stock of these SKUs: the hub's "
                         f"figures are higher than what is on the shelves.",
             )

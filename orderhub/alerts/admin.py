@@ -33,13 +33,14 @@ from orderhub.alerts.models import (
     EscalationStep,
     NotificationTarget,
 )
-from orderhub.alerts.notify.deliveries import SEND_TASK, delivery_retry_now
+from orderhub.alerts.notify.deliveries import delivery_retry_now
 from orderhub.alerts.services import (
     ALERT_PERMISSION,
     alert_acknowledge,
     alert_resolve,
     escalation_step_save,
 )
+from orderhub.alerts.tasks import alert_deliveries_send
 from orderhub.core.errors import DomainError
 from orderhub.core.tasks import enqueue_on_commit
 
@@ -201,7 +202,7 @@ class AlertDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         with transaction.atomic():
             for delivery in queryset:
                 delivery_retry_now(delivery=delivery)
-            enqueue_on_commit(SEND_TASK)
+            enqueue_on_commit(alert_deliveries_send)
         self.message_user(request, ngettext("%(count)d delivery queued again.",
                                             "%(count)d deliveries queued again.",
                                             queryset.count()) % {"count": queryset.count()})

@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from orderhub.alerts.ladder import Rung, ladders, ladders_clear
 from orderhub.alerts.models import Alert, AlertEvent, EscalationStep
-from orderhub.alerts.notify.deliveries import SEND_TASK, deliveries_plan
+from orderhub.alerts.notify.deliveries import deliveries_plan
+from orderhub.alerts.tasks import alert_deliveries_send
 from orderhub.core.errors import Conflict, PermissionRefused, model_permission_check
 from orderhub.core.history import history_note
 from orderhub.core.tasks import enqueue_on_commit
@@ -61,7 +62,7 @@ def _rungs_at(kind: str, level: int) -> list[Rung]:
 def _notify(pairs: list[tuple[Alert, Rung]]) -> int:
     planned = deliveries_plan(rungs=pairs)
     if planned:
-        enqueue_on_commit(SEND_TASK)
+        enqueue_on_commit(alert_deliveries_send)
     return planned
 
 

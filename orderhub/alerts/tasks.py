@@ -1,8 +1,7 @@
 """django-q2 tasks of alerts. Each is idempotent and catches up after downtime.
 
-Deliveries are queued right after the commit that planned them (``notify.deliveries.SEND_TASK``
-names this module's task); the deadline sweep's every-minute run also sends those whose backoff
-has passed.
+Deliveries are queued right after the commit that planned them (``alert_deliveries_send``);
+the deadline sweep's every-minute run also sends those whose backoff has passed.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ by the pusher, which hands tasks from the broker to the workers). Why that is so
   successful tasks: 0.1 ms with 100,000 failed tasks in the table, against 48 ms for the newest
   of all rows (failures are never pruned). A worker whose every task fails is not doing the
   hub's work either.
-- A healthy cluster finishes something every minute: the SLA sweep and the fulfilment sweep are
+- A healthy cluster finishes something every minute: the SLA sweep and the event sweep are
   scheduled every minute, and the scheduler wakes every 30 s. An age of a few minutes means no
   worker runs, or none gets its work done.
 """

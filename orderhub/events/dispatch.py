@@ -39,6 +39,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from orderhub.alerts.services import alert_raise
 from orderhub.core.tasks import coalesced_started, enqueue_coalesced
 from orderhub.events.models import Event, EventTask
 from orderhub.events.registry import Handler, handler
@@ -245,3 +246,21 @@ def _fail(task: EventTask, error: str, report: DispatchReport) -> None:
         report.dead += 1
         logger.error("event task %s (%s) is a dead letter after %s attempts", task.pk,
                      task.handler, task.attempts)
+        _dead_letter_alert(task, error)
+
+
+def _dead_letter_alert(task: EventTask, error: str) -> None:
+    """Operations hear of a dead letter at once: an effect waits for a person (one alert per
+    task; the alert says where to retry it)."""
+    last = (error.strip().splitlines() or [""])[-1][:300]
+    alert_raise(
+        key=f"event-dead-letter:{task.pk}", kind="event_dead_letter", team="operations",
+        title=f"An effect gave up after {task.attempts} attempts: {task.handler} "
+              f"(order #{task.order_id or '—'})",
+        message=(f"The handler '{task.handler}' failed on event #{task.event_id} "
+                 f"{task.attempts} times: {last}. Later events of the same order wait behind "
+                 f"it. Fix the cause, then retry it (Events between the apps → Event tasks, "
+                 f"'Retry now'), or discard it with a reason."),
+        data={"task_id": task.pk, "handler": task.handler, "event_id": task.event_id,
+              "order_id": task.order_id},
+    )

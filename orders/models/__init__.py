@@ -22,7 +22,6 @@ from orders.models.order import (
     OrderLine,
     OrderTag,
     gifts_scanned,
-    invoicing_done_or_skipped,
     money_field,
     not_on_hold,
 )
@@ -31,5 +30,5 @@ __all__ = [
     "SHIP_BY_WATCHED_STATUSES", "SLA_STEP_STATUS", "ZERO",
     "Channel", "Customer", "GiftOrder", "Hold", "HubNumberSerial", "Order", "OrderLine", "OrderTag",
     "Product", "ProductAlias", "ShipByPromise", "SlaPolicy", "SlaStep", "TrafficLightSettings",
-    "gifts_scanned", "invoicing_done_or_skipped", "money_field", "not_on_hold",
+    "gifts_scanned", "money_field", "not_on_hold",
 ]

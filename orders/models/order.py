@@ -52,11 +52,6 @@ def not_on_hold(order: "Order") -> bool:
     return not order.on_hold
 
 
-def invoicing_done_or_skipped(order: "Order") -> bool:
-    """Settle after invoicing, or straight from delivered where the channel invoices itself."""
-    return order.status == Status.INVOICED or order.channel.skips_invoicing
-
-
 def gifts_scanned(order: "Order") -> bool:
     """The label waits until every gift of the order is scanned into the box (issue 4).
     Reads the prefetched gifts when there are any (the API's detail prefetches them)."""
@@ -67,6 +62,7 @@ def _move(name: str, **extra):
     """``@transition`` arguments for the move ``name`` of the state-machine table."""
     move = MOVES_BY_NAME[name]
     conditions = [not_on_hold] if move.blocked_by_hold else []
+    conditions += [move.condition.holds] if move.condition else []
     conditions += extra.pop("conditions", [])
     return {
         "source": list(move.sources),
@@ -218,7 +214,7 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
     def invoice(self) -> None:
         pass
 
-    @transition(field=status, **_move("settle", conditions=[invoicing_done_or_skipped]))
+    @transition(field=status, **_move("settle"))
     def settle(self) -> None:
         pass
 

@@ -1,8 +1,7 @@
 """Due times and traffic lights: computed from the cached rules, without a query.
 
-``orders.services`` calls :func:`order_deadlines_init` for each order it builds and
-:func:`order_deadlines_on_move` in every transition; fast paths that insert plain rows use
-:func:`deadline_columns`. The sweep and the move hook share the breach keys defined here, so
+``orders.services.order_row`` takes a new order's deadlines from :func:`deadline_columns`, and
+every transition calls :func:`order_deadlines_on_move`. The sweep and the move hook share the breach keys defined here, so
 that one breach is one alert whoever notices it first.
 """
 from __future__ import annotations
@@ -89,16 +88,6 @@ def deadline_columns(
     }
 
 
-def order_deadlines_init(order: Order) -> None:
-    """Set the deadlines of an order being built (not saved yet)."""
-    columns = deadline_columns(
-        channel_id=order.channel_id, status=order.status, priority=order.priority,
-        state_entered_at=order.state_entered_at, paid_at=order.paid_at, ship_by=order.ship_by,
-    )
-    order.state_due_at = columns["state_due_at"]
-    order.ship_by = columns["ship_by"]
-
-
 @dataclass(frozen=True)
 class StateLeft:
     """The stay an order is leaving, captured before its transition."""
@@ -115,7 +104,11 @@ class StateLeft:
 def order_deadlines_on_move(*, order: Order, left: StateLeft) -> list[str]:
     """After a transition: the new state's due time, the promise once paid, and not stuck any
     more. A stay that ended after its due time before any sweep saw it is recorded as an alert
-    (raised and resolved at once), so that no breach goes missing. Returns the fields set."""
+    (raised and resolved at once), so that no breach goes missing. Returns the fields set.
+
+    ``orders.bulk_moves`` applies the same rules to many orders at once, from the pieces below:
+    ``state_due_at`` per channel, ``ship_by_after_move`` and ``breaches_ended`` per row, and
+    ``order_breaches_record`` for the few orders whose move ended a breach."""
     now = order.state_entered_at or timezone.now()
     config = deadline_config()
     order.state_due_at = state_due_at(
@@ -123,21 +116,59 @@ def order_deadlines_on_move(*, order: Order, left: StateLeft) -> list[str]:
     )
     order.is_stuck = False
     fields = ["state_due_at", "is_stuck"]
-    if order.ship_by is None and order.paid_at is not None:
-        order.ship_by = promised_ship_by(
-            channel_id=order.channel_id, priority=order.priority, paid_at=order.paid_at,
-            config=config,
-        )
+    ship_by = ship_by_after_move(
+        ship_by=order.ship_by, channel_id=order.channel_id, priority=order.priority,
+        paid_at=order.paid_at, config=config,
+    )
+    if ship_by != order.ship_by:
+        order.ship_by = ship_by
         fields.append("ship_by")
-    if left.due_at is not None and left.entered_at is not None and left.due_at < now:
-        _record_late_stay(order=order, left=left, now=now)
-    if (
-        order.ship_by is not None and order.ship_by < now
-        and left.status in SHIP_BY_WATCHED_STATUSES
-        and order.status not in SHIP_BY_WATCHED_STATUSES
-    ):
-        _record_late_shipment(order=order, now=now)
+    order_breaches_record(order=order, left=left, now=now)
     return fields
+
+
+def ship_by_after_move(
+    *, ship_by: dt.datetime | None, channel_id: int, priority: int, paid_at: dt.datetime | None,
+    config: DeadlineConfig | None = None,
+) -> dt.datetime | None:
+    """The ship-by an order has once it moves: its own, else (once paid) the channel's promise."""
+    if ship_by is None and paid_at is not None:
+        return promised_ship_by(
+            channel_id=channel_id, priority=priority, paid_at=paid_at, config=config
+        )
+    return ship_by
+
+
+def _stayed_late(left: StateLeft, now: dt.datetime) -> bool:
+    return left.due_at is not None and left.entered_at is not None and left.due_at < now
+
+
+def _shipped_late(
+    *, left: StateLeft, status: str, ship_by: dt.datetime | None, now: dt.datetime
+) -> bool:
+    return (
+        ship_by is not None and ship_by < now
+        and left.status in SHIP_BY_WATCHED_STATUSES and status not in SHIP_BY_WATCHED_STATUSES
+    )
+
+
+def breaches_ended(
+    *, left: StateLeft, status: str, ship_by: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """Whether a move into ``status`` at ``now`` ends a breach a sweep may not have seen: a stay
+    past its due time, or the parcel leaving after its ship-by (no query)."""
+    return _stayed_late(left, now) or _shipped_late(
+        left=left, status=status, ship_by=ship_by, now=now
+    )
+
+
+def order_breaches_record(*, order: Order, left: StateLeft, now: dt.datetime) -> None:
+    """Record the breaches that the move of ``order`` (already in its new state, with its new
+    ship-by) ended at ``now``, under the keys a sweep would have used."""
+    if _stayed_late(left, now):
+        _record_late_stay(order=order, left=left, now=now)
+    if _shipped_late(left=left, status=order.status, ship_by=order.ship_by, now=now):
+        _record_late_shipment(order=order, now=now)
 
 
 def _record_late_shipment(*, order: Order, now: dt.datetime) -> None:

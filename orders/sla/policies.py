@@ -1,7 +1,7 @@
 """Writes on the deadline rules (from the admin), and what a change means for open work.
 
 - An SLA policy change applies to the orders already in its state: their due times are
-  recomputed after commit by a task (``orders.tasks.sla_due_times_refresh``), with history.
+  recomputed after commit by a task (``open_orders_due_refresh``), with history.
 - A ladder change (``orderhub.alerts.services.escalation_step_save``) reschedules the next
   rung of the open alerts it concerns.
 - A ship-by promise is made at payment: a changed promise applies to orders paid afterwards.
@@ -20,7 +20,6 @@ from orders.models import SLA_STEP_STATUS, Order, SlaPolicy
 from orders.sla.config import deadline_config, deadline_config_clear
 from orders.sla.deadlines import state_due_at
 
-REFRESH_TASK = "orders.tasks.sla_due_times_refresh"
 REFRESH_CHUNK = 500
 
 
@@ -30,7 +29,7 @@ def sla_policy_save(*, policy: SlaPolicy, actor, reason: str = "") -> SlaPolicy:
     model_permission_check(actor, policy, "change" if policy.pk else "add")
     history_note(policy, actor=actor, reason=reason or "SLA policy saved")
     policy.save()
-    enqueue_on_commit(REFRESH_TASK, policy.step, policy.channel_id)
+    enqueue_on_commit(open_orders_due_refresh, step=policy.step, channel_id=policy.channel_id)
     return policy
 
 
@@ -41,7 +40,7 @@ def sla_policy_delete(*, policy: SlaPolicy, actor, reason: str = "") -> None:
     step, channel_id = policy.step, policy.channel_id
     history_note(policy, actor=actor, reason=reason or "SLA policy deleted")
     policy.delete()
-    enqueue_on_commit(REFRESH_TASK, step, channel_id)
+    enqueue_on_commit(open_orders_due_refresh, step=step, channel_id=channel_id)
 
 
 def open_orders_due_refresh(*, step: str, channel_id: int | None = None) -> int:

@@ -15,7 +15,7 @@ from orderhub.core.errors import PermissionRefused
 from orders import channel_sync
 from orders.customer_services import customer_merge, customer_unmerge
 from orders.models import Channel, Order
-from orders.services import LineInput, OrderInput, _build_order
+from orders.services import LineInput, OrderInput, _build_order, order_row
 from orders.state_machine import Status
 from tests.channels import payloads as p
 from tests.conftest import requires_postgres
@@ -38,18 +38,18 @@ def order_input(number: str = "C1", **overrides) -> OrderInput:
     return data
 
 
-def test_the_fast_row_builder_matches_orders_services_build_order(db):
-    # given the same input to both builders
+def test_one_builder_makes_the_row_of_both_paths(db):
+    # given a channel's order, built as rows (the COPY path) and as instances (the ORM path)
     channel = Channel.objects.get(code="jd")
     data = order_input()
     order, lines = _build_order(channel, "JD2026012800001", data)
-    row = channel_sync._order_row(channel, "JD2026012800001", data, now=order.state_entered_at)
-    # then every column the model builder sets has the same value in the row
-    for field in Order._meta.concrete_fields:
-        if field.attname in row:
-            assert row[field.attname] == getattr(order, field.attname), field.attname
-    assert [line["amount"] for line in row["_lines"]] == [line.amount for line in lines]
+    row, line_rows = order_row(channel, "JD2026012800001", data, order.state_entered_at)
+    # then the instances are the rows: every column, the amounts and the deadlines
+    for name, value in row.items():
+        assert getattr(order, name) == value, name
+    assert [line["amount"] for line in line_rows] == [line.amount for line in lines]
     assert row["goods_amount"] == Decimal("22.30") and row["paid_amount"] == Decimal("26.30")
+    assert row["state_due_at"] is not None
 
 
 @requires_postgres()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from orderhub.alerts.models import Alert
 from orderhub.events import dispatch
 from orderhub.events.dispatch import LEASE, events_dispatch
 from orderhub.events.models import Event, EventTask
@@ -190,6 +191,10 @@ def test_dead_letters_block_their_order_until_staff_retry_or_discard(db, make_us
         EventTask.objects.filter(status=Status.PENDING).update(due_at=timezone.now())
     dead, waiting = EventTask.objects.filter(order_id=4).order_by("id")
     assert (dead.status, dead.attempts) == (Status.DEAD, 2)
+    # and operations are alerted, once, naming the handler and where to retry it
+    alert = Alert.objects.get(kind="event_dead_letter")
+    assert (alert.team, alert.data["task_id"]) == ("operations", dead.pk)
+    assert "tests.notes" in alert.title and "Retry now" in alert.message
     assert (waiting.status, waiting.attempts) == (Status.PENDING, 0)
     assert events_backlog().dead == 1
     assert seen() == []

@@ -22,7 +22,7 @@ def job() -> None:
 def queued(monkeypatch):
     """The tasks handed to django-q2 (not run)."""
     handed: list = []
-    monkeypatch.setattr(tasks, "async_task", lambda func, **kwargs: handed.append(func))
+    monkeypatch.setattr(tasks.q_tasks, "async_task", lambda func, **kwargs: handed.append(func))
     return handed
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from orders.models import Channel
 from orders.state_machine import Status
@@ -72,9 +71,9 @@ def run_tasks_inline(monkeypatch):
     """django-q2 tasks queued after commit run at once, and the test sees which ran."""
     ran: list[str] = []
 
-    def run(func: str, *args, **kwargs):
-        ran.append(func)
-        return import_string(func)(*args, **kwargs)
+    def run(func, *args, **kwargs):
+        ran.append(f"{func.__module__}.{func.__qualname__}")
+        return func(*args, **kwargs)
 
     monkeypatch.setattr("orderhub.core.tasks.async_task", run)
     return ran

@@ -185,10 +185,7 @@ def test_large_confirmed_file_is_imported_in_the_background(
             },
         )
     assert done.status_code == 302
-    assert run_tasks_inline == [
-        "finance.tasks.import_statement_file",
-        "finance.tasks.settle_statement_orders",
-    ]
+    assert run_tasks_inline == ["finance.tasks.import_statement_file"]
     assert Statement.objects.get().file_name == "big.csv"
 
 

@@ -18,6 +18,7 @@ from finance.parsers.base import StatementRejected
 from finance.services.statements import statement_import
 from orderhub.alerts.models import Alert
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
+from orderhub.events.models import EventTask
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import AccountRow, WechatRow, alipay_account_bill, wechat_bill
@@ -253,8 +254,9 @@ def test_matched_money_settles_the_order_after_commit(
     # when the bill is imported and the transaction commits
     with django_capture_on_commit_callbacks(execute=True):
         import_file(statement_file("alipay_account_20260128.csv"), "alipay_account", finance_user)
-    # then the invoiced order is settled by the finance user; the other waits for delivery
-    assert run_tasks_inline == ["finance.tasks.settle_statement_orders"]
+    # then the invoiced order is settled by the finance user (the statement's event is handled
+    # right after the commit); the other waits for delivery
+    assert EventTask.objects.get(handler="finance.settle_statement").status == "done"
     invoiced.refresh_from_db()
     moving.refresh_from_db()
     assert invoiced.status == Status.SETTLED

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from finance import tasks
+from finance.services import settlement
 from finance.models import Cause, Colour, ConsistencyCheck, Kind, StatementLine
 from finance.services.consistency import (
     channel_figure_record,
@@ -23,6 +24,8 @@ from finance.services.reviews import line_resolve
 from finance.services.settlement import missing_money_sweep, orders_settle_matched
 from finance.services.statements import statement_import
 from orderhub.alerts.models import Alert
+from orderhub.events.dispatch import events_dispatch
+from orders.holds import order_hold
 from orders.services import order_deliver, order_invoice
 from orders.state_machine import Status
 from tests.factories import OrderFactory
@@ -44,8 +47,7 @@ def test_the_schedules_exist_after_migrate():
     assert schedules == {
         "finance.tasks.finance_consistency_check": 30,
         "finance.tasks.finance_red_line_sweep": 10,
-        "finance.tasks.finance_settlement_sweep": 30,
-    }
+    }  # (settling follows events: no settlement sweep)
 
 
 def test_red_line_escalates_after_two_hours_once(finance_user):
@@ -166,7 +168,7 @@ def test_consistency_boundary_is_strictly_over_point_three_percent():
     assert deviation_of(996, 1000) > tolerance()
 
 
-def test_settlement_sweep_settles_when_the_order_becomes_settleable(
+def test_an_order_settles_when_it_becomes_settleable(
     finance_user, manager, miniprogram
 ):
     # given money matched while the order was still in transit
@@ -176,13 +178,55 @@ def test_settlement_sweep_settles_when_the_order_becomes_settleable(
     )
     import_wechat(finance_user, WechatRow("4200000000000000000131", "MP131", settled="20.00"))
     assert orders_settle_matched(actor=None).settled == []
-    # when it is delivered and invoiced, then the sweep settles it as the system
+    # when it is delivered and invoiced, then the move's event settles it, as the system
     order_deliver(order=order, actor=manager)
+    events_dispatch()
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED  # the channel needs an invoice first
     order_invoice(order=order, actor=manager)
-    assert tasks.finance_settlement_sweep() == {"settled": 1, "not_yet": 0}
+    events_dispatch()
     order.refresh_from_db()
     assert order.status == Status.SETTLED
     assert order.history.order_by("-history_id").first().history_user.username == "system"
+
+
+def test_a_statements_orders_are_settled_in_batches_and_the_held_one_waits(
+    finance_user, miniprogram, make_user, monkeypatch
+):
+    monkeypatch.setattr(settlement, "SETTLE_BATCH", 2)  # several batches, one transaction each
+    # given five invoiced orders paid in one statement, one of them held
+    orders = [
+        OrderFactory(channel=miniprogram, status=Status.INVOICED, paid_amount=Decimal("20.00"),
+                     payment_serial_no=f"42000000000000000002{n:02d}")
+        for n in range(5)
+    ]
+    held = orders[2]
+    order_hold(order=held, actor=None, reason="buyer disputes the charge")
+    statement = import_wechat(finance_user, *[
+        WechatRow(order.payment_serial_no, order.hub_no, settled="20.00") for order in orders
+    ]).statement
+    # when a role that may not settle tries, then every order is listed as refused, none moves
+    refused = orders_settle_matched(actor=make_user("warehouse"), statement_id=statement.pk)
+    assert refused.settled == []
+    assert [hub_no for hub_no, _why in refused.refused] == [order.hub_no for order in orders]
+    assert "may not 'settle'" in refused.refused[0][1]
+    # when finance settles the statement's orders
+    report = orders_settle_matched(actor=finance_user, statement_id=statement.pk)
+    # then the four others are settled by the finance user, and the held one waits, saying why
+    assert report.settled == [order.hub_no for order in orders if order is not held]
+    assert report.refused == [(held.hub_no, f"Order {held.hub_no} is on hold (Staff: buyer disputes "
+                                            f"the charge); release the hold before 'settle'.")]
+    for order in orders:
+        order.refresh_from_db()
+        latest = order.history.latest("history_id")
+        if order is held:
+            assert (order.status, latest.history_change_reason) == (
+                Status.INVOICED, "hold: buyer disputes the charge")
+        else:
+            assert order.status == Status.SETTLED
+            assert latest.history_user == finance_user
+            assert latest.history_change_reason == (
+                f"money matched in payment statement #{statement.pk}")
 
 
 def test_red_line_sweep_task_runs_all_three(finance_user):

@@ -96,7 +96,7 @@ def test_refund_request_endpoint(api):
                                             {"reason": "不想要了"}, format="json")
     assert response.status_code == 200
     assert [(h["source"], h["reason"]) for h in response.json()["holds"]] == [
-        ("refund_request", "refund requested: 不想要了")]
+        ("refund_request", "不想要了")]
     assert api("finance").post(f"/api/orders/{order.hub_no}/refund-request/",
                                {"reason": "x"}, format="json").status_code == 403
 

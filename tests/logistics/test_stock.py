@@ -135,7 +135,7 @@ def test_out_of_stock_holds_nothing_and_holds_the_order(only_warehouse, stocked,
     assert order.on_hold
     [hold] = order.holds.all()
     assert (hold.source, hold.key, hold.reason) == (
-        "out_of_stock", "out_of_stock", "out of stock: SKU SKU-B (needs 3, 1 available)")
+        "out_of_stock", "out_of_stock", "SKU SKU-B (needs 3, 1 available)")
     assert hold.params == {"shortages": [{"sku": "SKU-B", "needed": 3, "available": 1}]}
     alert = Alert.objects.get(key=f"out-of-stock:{order.pk}")
     assert (alert.kind, alert.team, alert.order_id) == ("out_of_stock", "warehouse", order.pk)

@@ -28,7 +28,6 @@ Transport = NotificationTarget.Transport
 Status = AlertDelivery.DeliveryStatus
 # Minutes before attempt 2, 3, ...; the last value repeats.
 BACKOFF_MINUTES = (1, 2, 5, 15, 30, 60)
-SEND_TASK = "orderhub.alerts.tasks.alert_deliveries_send"
 
 
 def max_attempts() -> int:
