@@ -51,7 +51,9 @@ def parse_args() -> argparse.Namespace:
 # --- the peak day -----------------------------------------------------------------------------
 def make_day(count: int, rng: random.Random, skus: list[str]) -> list[dict]:
     """Neutral order specs; each channel's builder writes them in its own format."""
-    people = [{"phone": f"13{rng.randrange(10**9):09d}", "name": f"客户{i}", "uid": f"u{i:07d}"}
+    # Each buyer has an address of their own (a shared one would merge their parcels).
+    people = [{"phone": f"13{rng.randrange(10**9):09d}", "name": f"客户{i}", "uid": f"u{i:07d}",
+               "street": f"文{i % 97}路{i // 97 + 1}号", "street_en": f"{i + 1} Main St"}
               for i in range(int(count * 0.8))]
     codes = list(CHANNEL_SHARE)
     weights = list(CHANNEL_SHARE.values())
@@ -86,7 +88,7 @@ def top(spec) -> dict:
             "payment": _yuan(_goods(spec)), "alipay_no": "2026" + spec["no"],
             "buyer_open_uid": "AAH" + p["uid"], "receiver_name": p["name"],
             "receiver_state": prov, "receiver_city": city, "receiver_district": dist,
-            "receiver_address": "某路1号", "receiver_mobile": p["phone"],
+            "receiver_address": p["street"], "receiver_mobile": p["phone"],
             "orders": {"order": [{"oid": i, "num_iid": 6890000 + i, "sku_id": f"50{i}",
                                   "outer_sku_id": sku, "title": f"商品 {sku}", "price": _yuan(price),
                                   "num": qty, "refund_status": "NO_REFUND"}
@@ -102,7 +104,7 @@ def jd(spec) -> dict:
             "paymentConfirmTime": t, "modified": t, "open_id_buyer": "jd" + p["uid"],
             "consigneeInfo": {"fullname": p["name"], "mobile": p["phone"][:3] + "****"
                               + p["phone"][-4:], "province": prov, "city": city,
-                              "county": dist, "fullAddress": "某路1号"},
+                              "county": dist, "fullAddress": p["street"]},
             "itemInfoList": [{"skuId": f"1000{i}", "outerSkuId": sku, "skuName": f"商品 {sku}",
                               "jdPrice": _yuan(price), "itemTotal": str(qty)}
                              for i, (sku, qty, price) in enumerate(spec["lines"])]}
@@ -115,7 +117,7 @@ def pdd(spec) -> dict:
             "pay_amount": float(_goods(spec)), "goods_amount": float(_goods(spec)),
             "discount_amount": 0, "postage": 0, "created_time": t, "pay_time": t, "updated_at": t,
             "receiver_name": p["name"], "receiver_phone": p["phone"], "province": prov,
-            "city": city, "town": dist, "receiver_address": "某路1号",
+            "city": city, "town": dist, "receiver_address": p["street"],
             "item_list": [{"goods_id": 1234 + i, "sku_id": 5678 + i, "outer_id": sku,
                            "goods_name": f"商品 {sku}", "goods_price": float(price),
                            "goods_count": qty}
@@ -131,7 +133,7 @@ def douyin(spec) -> dict:
             "pay_time": seconds, "update_time": seconds, "doudian_open_id": "dy" + p["uid"],
             "post_receiver": p["name"], "post_tel": p["phone"][:3] + "****" + p["phone"][-4:],
             "post_addr": {"province": {"name": prov}, "city": {"name": city},
-                          "town": {"name": dist}, "detail": "某路1号"},
+                          "town": {"name": dist}, "detail": p["street"]},
             "sku_order_list": [{"sku_id": 17400 + i, "out_sku_id": sku, "product_name": f"商品 {sku}",
                                 "item_num": qty, "origin_amount": int(price * 100),
                                 "sum_amount": int(price * 100) * qty}
@@ -147,7 +149,7 @@ def shopify(spec) -> dict:
             "fulfillment_status": None, "total_line_items_price": _yuan(goods),
             "total_discounts": "0.00", "total_price": _yuan(goods),
             "customer": {"id": int("72" + p["uid"][1:] + "123456789")},
-            "shipping_address": {"name": p["name"], "address1": "1 Main St", "city": "Ottawa",
+            "shipping_address": {"name": p["name"], "address1": p["street_en"], "city": "Ottawa",
                                  "province": "Ontario", "country_code": "CA",
                                  "phone": "+1613555" + p["phone"][-4:]},
             "line_items": [{"variant_id": 44700 + i, "sku": sku, "title": f"Item {sku}",
@@ -164,7 +166,7 @@ def miniprogram(spec) -> dict:
             "amounts": {"goods": _yuan(goods), "paid": _yuan(goods)},
             "buyer": {"openid": "o" + p["uid"], "phone": p["phone"]},
             "receiver": {"name": p["name"], "phone": p["phone"], "province": prov, "city": city,
-                         "district": dist, "address": "某路1号"},
+                         "district": dist, "address": p["street"]},
             "lines": [{"sku": sku, "title": f"商品 {sku}", "quantity": qty,
                        "unit_price": _yuan(price)} for sku, qty, price in spec["lines"]]}
 

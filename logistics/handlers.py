@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from logistics.selectors import orders_waiting_for_skus
 from logistics.services.fulfilment import ELIGIBLE, fulfilment_retry
@@ -35,7 +36,8 @@ def _stock_moves(kind: str, payload: dict) -> bool:
     return status in _DECIDE or status in _RELEASE or status == Status.IN_TRANSIT
 
 
-@handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="logistics.stock", wants=_stock_moves)
+@handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="logistics.stock", wants=_stock_moves,
+         label=_("Stock follows the order (reserve, ship, release)"))
 def stock_follows_orders(events) -> None:
     decide, ship, release = [], [], []
     for event in events:
@@ -50,12 +52,13 @@ def stock_follows_orders(events) -> None:
     stock_follow(decide=decide, ship=ship, release=release)
 
 
-@handles(STOCK_CHANGED, name="logistics.low_stock")
+@handles(STOCK_CHANGED, name="logistics.low_stock", label=_("Low-stock check"))
 def low_stock_follows_stock(events) -> None:
     low_stock_check(stock_ids=sorted({event.payload["stock_id"] for event in events}))
 
 
-@handles(STOCK_CHANGED, name="logistics.restock", wants=lambda _kind, payload: payload["up"])
+@handles(STOCK_CHANGED, name="logistics.restock", wants=lambda _kind, payload: payload["up"],
+         label=_("Out-of-stock orders tried again"))
 def out_of_stock_orders_retry(events) -> None:
     skus = sorted({event.payload["sku"] for event in events})
     for order_id in orders_waiting_for_skus(skus=skus, statuses=ELIGIBLE, limit=RETRY_BATCH):

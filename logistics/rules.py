@@ -240,16 +240,22 @@ class FactsBatch:
             .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.only(
                 "order_id", "sku", "title")))
         )
-        for order, (kind, key), paid_at in mine:
-            if not kind:
+        # The buyers' orders by buyer, each with its basket: one pass over them.
+        of_buyer: dict[tuple[str, object], list[tuple[int, dt.datetime, frozenset]]] = {}
+        for other in others:
+            entry = (other.pk, other.paid_at, _basket(other.lines.all()))
+            if other.customer_id:
+                of_buyer.setdefault(("customer", other.customer_id), []).append(entry)
+            if other.receiver_phone:
+                of_buyer.setdefault(("phone", other.receiver_phone), []).append(entry)
+        for order, buyer_key, paid_at in mine:
+            if not buyer_key[0]:
                 continue
             basket = _basket(self.lines[order.pk])
             counts[order.pk] += sum(
-                1 for other in others
-                if other.pk != order.pk
-                and (other.customer_id if kind == "customer" else other.receiver_phone) == key
-                and abs(other.paid_at - paid_at) <= window
-                and _basket(other.lines.all()) == basket
+                1 for pk, other_paid_at, other_basket in of_buyer.get(buyer_key, ())
+                if pk != order.pk and abs(other_paid_at - paid_at) <= window
+                and other_basket == basket
             )
         return counts
 

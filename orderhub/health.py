@@ -23,10 +23,6 @@ from orderhub.core.selectors import worker_heartbeat_age
 from orderhub.events.selectors import events_backlog
 
 
-def _limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def _database() -> dict:
     started = time.monotonic()
     try:
@@ -41,7 +37,7 @@ def _database() -> dict:
 def _worker() -> dict:
     if settings.Q_CLUSTER.get("sync"):
         return {"ok": True, "mode": "inline", "last_task_seconds_ago": None}
-    limit = _limit("ORDERHUB_HEALTH_WORKER_MAX_SECONDS", 180)
+    limit = settings.ORDERHUB_HEALTH_WORKER_MAX_SECONDS
     age = worker_heartbeat_age()
     seconds = None if age is None else round(age.total_seconds())
     check = {"ok": seconds is not None and seconds <= limit, "mode": "worker",
@@ -54,7 +50,7 @@ def _worker() -> dict:
 
 
 def _events() -> dict:
-    limit = _limit("ORDERHUB_HEALTH_EVENT_MAX_SECONDS", 300)
+    limit = settings.ORDERHUB_HEALTH_EVENT_MAX_SECONDS
     backlog = events_backlog()
     age = backlog.oldest_pending_age
     seconds = None if age is None else round(age.total_seconds())

@@ -278,6 +278,15 @@ ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"
 # Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com
 ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
 
+# --- Events between the apps and /healthz (issue 9) --------------------------------------------
+# An event's handler is tried this many times (5 s, 30 s, 2 min, … apart) before its task becomes
+# a dead letter that operations retry or discard; handled events are kept this many days.
+ORDERHUB_EVENT_MAX_ATTEMPTS = int(os.environ.get("ORDERHUB_EVENT_MAX_ATTEMPTS", "8"))
+ORDERHUB_EVENTS_KEEP_DAYS = int(os.environ.get("ORDERHUB_EVENTS_KEEP_DAYS", "14"))
+# /healthz answers 503 past these: no worker finished a task, or an effect waits to be handled.
+ORDERHUB_HEALTH_WORKER_MAX_SECONDS = int(os.environ.get("ORDERHUB_HEALTH_WORKER_MAX_SECONDS", "180"))
+ORDERHUB_HEALTH_EVENT_MAX_SECONDS = int(os.environ.get("ORDERHUB_HEALTH_EVENT_MAX_SECONDS", "300"))
+
 # --- Webhooks to integrators (DESIGN.md section 4, "Events out") -------------------------------
 # Subscribed URLs must resolve to public addresses (no loopback, private, link-local, ...), so
 # that a token cannot make the hub call internal services; 1 lifts that for a test bench or a

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from logistics.models import Reservation, Stock, StockMovement, Warehouse, WarehouseDay
 from logistics.rules import normalise_place, split_values
+from orderhub.core.bulk import insert_instances
 from logistics.services.stock import (
     Shortage,
     stock_changed_record,
@@ -96,10 +97,13 @@ class Plan:
     reason: str = ""
 
 
+def provinces_served(warehouse: Warehouse) -> frozenset[str]:
+    return frozenset(normalise_place(p) for p in split_values(warehouse.provinces))
+
+
 def serves(warehouse: Warehouse, province: str) -> bool:
     wanted = normalise_place(province)
-    served = {normalise_place(p) for p in split_values(warehouse.provinces)}
-    return bool(wanted) and wanted in served
+    return bool(wanted) and wanted in provinces_served(warehouse)
 
 
 def active_warehouses() -> list[Warehouse]:
@@ -108,11 +112,15 @@ def active_warehouses() -> list[Warehouse]:
 
 def candidate_warehouses(
     *, province: str, preferred: Sequence[Warehouse], active: Sequence[Warehouse] | None = None,
+    served: dict[int, frozenset[str]] | None = None,
 ) -> list[Warehouse]:
-    """Rule-assigned first, then those serving the province, then the rest (by priority)."""
+    """Rule-assigned first, then those serving the province, then the rest (by priority).
+    ``served``: each active warehouse's provinces, worked out once for a batch."""
     active = list(active) if active is not None else active_warehouses()
+    served = served if served is not None else {w.pk: provinces_served(w) for w in active}
+    wanted = normalise_place(province)
     chosen = [w for w in preferred if w.is_active]
-    chosen += [w for w in active if serves(w, province)]
+    chosen += [w for w in active if wanted and wanted in served[w.pk]]
     chosen += active
     seen: set[int] = set()
     return [w for w in chosen if not (w.pk in seen or seen.add(w.pk))]
@@ -194,6 +202,7 @@ def allocate_many(plans: Sequence[Plan]) -> tuple[list[Allocation], Counter[int]
     levels = stock_levels(skus)
     tracked = {sku for _warehouse_id, sku in levels}
     active = active_warehouses()
+    served = {warehouse.pk: provinces_served(warehouse) for warehouse in active}
     used = Counter(_used_today(active))
     wants: list[tuple[Plan, list[OrderLine], Counter[str], list[Warehouse]]] = []
     to_lock: dict[int, set[str]] = {}
@@ -203,7 +212,7 @@ def allocate_many(plans: Sequence[Plan]) -> tuple[list[Allocation], Counter[int]
         for line in lines:
             needed[line.sku] += line.quantity
         candidates = candidate_warehouses(province=plan.order.receiver_province,
-                                          preferred=plan.preferred, active=active)
+                                          preferred=plan.preferred, active=active, served=served)
         wants.append((plan, lines, needed, candidates))
         for warehouse in candidates:
             if needed and all(levels.get((warehouse.pk, sku), 0) >= n
@@ -244,7 +253,7 @@ def allocate_many(plans: Sequence[Plan]) -> tuple[list[Allocation], Counter[int]
             used[chosen.pk] += 1
             taken[chosen.pk] += 1
         allocations.append(allocation)
-    Reservation.objects.bulk_create(reservations, batch_size=1000)
+    insert_instances(reservations)
     stock_rows_save(book.changed.values(), movements)
     stock_changed_record(book.changed.values(), movements)
     return allocations, taken

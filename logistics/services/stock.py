@@ -27,6 +27,7 @@ from django.utils import timezone
 from logistics.models import FulfilmentDecision, Reservation, Stock, StockMovement, Warehouse
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import alert_raise, alert_resolve
+from orderhub.core.bulk import insert_instances, update_columns
 from orderhub.core.errors import PermissionRefused, ValidationFailed
 from orderhub.events.services import NewEvent, events_record
 from orders.locks import order_lock
@@ -86,9 +87,8 @@ def stock_rows_save(stocks: Iterable[Stock], movements: Sequence[StockMovement])
     now = timezone.now()
     for stock in rows:
         stock.updated_at = now
-    Stock.objects.bulk_update(rows, ["on_hand", "reserved", "samples", "updated_at"],
-                              batch_size=500)
-    StockMovement.objects.bulk_create(movements, batch_size=1000)
+    update_columns(rows, ["on_hand", "reserved", "samples", "updated_at"])
+    insert_instances(movements)
 
 
 def stock_changed_record(stocks: Iterable[Stock], movements: Sequence[StockMovement]) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from orderhub.core.errors import DomainError
 from orderhub.events.models import Event, EventTask
+from orderhub.events.registry import handler, handlers
 from orderhub.events.services import event_tasks_discard, event_tasks_retry
 
 Status = EventTask.TaskStatus
@@ -45,8 +46,8 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
             ("attention", _("Needs attention (dead or failing)")),
             ("dead", _("Dead letters")),
             ("failing", _("Failing, will retry")),
-            ("pending", _("Pending")),
-            ("done", _("Done")),
+            ("pending", Status.PENDING.label),
+            ("done", Status.DONE.label),
             ("discarded", _("Discarded")),
             ("all", _("All")),
         ]
@@ -74,6 +75,19 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset)
 
 
+class HandlerFilter(admin.SimpleListFilter):
+    """The registered handlers, by what they do."""
+
+    title = _("handler")
+    parameter_name = "handler"
+
+    def lookups(self, request, model_admin):
+        return [(h.name, h.label or h.name) for h in handlers()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(handler=self.value()) if self.value() else queryset
+
+
 class DiscardActionForm(ActionForm):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=255,
@@ -83,9 +97,9 @@ class DiscardActionForm(ActionForm):
 
 @admin.register(EventTask)
 class EventTaskAdmin(admin.ModelAdmin):
-    list_display = ("id", "handler", "event_kind", "order", "status", "attempts", "due_at",
-                    "error_line", "created_at")
-    list_filter = (NeedsAttentionFilter, "handler")
+    list_display = ("id", "handler_label", "event_kind", "order", "status", "attempts",
+                    "due_at", "error_line")
+    list_filter = (NeedsAttentionFilter, HandlerFilter)
     list_select_related = ("event",)
     search_fields = ("=order_id", "=event__id")
     search_help_text = _("Order id or event id.")
@@ -95,6 +109,12 @@ class EventTaskAdmin(admin.ModelAdmin):
     readonly_fields = ("event", "handler", "order", "status", "attempts", "due_at", "created_at",
                        "done_at", "resolved_by", "payload", "last_error")
     fields = readonly_fields
+
+    @admin.display(description=_("handler"), ordering="handler")
+    def handler_label(self, obj: EventTask) -> str:
+        registered = handler(obj.handler)
+        label = registered.label if registered is not None and registered.label else obj.handler
+        return format_html('<span title="{}">{}</span>', obj.handler, label)
 
     @admin.display(description=_("event"))
     def event_kind(self, obj: EventTask) -> str:

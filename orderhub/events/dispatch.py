@@ -56,7 +56,7 @@ _local = threading.local()
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "ORDERHUB_EVENT_MAX_ATTEMPTS", 8))
+    return settings.ORDERHUB_EVENT_MAX_ATTEMPTS
 
 
 def backoff(attempts: int) -> dt.timedelta:

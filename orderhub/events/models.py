@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.Model):
@@ -45,8 +46,8 @@ class EventTask(models.Model):
     """One handler's work on one event: pending until the handler's transaction marks it done."""
 
     class TaskStatus(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DONE = "done", _("Done")
+        PENDING = "pending", pgettext_lazy("event task", "Pending")
+        DONE = "done", pgettext_lazy("event task", "Done")
         DEAD = "dead", _("Dead letter (gave up)")
         DISCARDED = "discarded", _("Discarded by staff")
 

@@ -30,6 +30,7 @@ class Handler:
     func: Callable[[Sequence[Any]], None]
     wants: Wants | None = None
     batch_size: int = 500
+    label: Any = ""  # what staff read in the admin (a lazy translation)
 
     def accepts(self, kind: str, payload: dict[str, Any]) -> bool:
         return kind in self.kinds and (self.wants is None or self.wants(kind, payload))
@@ -39,9 +40,10 @@ _HANDLERS: dict[str, Handler] = {}
 
 
 def handles(
-    *kinds: str, name: str, wants: Wants | None = None, batch_size: int = 500
+    *kinds: str, name: str, wants: Wants | None = None, batch_size: int = 500, label: Any = "",
 ) -> Callable[[Callable], Callable]:
-    """Register the decorated function as the handler ``name`` of these event kinds."""
+    """Register the decorated function as the handler ``name`` of these event kinds (``label``:
+    what staff read in the admin)."""
     if not kinds:
         raise ValueError(f"Handler {name!r} names no event kinds.")
 
@@ -51,7 +53,7 @@ def handles(
             known.func.__module__, known.func.__qualname__
         ) != (func.__module__, func.__qualname__):
             raise ValueError(f"Two handlers are named {name!r}.")
-        _HANDLERS[name] = Handler(name, frozenset(kinds), func, wants, batch_size)
+        _HANDLERS[name] = Handler(name, frozenset(kinds), func, wants, batch_size, label)
         return func
 
     return register

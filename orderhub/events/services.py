@@ -97,8 +97,7 @@ def _dispatch_after_commit() -> None:
 def events_purge(*, keep_days: int | None = None, batch: int = 10000) -> int:
     """Delete events older than ``keep_days`` whose every task is done or discarded; returns
     how many. A pending or dead task keeps its event."""
-    keep_days = keep_days if keep_days is not None else int(
-        getattr(settings, "ORDERHUB_EVENTS_KEEP_DAYS", 14))
+    keep_days = keep_days if keep_days is not None else settings.ORDERHUB_EVENTS_KEEP_DAYS
     cutoff = timezone.now() - dt.timedelta(days=keep_days)
     unfinished = EventTask.objects.filter(
         event_id=OuterRef("pk"), status__in=[EventTask.TaskStatus.PENDING,

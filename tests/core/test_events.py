@@ -306,3 +306,28 @@ def test_concurrent_dispatchers_handle_each_event_once_and_in_order_per_order():
     assert not EventTask.objects.exclude(attempts=1).exists()
     assert Group.objects.filter(name__startswith="seq-").count() == 200
     assert Group.objects.filter(name__startswith="evt-").count() == 200
+
+
+# --- the admin ------------------------------------------------------------------------------------
+def test_operations_see_the_dead_letters_and_retry_them_in_the_admin(client, make_user, settings):
+    settings.ORDERHUB_EVENT_MAX_ATTEMPTS = 1
+    BROKEN.add(1)
+    events_record([NewEvent("test.noted", 4, {"n": 1}), NewEvent("test.noted", 5, {"n": 2})])
+    events_dispatch()
+    dead = EventTask.objects.get(status=Status.DEAD)
+    # the warehouse may not open the page; operations may, and see only what needs them
+    client.force_login(make_user("warehouse"))
+    assert client.get("/admin/events/eventtask/").status_code == 403
+    client.force_login(make_user("operations"))
+    page = client.get("/admin/events/eventtask/").content.decode()
+    assert f'<a href="/admin/events/eventtask/{dead.pk}/change/' in page
+    assert "broken event n=1" in page
+    assert "/admin/events/eventtask/" in page and page.count('name="_selected_action"') == 1
+    # when they retry it after the fix, it is handled
+    BROKEN.clear()
+    response = client.post("/admin/events/eventtask/", {
+        "action": "retry_now", "_selected_action": [dead.pk], "reason": ""}, follow=True)
+    assert "1 task(s) will be tried again now." in response.content.decode()
+    events_dispatch()
+    dead.refresh_from_db()
+    assert dead.status == Status.DONE and seen() == [2, 1]
