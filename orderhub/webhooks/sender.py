@@ -33,8 +33,8 @@ Policy (README "Events out"):
   back for good would leave the integrator wrong for ever instead.
 - The breaker: when an endpoint is unreachable or answers 5xx, 408 or 429, its other
   deliveries in the run are not tried; they wait (without counting an attempt) until the
-  failed one's next attempt. A dead endpoint costs one request per backoff step, not one per
-  delivery. A 4xx is that delivery's own problem and holds nothing else back.
+  failed one's next attempt. A dead endpoint costs a request per lane and backoff step, not
+  one per delivery. A 4xx is that delivery's own problem and holds nothing else back.
 - Switched off: when an endpoint has failed ``DISABLE_AFTER_FAILURES`` (10) attempts in a row
   and no attempt has succeeded for ``DISABLE_AFTER`` (24 h), the subscription is switched off
   and staff are alerted (``orderhub.webhooks.alerting``). A switched-off endpoint gets no new
