@@ -64,6 +64,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steady", type=int, default=200, help="orders of the steady stream")
     parser.add_argument("--rate", type=float, default=20.0, help="orders a second, steady")
     parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("Q_WORKERS", "2")),
+                        help="django-q2 workers of the qcluster (Q_WORKERS)")
     return parser.parse_args()
 
 
@@ -86,10 +88,10 @@ def stock_everything(skus: list[str]) -> None:
     stock_levels_set(levels=levels, actor=None, reason="bench: opening stock")
 
 
-def start_worker() -> subprocess.Popen:
+def start_worker(workers: int) -> subprocess.Popen:
     """``manage.py qcluster`` on this database, as in production (its own log in the cwd)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "orderhub.settings", "Q_SYNC": "0",
-           "Q_WORKERS": "2", "LOG_LEVEL": "WARNING"}
+           "Q_WORKERS": str(workers), "LOG_LEVEL": "WARNING"}
     log = open("bench-fulfilment-qcluster.log", "w")  # noqa: SIM115 - kept open for the child
     return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=common.REPO_ROOT,
                             env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -204,10 +206,11 @@ def main() -> None:
           f"p50 {common.percentile(floor, 50) * 1000:.0f} ms, "
           f"p99 {common.percentile(floor, 99) * 1000:.0f} ms")
 
-    worker = start_worker()
+    worker = start_worker(args.workers)
     try:
         time.sleep(3)  # the cluster's processes start
-        print(f"2. the peak day through the batch API, the worker running "
+        print(f"2. the peak day through the batch API, the worker ({args.workers} processes) "
+              f"running "
               f"({len(day):,} orders, pages of {args.page}, 2 uploads at a time)")
         pushed, after, created = peak_day(day, args.page)
         rate = created / (pushed + after)

@@ -52,7 +52,8 @@ def stock_follows_orders(events) -> None:
     stock_follow(decide=decide, ship=ship, release=release)
 
 
-@handles(STOCK_CHANGED, name="logistics.low_stock", label=_("Low-stock check"))
+@handles(STOCK_CHANGED, name="logistics.low_stock", label=_("Low-stock check"),
+         wants=lambda _kind, payload: payload.get("crossed", True))
 def low_stock_follows_stock(events) -> None:
     low_stock_check(stock_ids=sorted({event.payload["stock_id"] for event in events}))
 

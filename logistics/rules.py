@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from logistics.models import FulfilmentRule, FulfilmentSettings, RuleCondition
@@ -231,23 +231,25 @@ class FactsBatch:
         if not customers and not phones:
             return counts
         times = [paid_at for _o, _b, paid_at in mine]
+        # Plain rows, not model instances: a batch's buyers have thousands of orders.
         others = list(
             Order.objects.filter(Q(customer_id__in=customers) | Q(receiver_phone__in=phones))
             .filter(paid_at__gte=min(times) - window, paid_at__lte=max(times) + window)
             .exclude(status__in=[Status.PENDING_PAYMENT, Status.CANCELLED])
-            # (status: the FSM mixins read it when a row is loaded)
-            .only("pk", "status", "customer_id", "receiver_phone", "paid_at")
-            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.only(
-                "order_id", "sku", "title")))
+            .values_list("pk", "customer_id", "receiver_phone", "paid_at")
         )
+        baskets: dict[int, set[str]] = {}
+        for order_id, sku, title in OrderLine.objects.filter(
+                order_id__in=[row[0] for row in others]).values_list("order_id", "sku", "title"):
+            baskets.setdefault(order_id, set()).add(sku or title)
         # The buyers' orders by buyer, each with its basket: one pass over them.
         of_buyer: dict[tuple[str, object], list[tuple[int, dt.datetime, frozenset]]] = {}
-        for other in others:
-            entry = (other.pk, other.paid_at, _basket(other.lines.all()))
-            if other.customer_id:
-                of_buyer.setdefault(("customer", other.customer_id), []).append(entry)
-            if other.receiver_phone:
-                of_buyer.setdefault(("phone", other.receiver_phone), []).append(entry)
+        for pk, customer_id, phone, paid_at in others:
+            entry = (pk, paid_at, frozenset(baskets.get(pk, ())))
+            if customer_id:
+                of_buyer.setdefault(("customer", customer_id), []).append(entry)
+            if phone:
+                of_buyer.setdefault(("phone", phone), []).append(entry)
         for order, buyer_key, paid_at in mine:
             if not buyer_key[0]:
                 continue

@@ -121,7 +121,12 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
               for order, decision, allocation in zip(todo, decisions, allocations)]
     parcels_merge(decided=[(order, decision) for order, decision, allocation in placed
                            if allocation.ok], settings=settings)
+    over: set[int] = set()  # one alert per warehouse and day: the first order over names it
     for order, decision, allocation in placed:
+        if allocation.over_capacity and decision.warehouse_id in over:
+            continue
+        if allocation.over_capacity:
+            over.add(decision.warehouse_id)
         _after_allocation(order, decision, allocation)
     capacity_count(counts=taken)  # last: it locks the day's counters
     return {**existing, **{decision.order_id: decision for decision in decisions}}

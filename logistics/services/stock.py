@@ -35,8 +35,9 @@ from orders.models import Order, OrderLine
 from orders.services import Actor
 from orders.state_machine import AWAITING_SHIPMENT, Status
 
-#: ``{"stock_id": <id>, "sku": <sku>, "up": <bool>}``: a stock row's counters changed (its
-#: ledger grew); ``up`` when more is available than before.
+#: ``{"stock_id": <id>, "sku": <sku>, "up": <bool>, "crossed": <bool>}``: a stock row's
+#: counters changed so that a handler must act: ``up`` when more is available than before,
+#: ``crossed`` when the row went below its low-stock threshold or back above it.
 STOCK_CHANGED = "stock.changed"
 
 IMPORT_STOCK = "logistics.import_stock"
@@ -92,13 +93,19 @@ def stock_rows_save(stocks: Iterable[Stock], movements: Sequence[StockMovement])
 
 
 def stock_changed_record(stocks: Iterable[Stock], movements: Sequence[StockMovement]) -> None:
-    """Tell the handlers that these rows changed: the low-stock check, and, where more became
-    available (``up``), the out-of-stock orders waiting for it."""
+    """Tell the handlers what changed that they act on: a row whose low-stock state flips
+    (``crossed``: the alert to raise or resolve) and a row with more available than before
+    (``up``: the out-of-stock orders waiting for it). Most reservations do neither, and record
+    nothing: a peak day's thousands of them cost no event each."""
     up = {m.stock.pk for m in movements
           if m.on_hand_delta - m.reserved_delta - m.samples_delta > 0}
-    events_record([NewEvent(STOCK_CHANGED, None, {"stock_id": stock.pk, "sku": stock.sku,
-                                                  "up": stock.pk in up})
-                   for stock in sorted(stocks, key=lambda stock: stock.pk)])
+    events_record([
+        NewEvent(STOCK_CHANGED, None, {"stock_id": stock.pk, "sku": stock.sku,
+                                       "up": stock.pk in up, "crossed": crossed})
+        for stock in sorted(stocks, key=lambda stock: stock.pk)
+        if (crossed := (stock.available <= stock.low_stock_threshold)
+            != stock.low_stock_alerted) or stock.pk in up
+    ])
 
 
 def _save(stocks: Iterable[Stock], movements: Sequence[StockMovement]) -> None:
