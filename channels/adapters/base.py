@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from orderhub.core.errors import ValidationFailed
-from orders.state_machine import Status
+from orders.state_machine import BEFORE_SHIPPING, Status
 
 from channels.adapters.fields import FieldProblem
 
@@ -192,8 +192,6 @@ def worst_refund(lines: Sequence[CanonicalLine]) -> str:
 
 
 # Hub states before the parcel leaves: a refund request there must stop the warehouse.
-BEFORE_SHIPPING = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW,
-                             Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP})
 
 
 def apply_status(order: CanonicalOrder, mapping: StatusMapping) -> None:

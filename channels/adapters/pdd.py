@@ -32,11 +32,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders.state_machine import Status
+from orders.state_machine import BEFORE_SHIPPING, Status
 
 from channels.adapters import fields as f
 from channels.adapters.base import (
-    BEFORE_SHIPPING,
     Adapter,
     CanonicalLine,
     CanonicalOrder,

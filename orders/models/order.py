@@ -18,6 +18,7 @@ from orderhub.core.history import AuditedHistory
 from orderhub.core.models import FSMSafeRefreshMixin, TimeStampedModel
 from orders.models.catalogue import Channel, Customer, Product
 from orders.state_machine import (
+    AWAITING_SHIPMENT,
     MOVES_BY_NAME,
     ORDER_PERMISSIONS,
     STAGE_OF_STATUS,
@@ -27,9 +28,7 @@ from orders.state_machine import (
 
 ZERO = Decimal("0.00")
 # Orders whose promised ship-by time still matters: paid and not yet handed to the courier.
-SHIP_BY_WATCHED_STATUSES = (
-    Status.PAID, Status.RISK_REVIEW, Status.PICKING, Status.PACKING, Status.AWAITING_PICKUP,
-)
+SHIP_BY_WATCHED_STATUSES = AWAITING_SHIPMENT
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
