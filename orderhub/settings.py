@@ -285,3 +285,12 @@ ORDERHUB_EVENTS_KEEP_DAYS = int(os.environ.get("ORDERHUB_EVENTS_KEEP_DAYS", "14"
 # /healthz answers 503 past these: no worker finished a task, or an effect waits to be handled.
 ORDERHUB_HEALTH_WORKER_MAX_SECONDS = int(os.environ.get("ORDERHUB_HEALTH_WORKER_MAX_SECONDS", "180"))
 ORDERHUB_HEALTH_EVENT_MAX_SECONDS = int(os.environ.get("ORDERHUB_HEALTH_EVENT_MAX_SECONDS", "300"))
+
+# --- Shipping write-back to the channels (issue 10) --------------------------------------------
+# A platform call waits this long for its answer; a write-back that the platform has not
+# decided is tried this many times (10 s, 1 min, 5 min, … then hourly) before it gives up and
+# alerts; and it alerts anyway when it is not confirmed this many minutes before the order's
+# ship-by time.
+ORDERHUB_WRITEBACK_TIMEOUT_SECONDS = float(os.environ.get("ORDERHUB_WRITEBACK_TIMEOUT_SECONDS", "10"))
+ORDERHUB_WRITEBACK_MAX_ATTEMPTS = int(os.environ.get("ORDERHUB_WRITEBACK_MAX_ATTEMPTS", "24"))
+ORDERHUB_WRITEBACK_ALERT_MINUTES = int(os.environ.get("ORDERHUB_WRITEBACK_ALERT_MINUTES", "60"))
