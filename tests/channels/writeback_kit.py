@@ -20,9 +20,16 @@ ORDER_NO = {"taobao": "3688123456789012345", "tmall": "3688123456789012346",
             "miniprogram": "MP20260128001", "pos": "POS-0001"}
 
 
+def channel_of(code: str) -> Channel:
+    """The channel ``code`` (the migration's; made again after a transactional test's flush)."""
+    channel, _created = Channel.objects.get_or_create(code=code, defaults={
+        "abbreviation": code.upper()[:8], "name": code, "platform": code})
+    return channel
+
+
 def connect(code: str, fake: FakePlatform | None = None, **extra) -> Channel:
     """The channel ``code`` with its API access pointing at ``fake`` (a closed port without)."""
-    channel = Channel.objects.get(code=code)
+    channel = channel_of(code)
     ChannelApiAccess.objects.update_or_create(channel=channel, defaults={
         "base_url": fake.base_url if fake else "http://127.0.0.1:9", "app_key": APP_KEY,
         "app_secret": SECRET, "access_token": TOKEN, **extra})
@@ -34,7 +41,7 @@ def awaiting_pickup(code: str, **kwargs):
     defaults = {"carrier": "shunfeng", "tracking_no": "SF1234567890123",
                 "ship_by": timezone.now() + dt.timedelta(hours=6),
                 "channel_order_no": ORDER_NO[code], "status": Status.AWAITING_PICKUP}
-    return OrderFactory(channel=Channel.objects.get(code=code), **{**defaults, **kwargs})
+    return OrderFactory(channel=channel_of(code), **{**defaults, **kwargs})
 
 
 def hand_over(order, capture) -> None:
