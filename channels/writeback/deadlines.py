@@ -14,7 +14,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from orderhub.alerts.services import alert_raise
 
@@ -54,20 +55,26 @@ def writebacks_near_deadline(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> Q
 def _alert(writeback: WriteBack, *, now: dt.datetime) -> None:
     order = writeback.order
     minutes = int((writeback.ship_by - now).total_seconds() // 60)
-    when = f"in {minutes} min" if minutes >= 0 else f"{-minutes} min ago"
     deadline = timezone.localtime(writeback.ship_by).strftime("%Y-%m-%d %H:%M")
-    state = writeback.get_status_display()
-    problem = " ".join(filter(None, [writeback.get_reason_display() if writeback.reason else "",
-                                     writeback.platform_code, writeback.platform_message]))
+    # In the hub's language, whatever the request that got here speaks.
+    with translation.override(settings.LANGUAGE_CODE):
+        when = (gettext("in %(minutes)d min") % {"minutes": minutes} if minutes >= 0
+                else gettext("%(minutes)d min ago") % {"minutes": -minutes})
+        problem = " ".join(filter(None, [
+            writeback.get_reason_display() if writeback.reason else "",
+            writeback.platform_code, writeback.platform_message]))
+        title = gettext("%(order)s: shipment not confirmed to %(channel)s, ship-by %(when)s") % {
+            "order": order.hub_no, "channel": writeback.channel.code, "when": when}
+        message = gettext(
+            "The write-back of %(carrier)s %(tracking)s is %(state)s after %(attempts)d "
+            "attempt(s): %(problem)s. The channel's ship-by time is %(deadline)s; a late "
+            "confirmation is penalised. Confirm it in the channel's seller center, or fix the "
+            "cause and retry it (Channels → Shipping write-backs)."
+        ) % {"carrier": writeback.carrier, "tracking": writeback.tracking_no or "—",
+             "state": writeback.get_status_display(), "attempts": writeback.attempts,
+             "problem": problem or "—", "deadline": deadline}
     alert_raise(
         key=f"writeback-deadline:{writeback.pk}", kind=ALERT_KIND_DEADLINE, team="operations",
-        order=order, now=now,
-        title=f"{order.hub_no}: shipment not confirmed to {writeback.channel.code}, ship-by "
-              f"{when}",
-        message=(f"The write-back of {writeback.carrier} {writeback.tracking_no} is {state} "
-                 f"after {writeback.attempts} attempt(s){': ' + problem if problem else ''}. "
-                 f"The channel's ship-by time is {deadline}; a late confirmation is "
-                 f"penalised. Confirm it in the channel's seller center, or fix the cause and "
-                 f"retry it (Channels → Shipping write-backs)."),
+        order=order, now=now, title=title, message=message,
         data={"writeback_id": writeback.pk, "ship_by": writeback.ship_by.isoformat()},
     )

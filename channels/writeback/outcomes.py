@@ -15,7 +15,8 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import UNRESOLVED, alert_raise, alerts_resolve_many
@@ -144,17 +145,23 @@ def writeback_give_up(writeback: WriteBack, *, key_suffix: str) -> None:
                            channel_order_no=order.channel_order_no)
     words = " ".join(filter(None, [writeback.platform_code, writeback.platform_message,
                                    writeback.last_error]))
-    reason = Reason(writeback.reason).label if writeback.reason else ""
     logger.error("write-back %s of order %s gave up after %s attempts: %s %s", writeback.pk,
                  order.hub_no, writeback.attempts, writeback.reason, words)
+    # In the hub's language, whatever the request that got here speaks.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = gettext("%(order)s: shipping confirmation to %(channel)s failed") % {
+            "order": order.hub_no, "channel": writeback.channel.code}
+        message = gettext(
+            "The hub could not confirm %(carrier)s %(tracking)s to the channel after "
+            "%(attempts)d attempt(s): %(reason)s. %(words)s Fix the cause (the channel's API "
+            "access or carrier codes, the order), then retry it (Channels → Shipping "
+            "write-backs, 'Retry now')."
+        ) % {"carrier": writeback.carrier, "tracking": writeback.tracking_no or "—",
+             "attempts": writeback.attempts, "words": words,
+             "reason": Reason(writeback.reason).label if writeback.reason else "—"}
     alert_raise(
         key=f"writeback-failed:{writeback.pk}:{key_suffix}", kind=ALERT_KIND_FAILED,
-        team="operations", order=order,
-        title=f"{order.hub_no}: shipping confirmation to {writeback.channel.code} failed",
-        message=(f"The hub could not confirm {writeback.carrier} {writeback.tracking_no} to the "
-                 f"channel after {writeback.attempts} attempt(s): {reason}. {words}".strip()
-                 + " Fix the cause (the channel's API access or carrier codes, the order), then "
-                   "retry it (Channels → Shipping write-backs, 'Retry now')."),
+        team="operations", order=order, title=title, message=message,
         data={"writeback_id": writeback.pk, "reason": writeback.reason,
               "platform_code": writeback.platform_code},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from channels.writeback.models import ChannelApiAccess, WriteBack
 from channels.writeback.services import writeback_request
@@ -143,3 +144,12 @@ def test_the_api_access_keeps_secrets_masked_and_replaces_them(client, make_user
 def test_customer_service_may_not_change_api_access(client, make_user):
     client = logged_in(client, make_user, "customer_service")
     assert client.get(reverse("admin:channels_channelapiaccess_add")).status_code == 403
+
+
+def test_the_card_speaks_chinese(client, make_user, failed):
+    client = logged_in(client, make_user, "manager")
+    url = reverse("admin:orders_order_change", args=[failed.order_id])
+    # (override: the request switches this thread's language; the block switches it back)
+    with translation.override("en"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "向渠道回传发货" in body and "平台拒绝了快递公司编码" in body and "立即重试" in body

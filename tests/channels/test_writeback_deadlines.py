@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.models import Schedule
 
 from channels.writeback.deadlines import (
@@ -150,3 +150,17 @@ def test_the_deadline_sweep_reads_the_partial_index(db):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "writeback_deadline_idx" in plan
+
+
+def test_alerts_speak_the_hubs_language_whatever_the_request_spoke(
+    platform, settings, django_capture_on_commit_callbacks
+):
+    # given the hub's language is Chinese and the code runs where English is active
+    settings.LANGUAGE_CODE = "zh-hans"
+    writeback = failing(platform, django_capture_on_commit_callbacks,
+                        ship_in=dt.timedelta(minutes=10))
+    with translation.override("en"):
+        writeback_deadlines_check()
+    [alert] = deadline_alerts()
+    assert "尚未向 jd 回传发货" in alert.title and "平台返回服务器错误" in alert.message
+    assert writeback.order.hub_no in alert.title
