@@ -32,6 +32,7 @@ from channels.writeback.selectors import order_writebacks
 from channels.writeback.services import (
     RETRY_PERMISSION,
     channel_api_access_save,
+    writeback_retryable,
     writebacks_retry,
 )
 
@@ -203,7 +204,7 @@ def order_page_writeback_panel(request: HttpRequest, order: Order) -> str:
         {"writeback": writeback, "pill": writeback_pill(writeback),
          "problem": writeback_problem(writeback),
          "retry_url": reverse("admin:channels_writeback_retry", args=[writeback.pk]),
-         "may_retry": writeback.status in (Status.FAILED, Status.PENDING)}
+         "may_retry": writeback_retryable(writeback)}
         for writeback in order_writebacks(order=order)
     ]
     context = {"order": order, "rows": rows, "csrf_token": get_token(request),

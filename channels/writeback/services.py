@@ -37,9 +37,16 @@ from channels.writeback.tasks import writebacks_send_task
 
 Status = WriteBack.WriteBackStatus
 RETRY_PERMISSION = "channels.retry_writeback"
-#: What staff may send again: given up, waiting, or off until the channel's access was set up.
+#: What staff may send again: given up, waiting, or off until the channel's access was set up
+#: (the queryset form; :func:`writeback_retryable` is the same for one write-back).
 RETRYABLE = (Q(status__in=[Status.FAILED, Status.PENDING])
              | Q(status=Status.NOT_NEEDED, reason=Reason.WRITEBACK_OFF))
+
+
+def writeback_retryable(writeback: WriteBack) -> bool:
+    """Whether staff may send this write-back again (``RETRYABLE`` for one row)."""
+    return writeback.status in (Status.FAILED, Status.PENDING) or (
+        writeback.status == Status.NOT_NEEDED and writeback.reason == Reason.WRITEBACK_OFF)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,26 @@ import time
 import pytest
 from django.utils import timezone
 
-from channels.handlers import handovers_from_order_moves, shipments_confirm_to_channels
+from channels.handlers import (
+    handovers_from_order_moves,
+    handovers_from_shipments,
+    shipments_confirm_to_channels,
+)
 from channels.outbound.base import Reason, Verdict, retry
 from channels.writeback.events import WRITEBACK_CONFIRMED, WRITEBACK_FAILED
 from channels.writeback.models import ChannelApiAccess, WriteBack
 from channels.writeback.outcomes import BACKOFF_SECONDS, writeback_attempt_record
 from channels.writeback.sender import writebacks_claim, writebacks_send
-from channels.writeback.services import writeback_request, writebacks_retry
+from channels.writeback.services import (
+    RETRYABLE,
+    writeback_request,
+    writeback_retryable,
+    writebacks_retry,
+)
 from orderhub.alerts.models import Alert
 from orderhub.core.errors import PermissionRefused
 from orderhub.events.models import Event
+from orderhub.events.registry import handlers_for
 from orders.state_machine import Status
 from tests.channels.fake_platforms import SECRET, TOKEN
 from tests.channels.writeback_kit import (
@@ -395,3 +405,33 @@ def test_a_second_tracking_number_of_a_confirmed_order_is_not_needed(
     [second] = writeback_request(order_ids=[order.pk], carrier="SF", tracking_no="SF2")
     assert (second.status, second.reason) == (WB.NOT_NEEDED, Reason.ALREADY_CONFIRMED)
     assert len(fake.requests) == 1
+
+
+def test_the_retryable_rule_is_the_same_for_a_row_and_a_queryset(db):
+    # every status and reason: the one-row form agrees with the queryset form
+    order = awaiting_pickup("jd", status=Status.IN_TRANSIT)
+    connect("jd")
+    [writeback] = writeback_request(order_ids=[order.pk], carrier="SF", tracking_no="SF9")
+    for status in WB.values:
+        for reason in ["", *Reason.values]:
+            WriteBack.objects.filter(pk=writeback.pk).update(status=status, reason=reason)
+            writeback.refresh_from_db()
+            in_queryset = WriteBack.objects.filter(RETRYABLE, pk=writeback.pk).exists()
+            assert writeback_retryable(writeback) is in_queryset, (status, reason)
+
+
+def test_only_the_move_to_in_transit_reaches_the_write_back_handler():
+    wanted = {to: "channels.writeback" in {h.name for h in handlers_for(
+        "order.status_changed", {"from": "x", "to": to, "move": "m"})} for to in Status.values}
+    assert [to for to, yes in wanted.items() if yes] == [Status.IN_TRANSIT]
+
+
+def test_the_shipments_event_will_need_only_its_payload():
+    # the payload the logistics shipments' event is expected to carry (channels/handlers.py)
+    event = Event(kind="shipment.updated", order_id=7, payload={
+        "shipment_id": 31, "carrier": "ZTO", "tracking_no": "78123", "status": "in_transit"})
+    not_yet = Event(kind="shipment.updated", order_id=8, payload={
+        "shipment_id": 32, "carrier": "ZTO", "tracking_no": "78124", "status": "labelled"})
+    [handover] = handovers_from_shipments([event, not_yet])
+    assert (handover.order_ids, handover.carrier, handover.tracking_no,
+            handover.shipment_ref) == ((7,), "ZTO", "78123", "31")
