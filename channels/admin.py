@@ -313,3 +313,7 @@ class IdentityMergeAdmin(admin.ModelAdmin):
 
     def has_undo_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(UNDO_PERMISSION)
+
+
+# Shipping write-back: API access, write-backs and the order page's card.
+from channels.writeback import admin as writeback_admin  # noqa: E402,F401

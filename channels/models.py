@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Channel, Customer, Order, ProductAlias
 
+from channels.masking import masked
+
 
 class SignatureScheme(models.TextChoices):
     HUB = "hub", _("X-Hub-Signature (HMAC-SHA256 of '<timestamp>.<body>', hex)")
@@ -56,10 +58,7 @@ class ChannelEndpoint(models.Model):
 
     @property
     def masked_secret(self) -> str:
-        """``••••wxyz``: enough to tell secrets apart, never enough to use one."""
-        if not self.webhook_secret:
-            return ""
-        return "••••" + self.webhook_secret[-4:] if len(self.webhook_secret) > 8 else "••••"
+        return masked(self.webhook_secret)
 
 
 class DeliverySource(models.TextChoices):
@@ -321,3 +320,11 @@ class SkuAlias(ProductAlias):
         proxy = True
         verbose_name = _("product alias")
         verbose_name_plural = _("product aliases")
+
+
+# Shipping write-back (channels/writeback): its models belong to this app.
+from channels.writeback.models import (  # noqa: E402,F401
+    ChannelApiAccess,
+    WriteBack,
+    WriteBackAttempt,
+)

@@ -294,3 +294,12 @@ ORDERHUB_HEALTH_EVENT_MAX_SECONDS = int(os.environ.get("ORDERHUB_HEALTH_EVENT_MA
 ORDERHUB_WEBHOOKS_ALLOW_PRIVATE = env_bool("ORDERHUB_WEBHOOKS_ALLOW_PRIVATE", False)
 # Sent and given-up deliveries (with their attempts) are kept this many days.
 ORDERHUB_WEBHOOKS_KEEP_DAYS = int(os.environ.get("ORDERHUB_WEBHOOKS_KEEP_DAYS", "14"))
+
+# --- Shipping write-back to the channels (issue 10) --------------------------------------------
+# A platform call waits this long for its answer; a write-back that the platform has not
+# decided is tried this many times (10 s, 1 min, 5 min, … then hourly) before it gives up and
+# alerts; and it alerts anyway when it is not confirmed this many minutes before the order's
+# ship-by time.
+ORDERHUB_WRITEBACK_TIMEOUT_SECONDS = float(os.environ.get("ORDERHUB_WRITEBACK_TIMEOUT_SECONDS", "10"))
+ORDERHUB_WRITEBACK_MAX_ATTEMPTS = int(os.environ.get("ORDERHUB_WRITEBACK_MAX_ATTEMPTS", "24"))
+ORDERHUB_WRITEBACK_ALERT_MINUTES = int(os.environ.get("ORDERHUB_WRITEBACK_ALERT_MINUTES", "60"))

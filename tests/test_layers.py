@@ -13,6 +13,7 @@ DOMAIN_APPS = {"orders", "channels", "logistics", "finance", "aftersales"}
 # Who may import whom: channels → orders → logistics/finance/aftersales read orders.
 MAY_NOT_IMPORT = {
     "orderhub": DOMAIN_APPS,
+    "channels": {"logistics", "finance", "aftersales"},
     "orders": DOMAIN_APPS - {"orders"},
     "logistics": {"channels", "finance", "aftersales"},
     "finance": {"channels", "logistics", "aftersales"},

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from orderhub.core.errors import ValidationFailed
-from orders.state_machine import BEFORE_SHIPPING, Status
+from orders.state_machine import BEFORE_SHIPPING, LEFT_THE_WAREHOUSE, Status
 
 from channels.adapters.fields import FieldProblem
 
@@ -146,6 +146,13 @@ class Adapter:
                 if raw.get(key) is not None:
                     return str(raw[key])
         return ""
+
+    def channel_reports_shipped(self, channel_status: str) -> bool:
+        """Whether the channel's own last status (``Order.channel_status`` as this adapter wrote
+        it) says the parcel has left: the channel then knows the shipment already, and the hub
+        has nothing to write back to it."""
+        mapping = self.STATUS_TABLE.get(channel_status)
+        return mapping is not None and mapping.status in LEFT_THE_WAREHOUSE
 
     def map_status(self, code: str, where: str) -> StatusMapping:
         """The table's row for ``code``; an unknown code is a problem, never a guess."""

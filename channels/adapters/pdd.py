@@ -124,6 +124,11 @@ class PddAdapter(Adapter):
             order.hold_reason = "Pinduoduo: group buy not formed yet (group_status 0)"
         return order
 
+    def channel_reports_shipped(self, channel_status: str) -> bool:
+        # channel_status is "order_status=<code> refund_status=<code>" (see to_canonical).
+        fields = dict(part.partition("=")[::2] for part in channel_status.split())
+        return super().channel_reports_shipped(fields.get("order_status", ""))
+
     def _line(self, raw: Any, where: str) -> CanonicalLine:
         sku_id = f.text(raw.get("sku_id"), f"{where}.sku_id")
         return CanonicalLine(

@@ -149,6 +149,11 @@ class ShopifyAdapter(Adapter):
             order.device_id = "shopify:" + hashlib.sha256(seen).hexdigest()[:40]
         return order
 
+    def channel_reports_shipped(self, channel_status: str) -> bool:
+        # channel_status is "<financial_status>/<fulfillment_status>" (see to_canonical).
+        shipped = FULFILMENT_TABLE.get(channel_status.partition("/")[2])
+        return shipped is not None and shipped.status == Status.IN_TRANSIT
+
     def _line(self, raw: Any, where: str) -> CanonicalLine:
         title = f.text(f.required(raw, "title", where))
         variant = f.text(raw.get("variant_title"))

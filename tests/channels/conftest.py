@@ -1,4 +1,5 @@
-"""Fixtures for the channels tests: channels with secrets, an integrator client, products."""
+"""Fixtures for the channels tests: channels with secrets, an integrator client, products, fake
+platforms."""
 from __future__ import annotations
 
 import time
@@ -11,6 +12,7 @@ from channels.models import ChannelEndpoint
 from channels.services.signatures import shopify_signature
 from orderhub.core.signing import hub_signature
 from orders.models import Channel
+from tests.channels.fake_platforms import FakePlatform
 from tests.factories import ProductFactory
 
 SECRET = "test-secret-made-by-the-test"
@@ -74,3 +76,18 @@ def products(db):
     """Master SKUs the payloads' seller codes map to."""
     return {sku: ProductFactory(sku=sku, name=sku) for sku in
             ("MB-C200", "SKU-TEE-WHITE-L", "SKU-SOCK-5", "CUP-500", "MP-TEA-01", "POS-BAG")}
+
+
+@pytest.fixture
+def platform():
+    """``platform("jd")``: a fake JD (tests/channels/fake_platforms.py) running for the test."""
+    fakes = []
+
+    def start(name: str) -> FakePlatform:
+        fake = FakePlatform(name).__enter__()
+        fakes.append(fake)
+        return fake
+
+    yield start
+    for fake in fakes:
+        fake.__exit__(None, None, None)
