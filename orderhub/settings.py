@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orderhub.events",
     "orderhub.alerts",
     "orderhub.webhooks",
+    "orderhub.workbench",
     "orders",
     "channels",
     "logistics",

@@ -48,6 +48,7 @@ from orders.models import (
     ProductAlias,
 )
 from orders.admin_deadlines import TrafficLightFilter, traffic_light_column
+from orders.admin_filters import GiftScanFilter, OpenHoldFilter, OverdueFilter
 from orders.selectors import order_search_q, order_timeline
 from orders.state_machine import (
     FINAL_STATUSES,
@@ -358,8 +359,8 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         "receiver_name", "paid_time", "hold_flag", traffic_light_column,
     )
     list_filter = (
-        "status", StageFilter, TrafficLightFilter, "channel", "on_hold",
-        ("paid_at", admin.DateFieldListFilter),
+        "status", StageFilter, TrafficLightFilter, OverdueFilter, OpenHoldFilter, GiftScanFilter,
+        "channel", "on_hold", ("paid_at", admin.DateFieldListFilter),
     )
     list_select_related = ("channel",)
     # Only columns with an index behind them, so that sorting a million rows stays cheap.
