@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from logistics.board import warehouse_board
 from logistics.forms import (
     AddressChangeForm,
     GiftScanForm,
@@ -485,6 +486,31 @@ class PickingQueueAdmin(ReadOnlyAdmin):
 
     def get_ordering(self, request):
         return PICKING_ORDER
+
+    # --- the warehouse board (issue 12 item 8) --------------------------------------------------
+    BOARD_REFRESH_SECONDS = 30
+
+    def get_urls(self):
+        return [path("board/", self.admin_site.admin_view(self.board_view),
+                     name="logistics_board")] + super().get_urls()
+
+    def board_view(self, request: HttpRequest) -> HttpResponse:
+        """Open work by warehouse and step, most overdue first. The page asks for its table
+        again every ``BOARD_REFRESH_SECONDS`` (``?fragment=1``: the table alone), so the floor
+        watches it without reloading."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {"board": warehouse_board(), "now": timezone.now()}
+        asked = request.GET.get("refresh", "")
+        refresh = (min(max(int(asked), 2), 3600) if asked.isdigit()
+                   else self.BOARD_REFRESH_SECONDS)
+        if request.GET.get("fragment") == "1":
+            return TemplateResponse(request, "admin/logistics/includes/board_table.html", context)
+        return TemplateResponse(request, "admin/logistics/board.html", {
+            **self.admin_site.each_context(request), **context, "opts": self.opts,
+            "title": gettext("Warehouse board"), "refresh_seconds": refresh,
+            "fragment_url": f"{reverse('admin:logistics_board')}?fragment=1",
+        })
 
     @admin.display(description=_("order"))
     def order_no(self, obj) -> str:

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
@@ -26,6 +27,7 @@ from django.utils.functional import cached_property
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +50,8 @@ from orders.models import (
     ProductAlias,
 )
 from orders.admin_deadlines import TrafficLightFilter, traffic_light_column
-from orders.admin_filters import GiftScanFilter, OpenHoldFilter, OverdueFilter
+from orders.admin_filters import CustomerFilter, GiftScanFilter, OpenHoldFilter, OverdueFilter
+from orders.blockers import blocker_text, order_blockers
 from orders.selectors import order_search_q, order_timeline
 from orders.state_machine import (
     FINAL_STATUSES,
@@ -68,6 +71,8 @@ ORDER_EDITABLE_FIELDS = (
     "receiver_name", "receiver_phone", "receiver_province", "receiver_city",
     "receiver_district", "receiver_address", "buyer_note",
 )
+# Longer than any number, name or phone anyone types: the rest is cut, not looked up.
+SEARCH_MAX_LENGTH = 100
 # A bulk action runs one service call (one transaction) per order inside the request.
 BULK_MOVE_LIMIT = 500
 # Enough refusals to act on; the rest are summed up in one line.
@@ -226,6 +231,36 @@ class CustomerAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     search_help_text = _("Exact phone number or e-mail address.")
     readonly_fields = ("created_at", "updated_at")
     ordering = ("-id",)
+    # The newest orders shown on the customer's page; the rest are one click away.
+    ORDERS_SHOWN = 20
+    # Panels other apps add to the customer page (after-sales: the customer's cases):
+    # callables (request, customer) -> HTML, appended from the app's own admin module; each
+    # checks its own permissions (as OrderAdmin.page_panels).
+    page_panels: list[Callable[[HttpRequest, Customer], str]] = []
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self.customer_orders_context(request, obj))
+            context["page_panels"] = [panel(request, obj) for panel in self.page_panels]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def customer_orders_context(self, request: HttpRequest, customer: Customer) -> dict:
+        """The customer's orders on every channel, newest first (``customer_id`` is indexed)."""
+        if not request.user.has_perm("orders.view_order"):
+            return {}
+        orders = list(Order.objects.filter(customer=customer).select_related("channel")
+                      .order_by("-id")[: self.ORDERS_SHOWN + 1])
+        return {
+            "customer_orders": [
+                {"order": order, "status": status_pill(order.status),
+                 "url": reverse("admin:orders_order_change", args=[quote(order.pk)])}
+                for order in orders[: self.ORDERS_SHOWN]
+            ],
+            "customer_orders_more": len(orders) > self.ORDERS_SHOWN,
+            "customer_orders_url": (reverse("admin:orders_order_changelist")
+                                    + f"?{urlencode({'customer': customer.pk})}"),
+            "customer_channels": sorted({order.channel.name for order in orders}),
+        }
 
 
 class ProductAliasInline(admin.TabularInline):
@@ -360,7 +395,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     )
     list_filter = (
         "status", StageFilter, TrafficLightFilter, OverdueFilter, OpenHoldFilter, GiftScanFilter,
-        "channel", "on_hold", ("paid_at", admin.DateFieldListFilter),
+        "channel", "on_hold", ("paid_at", admin.DateFieldListFilter), CustomerFilter,
     )
     list_select_related = ("channel",)
     # Only columns with an index behind them, so that sorting a million rows stays cheap.
@@ -369,7 +404,9 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     # The search box needs a non-empty search_fields; get_search_results does the matching.
     search_fields = ("hub_no",)
     search_help_text = _(
-        "Exact hub number, channel order number, receiver phone or tracking number."
+        "Exact hub number, channel order number, tracking number, receiver phone (spaces and "
+        "dashes allowed) or name; or a phone's last four digits with the name or the day "
+        "ordered, e.g. “1234 张伟” or “1234 2026-01-28”."
     )
     action_form = MoveActionForm
     actions_on_bottom = True
@@ -489,13 +526,20 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     # --- the order page ----------------------------------------------------------------------
     # Panels other apps add to the order page: callables (request, order) -> HTML. Apps that
     # read orders (logistics, finance) append theirs from their own admin module, since orders
-    # may not import them (STYLE.md); each panel checks its own permissions.
+    # may not import them (STYLE.md); each panel checks its own permissions. A panel whose
+    # callable has ``placement = "summary"`` (the shipments' expected delivery and latest trace
+    # event) fills the first screen's delivery slot, beside the status; the others are details,
+    # below the timeline.
     page_panels: list[Callable[[HttpRequest, Order], str]] = []
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self.workflow_context(request, obj))
-            context["page_panels"] = [panel(request, obj) for panel in self.page_panels]
+            placed = [(getattr(panel, "placement", "details"), panel) for panel in self.page_panels]
+            context["summary_panels"] = [panel(request, obj) for where, panel in placed
+                                         if where == "summary"]
+            context["page_panels"] = [panel(request, obj) for where, panel in placed
+                                      if where != "summary"]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def moves_for(self, request: HttpRequest, order: Order) -> list[Move]:
@@ -509,7 +553,19 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     def workflow_context(self, request: HttpRequest, order: Order) -> dict:
         may_hold = request.user.has_perm(HOLD_PERMISSION)
         object_id = quote(order.pk)
+        open_holds = list(Hold.objects.filter(order=order, released_at__isnull=True)
+                          .select_related("placed_by").order_by("id"))
+        gifts = list(order.gift_orders.select_related("scanned_by").order_by("id"))
+        timeline = timeline_rows(order)
         return {
+            "blockers": [
+                {"text": blocker_text(blocker), "tone": blocker.tone, "code": blocker.code}
+                for blocker in order_blockers(order=order, holds=open_holds, gifts=gifts)
+            ],
+            "gifts": [{"gift": gift, "status": pill(gift.get_status_display(),
+                                                    GIFT_STATUS_COLOURS[gift.status])}
+                      for gift in gifts],
+            "latest_event": timeline[0] if timeline else None,
             "order_status_badge": status_pill(order.status),
             "order_moves": [
                 {
@@ -522,11 +578,10 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             ],
             "may_hold": may_hold and order.status not in FINAL_STATUSES,
             "may_release": may_hold and order.on_hold,
-            "open_holds": Hold.objects.filter(order=order, released_at__isnull=True)
-            .select_related("placed_by").order_by("id"),
+            "open_holds": open_holds,
             "hold_url": reverse(self._url_name("hold"), args=[object_id]),
             "release_url": reverse(self._url_name("release_hold"), args=[object_id]),
-            "timeline": timeline_rows(order),
+            "timeline": timeline,
             "state_machine": state_machine_rows(order.status),
             "state_machine_url": reverse(self._url_name("state_machine")),
         }
@@ -542,6 +597,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         custom = [
             path("state-machine/", wrap(self.state_machine_view),
                  name="orders_order_state_machine"),
+            path("search/", wrap(self.search_view), name="orders_order_search"),
             path("<path:object_id>/transition/<slug:name>/",
                  wrap(self.transition_view, post_only=True), name="orders_order_transition"),
             path("<path:object_id>/hold/", wrap(self.hold_view, post_only=True),
@@ -563,6 +619,22 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             "states": state_rows(),
         }
         return TemplateResponse(request, "admin/orders/order/state_machine.html", context)
+
+    def search_view(self, request: HttpRequest) -> HttpResponse:
+        """The header's search box: one order found opens it, several (or none) are listed
+        by the order list's own search, which reads the term the same way."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        term = " ".join(request.GET.get(SEARCH_VAR, "").split())[:SEARCH_MAX_LENGTH]
+        if term:
+            found = list(Order.objects.filter(order_search_q(term))
+                         .values_list("pk", flat=True)[:2])
+            if len(found) == 1:
+                return HttpResponseRedirect(
+                    reverse(self._url_name("change"), args=[quote(found[0])]))
+        changelist = reverse(self._url_name("changelist"))
+        return HttpResponseRedirect(f"{changelist}?{urlencode({SEARCH_VAR: term})}"
+                                    if term else changelist)
 
     def _order_or_404(self, request: HttpRequest, object_id: str) -> Order:
         order = self.get_object(request, unquote(object_id))

@@ -9,10 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import GiftOrder, Hold
-from orders.state_machine import AWAITING_SHIPMENT, IN_WAREHOUSE, Status
-
-#: The warehouse's own work: paid (to pick) and in its hands (risk review is operations').
-WAREHOUSE_WORK: tuple[str, ...] = (Status.PAID, *IN_WAREHOUSE)
+from orders.state_machine import AWAITING_SHIPMENT, WAREHOUSE_WORK, Status
 
 
 def overdue_q(kind: str) -> Q | None:
@@ -82,3 +79,19 @@ class GiftScanFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(gift_scan_pending_q()) if self.value() == "pending" else queryset
+
+
+class CustomerFilter(admin.SimpleListFilter):
+    """``?customer=<id>``: one customer's orders across channels (the customer page links
+    here). Shown only while in use: a choice among every customer would be useless."""
+
+    title = _("customer")
+    parameter_name = "customer"
+
+    def lookups(self, request, model_admin):
+        value = self.value() or ""
+        return [(value, _("Customer #%(id)s") % {"id": value})] if value.isdigit() else []
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        return queryset.filter(customer_id=int(value)) if value.isdigit() else queryset

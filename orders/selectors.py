@@ -5,21 +5,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from orderhub.core.errors import NotFound
 from orders.models import GiftOrder, Hold, Order, OrderLine
+from orders.search import order_search_q
 from orders.state_machine import statuses_in_stage
-
-
-def order_search_q(q: str) -> Q:
-    """Customer-service lookup: one exact match on an indexed column, never a table scan.
-
-    ``q`` is a phone number, a hub number, a channel order number or a tracking number.
-    """
-    q = q.strip()
-    return (
-        Q(receiver_phone=q)
-        | Q(hub_no=q.upper())
-        | Q(channel_order_no=q)
-        | Q(tracking_no=q)
-    )
 
 
 def order_list(

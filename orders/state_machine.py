@@ -111,6 +111,8 @@ BEFORE_SHIPPING: tuple[str, ...] = _span(Status.PENDING_PAYMENT, Status.AWAITING
 AWAITING_SHIPMENT: tuple[str, ...] = _span(Status.PAID, Status.AWAITING_PICKUP)
 #: Picking has started: the goods may already be in someone's hands.
 IN_WAREHOUSE: tuple[str, ...] = _span(Status.PICKING, Status.AWAITING_PICKUP)
+#: The warehouse's own work: paid (to pick) and in its hands (risk review is operations').
+WAREHOUSE_WORK: tuple[str, ...] = (Status.PAID, *IN_WAREHOUSE)
 #: The warehouse has not started on it: a cancel needs nobody's hands.
 NOT_YET_IN_WAREHOUSE: tuple[str, ...] = _span(Status.PENDING_PAYMENT, Status.RISK_REVIEW)
 #: The courier has the parcel, or the order is past delivery: its stock has left.

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -143,6 +145,13 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
         indexes = [
             models.Index(fields=["channel_order_no"], name="order_channel_no_idx"),
             models.Index(fields=["status", "-id"], name="order_status_idx"),
+            # The search box (orders/search.py): a name alone (newest first, read backwards),
+            # a phone's last four digits with a name or with the day the order was placed.
+            models.Index(fields=["receiver_name", "id"], name="order_receiver_name_idx"),
+            models.Index(Right("receiver_phone", 4), F("receiver_name"),
+                         name="order_phone_last4_name_idx"),
+            models.Index(Right("receiver_phone", 4), F("placed_at"),
+                         name="order_phone_last4_placed_idx"),
             # The SLA sweep's range queries (orders/sla/sweep.py). Partial: they hold only
             # orders with a due time (cleared on leaving the timed states) and orders not yet
             # handed over, so they follow the open work, not the whole table. The columns

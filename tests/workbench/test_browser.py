@@ -67,7 +67,7 @@ def floor(db):
 # role: (tiles expected with their counts, words on the page)
 HOMES = {
     "customer_service": ({"orders.held": "2", "orders.past_ship_by": "1"}, "订单被拦截，请联系买家"),
-    "warehouse": ({"orders.to_pick": "4", "orders.to_pack": "1", "orders.to_label": "1",
+    "warehouse": ({"logistics.board": "6", "orders.to_pick": "4", "orders.to_pack": "1", "orders.to_label": "1",
                    "orders.gifts_to_scan": "1", "orders.warehouse_overdue": "2"}, "订单拣货超时"),
     "operations": ({"orders.to_review": "1", "orders.overdue": "2",
                     "channels.writebacks_failed": "0"}, "异常中心"),
@@ -92,7 +92,7 @@ def test_each_role_home_page_is_its_workbench(live_server, page, make_user, floo
     assert page.evaluate("document.documentElement.scrollWidth") <= 1440
     shot(page, f"home-{role}")
     # and the first tile opens the list it counted
-    first = page.locator(".oh-wb-tile").first
+    first = page.locator('.oh-wb-tile:not([data-tile="logistics.board"])').first
     expected = first.get_attribute("data-count")
     first.locator("a").click()
     if expected != "0":
@@ -104,3 +104,58 @@ def test_warehouse_follows_the_gift_tile_to_the_order(live_server, page, make_us
     page.locator('[data-tile="orders.gifts_to_scan"] a').click()
     page.get_by_role("link", name=floor["packing"].hub_no, exact=True).click()
     expect(page.locator("#order-status")).to_have_attribute("data-status", Status.PACKING)
+
+
+def test_search_box_finds_one_order_or_lists_several(live_server, page, make_user, floor):
+    # given two orders of one receiver, whose phone ends 1234, and a customer service user
+    first = OrderFactory(status=Status.PAID, receiver_name="陈静", receiver_phone="13712341234",
+                         tracking_no="YT8800012345678")
+    OrderFactory(status=Status.IN_TRANSIT, receiver_name="陈静", receiver_phone="13712341234")
+    sign_in(page, live_server, make_user("customer_service"))
+    # when they type the phone with spaces into the header's box on the home page
+    page.fill("#header-search-q", "137 1234 1234")
+    page.keyboard.press("Enter")
+    # then both orders are listed
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    shot(page, "search-several")
+    # when they search a tracking number from the list page: the order opens
+    page.fill("#header-search-q", "yt8800012345678")
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-status")).to_have_attribute("data-status", Status.PAID)
+    expect(page.locator("h1, #content h2").first).to_be_visible()
+    assert first.hub_no in page.content()
+    # and the last four digits with the name find them again, from the order page
+    page.fill("#header-search-q", "1234 陈静")
+    page.keyboard.press("Enter")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+
+
+def test_order_first_screen_answers_customer_service(live_server, page, make_user, floor):
+    # given a packing order whose gift waits for its scan
+    sign_in(page, live_server, make_user("customer_service"),
+            next_url=f"/admin/orders/order/{floor['packing'].pk}/change/")
+    # then the first screen (900 px) says so, shows the gifts, and the timeline starts on it
+    blocker = page.locator('[data-blocker="gift_scan"]')
+    expect(blocker).to_contain_text("等待赠品扫描")
+    for selector in ('[data-blocker="gift_scan"]', "#order-gifts", "#order-delivery-slot",
+                     "#order-timeline"):
+        top = page.locator(selector).bounding_box()["y"]
+        assert top < 900, (selector, top)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+    shot(page, "order-first-screen")
+
+
+def test_the_warehouse_board_refreshes_without_a_page_reload(live_server, page, make_user,
+                                                             floor):
+    # given the board open, asking for its table every 2 seconds
+    sign_in(page, live_server, make_user("warehouse"), next_url="/admin/logistics/pickingqueueentry/board/%3Frefresh%3D2")
+    paid = page.locator('[data-warehouse=""] [data-step="paid"]')
+    expect(paid).to_have_attribute("data-total", "4")
+    shot(page, "warehouse-board")
+    page.evaluate("window.stillTheSamePage = true")
+    # when two more orders are paid
+    OrderFactory(status=Status.PAID)
+    OrderFactory(status=Status.PAID)
+    # then the board shows them, and the page was not reloaded
+    expect(paid).to_have_attribute("data-total", "6", timeout=10_000)
+    assert page.evaluate("window.stillTheSamePage") is True
