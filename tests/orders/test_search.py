@@ -146,3 +146,25 @@ def test_the_customer_page_lists_their_orders_on_every_channel(client, make_user
         assert f'data-hub-no="{order.hub_no}"' in html and order.channel.name in html
     listed = client.get(response.context["customer_orders_url"])
     assert {row.hub_no for row in listed.context["cl"].result_list} == {o.hub_no for o in mine}
+
+
+@pytest.mark.parametrize("typed, index", [
+    ("1234 张伟", "order_phone_last4_name_idx"),
+    ("1234 2026-01-28", "order_phone_last4_placed_idx"),
+    ("张伟", "order_receiver_name_idx"),
+])
+def test_postgresql_answers_each_reading_from_its_index(book, typed, index):
+    """The query's expression must be an index's, character for character, or PostgreSQL
+    scans a million rows: with sequential scans off, the plan reads one of the search's
+    indexes (on a tiny table the name index may serve ``1234 张伟`` as well as its own)."""
+    from django.db import connection
+
+    from tests.conftest import requires_postgres
+
+    if connection.vendor != "postgresql":
+        pytest.skip(requires_postgres().kwargs["reason"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Order.objects.filter(order_search_q(typed)).order_by("-id")[:50].explain()
+    assert "Seq Scan" not in plan
+    assert index in plan or "1234 " in typed and "order_receiver_name_idx" in plan
