@@ -32,6 +32,6 @@ def unwrap(item: Any, *, paths: Sequence[Sequence[str]], is_case: Callable[[Mapp
 def mapped(table: Mapping[Any, Any], code: Any, where: str, platform: str) -> Any:
     key = str(code).strip() if code is not None else ""
     if key not in table:
-        raise FieldProblem(f"{where}: unknown {platform} value '{key}' (known: "
+        raise FieldProblem(f"{where}: unknown {platform} '{key}' (known: "
                            f"{', '.join(map(str, table))})")
     return table[key]
