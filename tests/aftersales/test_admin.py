@@ -18,8 +18,10 @@ def client_for(user) -> Client:
 def test_the_queue_lists_open_cases_by_priority_then_deadline(open_case, make_user):
     low = open_case("return", words="不想要了")
     high = open_case("return", words="发错了颜色")
-    page = client_for(make_user("customer_service")).get("/admin/aftersales/case/?due=open")
+    page = client_for(make_user("customer_service")).get("/admin/aftersales/case/?due=open",
+                                                         HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
+    assert "答复截止" in page.content.decode() and "待处理" in page.content.decode()
     listed = [c.pk for c in page.context["cl"].result_list]
     assert listed.index(high.pk) < listed.index(low.pk)  # wrong item is high priority
 
