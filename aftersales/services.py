@@ -133,7 +133,7 @@ def case_receive(*, channel: Channel, data: CaseInput, actor: Actor) -> tuple[Ca
 
 
 def _case_create(*, channel: Channel, data: CaseInput, actor: Actor,
-                 order: Order | None = None) -> Case:
+                 order: Order | None = None, reason: str = "") -> Case:
     order = order or _order_of(channel, data.channel_order_no)
     requested_at = data.requested_at or timezone.now()
     case = Case(
@@ -151,8 +151,9 @@ def _case_create(*, channel: Channel, data: CaseInput, actor: Actor,
     _apply_reason(case)
     if data.status in FINAL_CASE_STATUSES:
         case.closed_at = timezone.now()
-    audit(case, actor=actor, reason="case opened" if data.channel_case_no == "" else
-          f"from {channel.code}: {data.channel_status or data.status}")
+    audit(case, actor=actor, reason=reason or (
+        "case opened" if data.channel_case_no == "" else
+        f"from {channel.code}: {data.channel_status or data.status}"))
     case.save()
     CaseLine.objects.bulk_create(_lines_for(case, order, data.lines))
     case_created_record(case)
@@ -217,10 +218,8 @@ def case_open(*, order: Order, kind: str, actor: Actor, buyer_words: str = "",
                      amount=amount, buyer_words=buyer_words, lines=list(lines) or [
                          CaseLineInput(title=ol.title, quantity=ol.quantity, sku=ol.sku,
                                        channel_sku=ol.channel_sku) for ol in order.lines.all()])
-    case = _case_create(channel=order.channel, data=data, actor=actor, order=order)
-    if reason:
-        audit(case, actor=actor, reason=reason)
-    return case
+    return _case_create(channel=order.channel, data=data, actor=actor, order=order,
+                        reason=reason)
 
 
 # --- moves ---------------------------------------------------------------------------------------

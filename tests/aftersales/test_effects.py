@@ -153,3 +153,19 @@ def test_routing_follows_the_table_staff_keep(open_case):
     TeamRoute.objects.create(category="quality", team="warehouse", priority=20)
     case = open_case("return", words="质量太差")
     assert (case.team, case.priority) == ("warehouse", 20)
+
+
+def test_demo_cases_cover_every_kind_with_a_history(order_in, a_warehouse):
+    from django.core.management import call_command
+    from orders.demo_data import demo_staff_ensure
+    demo_staff_ensure()
+    for status in ["delivered"] * 10 + ["paid"] * 2:
+        order_in(status)
+    call_command("seed_aftersales_demo", "--cases", "10", "--seed", "3")
+    assert set(Case.objects.values_list("kind", flat=True)) == {
+        "refund_only", "partial_refund", "return", "exchange", "resend"}
+    assert all(c.history.filter(history_change_reason="demo after-sales").exists()
+               for c in Case.objects.all())
+    before = set(Case.objects.values_list("pk", flat=True))
+    call_command("seed_aftersales_demo", "--reset", "--cases", "0")
+    assert not Case.objects.filter(pk__in=before).exists()
