@@ -25,7 +25,15 @@ from orders.admin import OrderAdmin, pill, status_pill, timeline_rows
 from orders.models import Order
 
 from aftersales.answers import ANSWERS, ANSWERS_BY_NAME, case_answer
-from aftersales.models import Case, CaseDelivery, CaseLine, ReasonPhrase, TeamRoute
+from aftersales.models import (
+    Case,
+    CaseDelivery,
+    CaseLine,
+    ReasonPhrase,
+    ReturnRisk,
+    TeamRoute,
+)
+from aftersales.risk import HIGH_RISK
 from aftersales.services import case_transition
 from aftersales.state_machine import (
     CASE_MOVES,
@@ -326,7 +334,21 @@ def order_cases_panel(request: HttpRequest, order: Order) -> SafeString | str:
          for c in cases]))
 
 
+def order_risk_panel(request: HttpRequest, order: Order) -> SafeString | str:
+    """The order page's return-risk score and its reasons (``OrderAdmin.page_panels``)."""
+    if not request.user.has_perm("aftersales.view_returnrisk"):
+        return ""
+    risk = ReturnRisk.objects.filter(order=order).first()
+    if risk is None:
+        return ""
+    colour = "#b71c1c" if risk.score >= HIGH_RISK else "#424242"
+    return _card(gettext("Return risk"), format_html(
+        '<p><strong style="color:{}">{} / 100</strong></p><ul>{}</ul>', colour, risk.score,
+        format_html_join("", "<li>{}</li>", ((why,) for why in risk.reasons))))
+
+
 OrderAdmin.page_panels.append(order_cases_panel)
+OrderAdmin.page_panels.append(order_risk_panel)
 
 
 @admin.register(ReasonPhrase)

@@ -3,6 +3,7 @@
 - ``aftersales.link``: an order arrived → cases that came before it are tied to it.
 - ``aftersales.returned_parcel``: logistics' ``shipment.returned`` (a parcel refused or
   returned to sender) → the order's return case is opened or found, with the parcel on it.
+- ``aftersales.risk``: an order paid (created paid, or moved to paid) → its return-risk score.
 - ``aftersales.refund_matched``: finance's ``finance.refund_matched`` → the case's refund is
   marked confirmed by finance, with the statement line and its colour.
 """
@@ -14,9 +15,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from orderhub.events.registry import handles
-from orders.events import ORDER_CREATED
+from orders.events import ORDER_CREATED, ORDER_STATUS_CHANGED
+from orders.state_machine import Status
 
 from aftersales.events import REFUND_MATCHED, SHIPMENT_RETURNED
+from aftersales.risk import return_risks_compute
 from aftersales.services import case_for_returned_parcel, case_refund_confirm, cases_link_orders
 
 
@@ -49,3 +52,14 @@ def refunds_confirmed_by_finance(events: Sequence[Any]) -> None:
         case_refund_confirm(case_id=int(payload["case_id"]),
                             statement_line_id=payload.get("statement_line_id"),
                             colour=str(payload.get("colour") or ""))
+
+
+def _paid(kind: str, payload: dict[str, Any]) -> bool:
+    return (payload.get("to") if kind == ORDER_STATUS_CHANGED else payload.get("status")) \
+        == Status.PAID
+
+
+@handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="aftersales.risk", wants=_paid,
+         label=_("Return-risk score of a paid order"))
+def paid_orders_get_a_return_risk(events: Sequence[Any]) -> None:
+    return_risks_compute(order_ids=sorted({e.order_id for e in events if e.order_id}))

@@ -282,3 +282,21 @@ class TeamRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} → {self.team}"
+
+
+class ReturnRisk(models.Model):
+    """How likely a paid order is to come back (0–100), and why, in words (``aftersales.risk``)."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="return_risk",
+                                 verbose_name=_("order"))
+    score = models.PositiveSmallIntegerField(_("return-risk score"))
+    reasons = models.JSONField(_("top reasons"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("return risk")
+        verbose_name_plural = _("return risks")
+        indexes = [models.Index(fields=["-score"], name="return_risk_score_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.score}"

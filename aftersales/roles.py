@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 _VIEW = ["aftersales.view_case", "aftersales.view_caseline", "aftersales.view_reasonphrase",
-         "aftersales.view_teamroute"]
+         "aftersales.view_teamroute", "aftersales.view_returnrisk"]
 _RULES = [f"aftersales.{action}_{model}" for model in ("reasonphrase", "teamroute")
           for action in ("add", "change", "delete")]
 
@@ -22,5 +22,6 @@ ROLES: dict[str, list[str]] = {
         "aftersales.inspect_return", "aftersales.confirm_refund",
         "aftersales.view_casedelivery", "aftersales.view_historicalcase"],
     # Integrators read cases and post platform payloads (with orders.add_order).
-    "integrator": ["aftersales.view_case", "aftersales.view_caseline"],
+    "integrator": ["aftersales.view_case", "aftersales.view_caseline",
+                   "aftersales.view_returnrisk"],
 }

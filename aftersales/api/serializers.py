@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from orderhub.core.api import ApiErrorSerializer
 
-from aftersales.models import Case, CaseLine, Inspection, ReasonCategory
+from aftersales.models import Case, CaseLine, Inspection, ReasonCategory, ReturnRisk
 from aftersales.state_machine import CASE_MOVES_BY_NAME, CaseStatus, Kind
 
 
@@ -72,3 +72,12 @@ class CaseDeliveryAnswerSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     cases = CaseAnswerItemSerializer(many=True)
+
+
+class ReturnRiskSerializer(serializers.ModelSerializer):
+    hub_no = serializers.CharField(source="order.hub_no")
+    reasons = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = ReturnRisk
+        fields = ["hub_no", "score", "reasons", "computed_at"]

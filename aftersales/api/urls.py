@@ -1,7 +1,13 @@
 """URLs of the after-sales API, included under ``api/`` by ``orderhub/urls.py``."""
 from django.urls import path
 
-from aftersales.api.views import CaseDetailApi, CaseListApi, CaseTransitionApi, ChannelCasesApi
+from aftersales.api.views import (
+    CaseDetailApi,
+    CaseListApi,
+    CaseTransitionApi,
+    ChannelCasesApi,
+    ReturnRiskApi,
+)
 
 app_name = "aftersales-api"
 
@@ -12,4 +18,5 @@ urlpatterns = [
     path("aftersales/<int:pk>/", CaseDetailApi.as_view(), name="case-detail"),
     path("aftersales/<int:pk>/transitions/<slug:name>/", CaseTransitionApi.as_view(),
          name="case-transition"),
+    path("aftersales/risk/<slug:hub_no>/", ReturnRiskApi.as_view(), name="return-risk"),
 ]

@@ -28,7 +28,7 @@ from orderhub.core.api import (
     NewestFirstPagination,
     api_error,
 )
-from orderhub.core.errors import PermissionRefused
+from orderhub.core.errors import NotFound, PermissionRefused
 from orderhub.core.history import client_ip
 
 from aftersales.api.serializers import (
@@ -37,9 +37,10 @@ from aftersales.api.serializers import (
     CaseListFilterSerializer,
     CaseMoveInputSerializer,
     CaseSerializer,
+    ReturnRiskSerializer,
 )
 from aftersales.intake import case_delivery_process, case_delivery_store
-from aftersales.models import Case
+from aftersales.models import Case, ReturnRisk
 from aftersales.selectors import case_get, case_list
 from aftersales.services import case_transition
 from aftersales.state_machine import CASE_MOVES_BY_NAME
@@ -160,3 +161,20 @@ class CaseTransitionApi(APIView):
         case_transition(case=case, name=name, actor=request.user, reason=data["reason"],
                         inspection=data["inspection"])
         return Response(CaseSerializer(case_get(pk=pk)).data)
+
+
+class ReturnRiskApi(APIView):
+    """The return-risk score of a paid order (0–100) and its top reasons in words."""
+
+    queryset = ReturnRisk.objects.none()
+    permission_classes = [ModelViewPermissions]
+
+    @extend_schema(tags=[TAG], operation_id="aftersales_return_risk",
+                   summary="An order's return-risk score",
+                   responses={200: ReturnRiskSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN,
+                              404: api_error("No such order, or it is not scored (not paid).")})
+    def get(self, request: Request, hub_no: str) -> Response:
+        risk = ReturnRisk.objects.select_related("order").filter(order__hub_no=hub_no).first()
+        if risk is None:
+            raise NotFound(f"Order {hub_no} has no return-risk score (unknown or not paid).")
+        return Response(ReturnRiskSerializer(risk).data)
