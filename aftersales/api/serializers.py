@@ -2,12 +2,33 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orderhub.core.api import ApiErrorSerializer
 
 from aftersales.models import Case, CaseLine, Inspection, ReasonCategory, ReturnRisk
 from aftersales.state_machine import CASE_MOVES_BY_NAME, CaseStatus, Kind
+
+
+@extend_schema_field(serializers.ChoiceField(choices=CaseStatus.choices),
+                     component_name="CaseStatus")
+class CaseStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=CaseStatus.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(choices=Kind.choices), component_name="CaseKind")
+class CaseKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Kind.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(choices=list(CASE_MOVES_BY_NAME)),
+                     component_name="CaseMove")
+class CaseMoveField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(CASE_MOVES_BY_NAME), **kwargs)
 
 
 class CaseLineSerializer(serializers.ModelSerializer):
@@ -20,8 +41,8 @@ class CaseSerializer(serializers.ModelSerializer):
     hub_no = serializers.CharField(source="order.hub_no", default=None, allow_null=True)
     case_no = serializers.CharField(read_only=True)
     channel = serializers.CharField(source="channel.code")
-    kind = serializers.ChoiceField(choices=Kind.choices)
-    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    kind = CaseKindField()
+    status = CaseStatusField()
     reason_category = serializers.ChoiceField(choices=ReasonCategory.choices)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     lines = CaseLineSerializer(many=True)
@@ -39,8 +60,8 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class CaseListFilterSerializer(serializers.Serializer):
     order = serializers.CharField(required=False, help_text=_("Hub order number."))
-    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
-    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    kind = CaseKindField(required=False)
+    status = CaseStatusField(required=False)
     channel = serializers.SlugField(required=False)
 
 
@@ -52,9 +73,8 @@ class CaseMoveInputSerializer(serializers.Serializer):
 
 
 class CaseConflictSerializer(ApiErrorSerializer):
-    current_state = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
-    allowed_transitions = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(CASE_MOVES_BY_NAME)), required=False)
+    current_state = CaseStatusField(required=False)
+    allowed_transitions = serializers.ListField(child=CaseMoveField(), required=False)
 
 
 class CaseAnswerItemSerializer(serializers.Serializer):
@@ -63,7 +83,7 @@ class CaseAnswerItemSerializer(serializers.Serializer):
     channel_case_no = serializers.CharField()
     hub_no = serializers.CharField(allow_null=True)
     result = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
-    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    status = CaseStatusField()
 
 
 class CaseDeliveryAnswerSerializer(serializers.Serializer):
