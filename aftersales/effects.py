@@ -81,12 +81,26 @@ def case_moved(case: Case, *, move: str, actor: Actor, reason: str) -> None:
         _close_order_if_last(case)
 
 
+# A status a platform reports, and the hub's move whose effects it carries.
+PLATFORM_MOVES = {"refunded": "refund", "rejected": "reject", "withdrawn": "withdraw"}
+
+
+def platform_moved(case: Case, *, actor: Actor) -> None:
+    """The platform moved the case itself (it refunded on the seller's behalf, or the buyer
+    withdrew): the same effects as the hub's own move, once the order is known."""
+    move = PLATFORM_MOVES.get(case.status)
+    if move is not None and case.order_id is not None:
+        case_moved(case, move=move, actor=actor, reason="platform")
+
+
 def is_full_refund(case: Case) -> bool:
     order = case.order
     return case.kind in (Kind.REFUND_ONLY, Kind.RETURN) and case.amount >= order.paid_amount
 
 
 def _refund(case: Case) -> None:
+    if case.order_id is None:
+        return
     order = Order.objects.get(pk=case.order_id)
     if is_full_refund(case) and order.status not in FINAL_STATUSES and \
             order.status in MOVES_BY_NAME["refund"].sources:

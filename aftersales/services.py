@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -128,7 +128,13 @@ def case_receive(*, channel: Channel, data: CaseInput, actor: Actor) -> tuple[Ca
     existing = (Case.objects.select_for_update()
                 .filter(channel=channel, channel_case_no=data.channel_case_no).first())
     if existing is None:
-        return _case_create(channel=channel, data=data, actor=actor), CREATED
+        try:
+            with transaction.atomic():
+                return _case_create(channel=channel, data=data, actor=actor), CREATED
+        except IntegrityError:
+            # Another delivery of the same case created it meanwhile: update theirs.
+            existing = (Case.objects.select_for_update()
+                        .get(channel=channel, channel_case_no=data.channel_case_no))
     return existing, _case_update(existing, data=data, actor=actor)
 
 
@@ -159,6 +165,7 @@ def _case_create(*, channel: Channel, data: CaseInput, actor: Actor,
     case_created_record(case)
     if order is not None:
         effects.case_opened(case, actor=actor)
+        effects.platform_moved(case, actor=actor)
     return case
 
 
@@ -196,6 +203,7 @@ def _case_update(case: Case, *, data: CaseInput, actor: Actor) -> str:
             from None
     if source is not None:
         case_moved_record(case, source=source, move="platform")
+        effects.platform_moved(case, actor=actor)
     return UPDATED
 
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from aftersales.models import Case, CaseDelivery
 from channels.models import ChannelEndpoint, RefusedDelivery
 from orderhub.core.signing import hub_signature
-from orders.models import Channel
+from orders.models import Channel, Order
 from tests.aftersales import payloads as p
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,13 @@ def test_a_known_order_is_linked_at_once(integrator, order_in):
     answer = post(integrator, "douyin", p.dumps(p.douyin_detail())).json()
     assert answer["cases"][0]["hub_no"] == order.hub_no
     assert Case.objects.get().currency == order.currency
+
+
+def test_a_refund_the_platform_made_reaches_the_order_and_finance(integrator, order_in):
+    order = order_in("paid", channel="tmall", channel_order_no="3957214470011234")
+    post(integrator, "tmall", p.dumps(p.top_refund()))
+    assert Order.objects.get(pk=order.pk).on_hold  # refund asked before shipping: held
+    post(integrator, "tmall", p.dumps(p.top_refund(status="SUCCESS")))
+    assert Order.objects.get(pk=order.pk).status == "refunded"
+    from orderhub.events.models import Event
+    assert Event.objects.filter(kind="aftersales.refund_approved").count() == 1
