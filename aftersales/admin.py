@@ -12,6 +12,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -25,10 +26,12 @@ from orders.admin import OrderAdmin, pill, status_pill, timeline_rows
 from orders.models import Order
 
 from aftersales.answers import ANSWERS, ANSWERS_BY_NAME, case_answer
+from aftersales.figures import aftersales_figures
 from aftersales.models import (
     Case,
     CaseDelivery,
     CaseLine,
+    ReasonCategory,
     ReasonPhrase,
     ReturnRisk,
     TeamRoute,
@@ -208,10 +211,31 @@ class CaseAdmin(SimpleHistoryAdmin):
             return self.admin_site.admin_view(require_POST(view))
 
         return [
+            path("figures/", self.admin_site.admin_view(self.figures_view),
+                 name="aftersales_case_figures"),
             path("<path:object_id>/move/", wrap(self.move_view), name="aftersales_case_move"),
             path("<path:object_id>/answer/<slug:name>/", wrap(self.answer_view),
                  name="aftersales_case_answer"),
         ] + super().get_urls()
+
+    def figures_view(self, request: HttpRequest) -> HttpResponse:
+        """Return rates by reason, channel and SKU; median times to answer and to close."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            days = max(1, min(int(request.GET.get("days", 30)), 365))
+        except ValueError:
+            days = 30
+        figures = aftersales_figures(days=days)
+        reasons = dict(ReasonCategory.choices)
+        for row in figures.by_reason:
+            row.label = reasons.get(row.label, row.label)
+        return TemplateResponse(request, "admin/aftersales/case/figures.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "days": days,
+            "title": gettext("After-sales figures"), "figures": figures,
+            "tables": [(gettext("By reason"), figures.by_reason),
+                       (gettext("By channel"), figures.by_channel),
+                       (gettext("By SKU (highest return rate)"), figures.by_sku)]})
 
     def _case_or_404(self, request: HttpRequest, object_id: str) -> Case:
         case = self.get_object(request, unquote(object_id))

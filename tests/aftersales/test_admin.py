@@ -60,3 +60,21 @@ def test_a_role_without_the_move_is_told_and_nothing_changes(open_case, make_use
                          {"move": "approve_return"}, follow=True)
     assert "aftersales.answer_case" in answer.content.decode()
     assert Case.objects.get(pk=case.pk).status == "requested"
+
+
+def test_the_figures_page_shows_rates_and_medians(open_case, make_user):
+    from django.utils import timezone
+    from aftersales.figures import aftersales_figures
+    from aftersales.services import case_transition
+    case = open_case("return", words="发错了")
+    order = case.order
+    order.paid_at = timezone.now()
+    order.save(update_fields=["paid_at"])
+    cs = make_user("customer_service")
+    case_transition(case=case, name="approve_return", actor=cs)
+    figures = aftersales_figures(days=30)
+    assert [(r.label, r.cases, r.base) for r in figures.by_reason] == [("wrong_item", 1, 1)]
+    assert [(r.label, r.cases) for r in figures.by_sku] == [("TS-WHITE-L", 1)]
+    assert figures.median_first_answer is not None and figures.median_close is None
+    page = client_for(cs).get("/admin/aftersales/case/figures/")
+    assert page.status_code == 200 and "100 %" in page.content.decode()
