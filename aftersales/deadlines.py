@@ -32,7 +32,7 @@ def breach_key(case: Case) -> str:
 def cases_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> int:
     """Raise one alert per open case past its deadline and not yet marked; returns how many."""
     now = now or timezone.now()
-    due = list(Case.objects.select_for_update(skip_locked=True)
+    due = list(Case.objects.select_for_update(skip_locked=True, of=("self",))
                .filter(status__in=WAITING_ON_SELLER, due_at__lte=now, is_overdue=False)
                .select_related("order").order_by("due_at", "id")[:batch])
     for case in due:

@@ -247,7 +247,8 @@ def _illegal(case: Case, move: CaseMove) -> IllegalCaseMove:
 
 def _lock(case: Case) -> Case:
     try:
-        return Case.objects.select_for_update().select_related("order", "channel").get(pk=case.pk)
+        return (Case.objects.select_for_update(of=("self",))
+                .select_related("order", "channel").get(pk=case.pk))
     except Case.DoesNotExist:
         raise NotFound(f"Case {case.case_no} no longer exists.") from None
 
