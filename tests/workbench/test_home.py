@@ -76,10 +76,12 @@ def test_each_role_sees_its_own_counts(floor, make_user):
         "logistics.board": 10,
     }
     # customer service: the held order and the out-of-stock one; one promise broken
-    assert cs == {"orders.held": 2, "orders.past_ship_by": 1}
+    assert cs == {"orders.held": 2, "orders.past_ship_by": 1, "aftersales.to_answer": 0,
+                  "aftersales.overdue": 0}
     # operations: one to review, 4 steps overdue (paid_late, 2 picking, review), no failures
     assert ops == {"orders.held": 2, "orders.past_ship_by": 1, "orders.to_review": 1,
-                   "orders.overdue": 4, "channels.writebacks_failed": 0, "logistics.board": 10}
+                   "orders.overdue": 4, "channels.writebacks_failed": 0, "logistics.board": 10,
+                   "aftersales.to_answer": 0, "aftersales.overdue": 0}
     assert finance == {"finance.red": 0, "finance.yellow": 0, "finance.no_money": 0}
     # the manager sees all of it
     assert set(manager) == set(warehouse) | set(cs) | set(ops) | set(finance)
