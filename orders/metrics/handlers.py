@@ -1,0 +1,16 @@
+"""The figures follow the orders: every move, hold and lift refreshes the order's contribution
+to the daily aggregates (``services.order_flows_refresh``), in the handler's transaction."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from orderhub.events.registry import handles
+from orders.events import ORDER_CREATED, ORDER_HELD, ORDER_RELEASED, ORDER_STATUS_CHANGED
+from orders.metrics.services import order_flows_refresh
+
+
+@handles(ORDER_CREATED, ORDER_STATUS_CHANGED, ORDER_HELD, ORDER_RELEASED, name="orders.metrics",
+         label=_("Management figures follow the order"))
+def figures_follow_orders(events) -> None:
+    order_ids = {event.order_id for event in events if event.order_id is not None}
+    order_flows_refresh(order_ids=order_ids)
