@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from orders.state_machine import (
     CANCELLED_OR_REFUNDED,
@@ -327,3 +328,43 @@ def figures(sums: Mapping[str, float]) -> dict[str, Figure]:
         "order_health_index": Figure("order_health_index", ohi, ohi, 100, "index"),
     }
     return out
+
+
+#: What staff read next to each figure: its name and its definition (the module doc, short).
+LABELS: dict[str, tuple[Any, Any]] = {
+    "on_time_ship_rate": (_("On-time ship rate"), _(
+        "Orders handed to the courier at or before their promised ship-by time ÷ orders "
+        "due to ship (paid orders whose ship-by time falls in the period; one cancelled "
+        "before its ship-by time was never due; one whose ship-by time is still ahead and "
+        "that has not shipped is left out).")),
+    "channel_fulfilment_rate": (_("Channel fulfilment rate"), _(
+        "Orders paid in the period that were handed to the courier ÷ orders paid in the "
+        "period.")),
+    "payment_to_ship_hours": (_("Payment → ship (hours)"), _(
+        "Mean hours from the buyer's payment to the hand-over, over orders handed over in "
+        "the period.")),
+    "transit_days": (_("Transit (days)"), _(
+        "Mean days from the hand-over to delivery, over orders delivered in the period.")),
+    "breakpoint_rate": (_("Breakpoint rate"), _(
+        "Orders paid in the period with a breakpoint ÷ orders paid in the period. A "
+        "breakpoint is a gap over 15 minutes between systems: the hub recorded the payment "
+        "more than 15 minutes after the buyer paid on the channel. Target ≤ 0.3%.")),
+    "interventions_per_1000": (_("Manual interventions per 1,000 orders"), _(
+        "Interventions in the period × 1000 ÷ orders paid in the period. An intervention "
+        "is a person doing what the flow does by itself: confirming a payment, sending to "
+        "or clearing risk review, confirming a delivery, settling, cancelling, refunding, "
+        "placing or lifting a hold. Picking, packing, labels and hand-overs are normal "
+        "work. Target ≤ 2.")),
+    "status_timeliness": (_("Status timeliness"), _(
+        "Timed steps (payment confirmed, risk review where timed, picking, packing and "
+        "label, hand-over) finished within their SLA ÷ timed steps finished in the "
+        "period.")),
+    "cross_system_consistency": (_("Cross-system consistency"), _(
+        "Orders paid in the period without a breakpoint ÷ orders paid in the period.")),
+    "self_healed": (_("Exceptions resolved automatically"), _(
+        "Holds lifted by the hub itself (a restock, the channel, a rule) ÷ holds lifted in "
+        "the period. Such a hold is self-healed.")),
+    "order_health_index": (_("Order Health Index"), _(
+        "40 × status timeliness + 35 × cross-system consistency + 25 × exceptions "
+        "resolved automatically (a part with nothing to measure counts as 100%).")),
+}

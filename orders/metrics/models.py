@@ -27,8 +27,9 @@ class MetricCount(models.Model):
 
     class Meta:
         app_label = "orders"
-        verbose_name = _("daily figure")
-        verbose_name_plural = _("daily figures")
+        # Staff find the management page under this name (the model's changelist is the page).
+        verbose_name = _("management health")
+        verbose_name_plural = _("management health")
         constraints = [
             models.UniqueConstraint(fields=["day", "channel_id", "warehouse_id", "key"],
                                     name="uniq_metric_count"),

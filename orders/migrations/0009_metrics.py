@@ -34,8 +34,8 @@ class Migration(migrations.Migration):
                 ('value', models.BigIntegerField(default=0, verbose_name='value')),
             ],
             options={
-                'verbose_name': 'daily figure',
-                'verbose_name_plural': 'daily figures',
+                'verbose_name': 'management health',
+                'verbose_name_plural': 'management health',
                 'constraints': [models.UniqueConstraint(fields=('day', 'channel_id', 'warehouse_id', 'key'), name='uniq_metric_count')],
             },
         ),
