@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from orders.metrics.api.serializers import HealthQuerySerializer
 from orders.metrics.charts import trend_svg
 from orders.metrics.definitions import LABELS
-from orders.metrics.models import MetricCount, MetricWarehouse
+from orders.metrics.models import MetricCount, MetricWarehouse, WeeklyHealthReport
 from orders.metrics.selectors import DRILL_DOWN, drill_down, health, stuck_by_reason
+from orders.metrics.words import cause_label, reason_label, shown
 from orders.models import Channel, Hold, Order
 from orders.state_machine import FINAL_STATUSES, Status
 
@@ -44,18 +46,7 @@ PERCENT = {"on_time_ship_rate", "channel_fulfilment_rate", "breakpoint_rate",
 
 
 def _shown(code: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if code in PERCENT:
-        return f"{value:.2%}"
-    return f"{value:.1f}" if code == "order_health_index" else f"{value:.2f}"
-
-
-def _reason_label(reason: str) -> str:
-    kind, _sep, code = reason.partition(":")
-    if kind == "hold":
-        return gettext("Held: %(source)s") % {"source": Hold.Source(code).label}
-    return gettext("SLA breached in: %(status)s") % {"status": Status(code).label}
+    return shown(value, percent=code in PERCENT, digits=1 if code == "order_health_index" else 2)
 
 
 @admin.register(MetricCount)
@@ -114,7 +105,7 @@ class HealthDashboardAdmin(admin.ModelAdmin):
                 "numerator": figure["numerator"], "denominator": figure["denominator"],
                 "drill": f"{drill_url}?{urlencode({**params, 'figure': drill})}" if drill else "",
             })
-        stuck = [{**row, "label": _reason_label(row["reason"]),
+        stuck = [{**row, "label": reason_label(row["reason"]),
                   "url": f"{drill_url}?{urlencode({**params, 'figure': 'stuck', 'reason': row['reason']})}"}
                  for row in stuck_by_reason(**where)]
         days = report["days"]
@@ -138,7 +129,7 @@ class HealthDashboardAdmin(admin.ModelAdmin):
         context.update({
             "query": params, "report": report, "rows": rows, "stuck": stuck,
             "charts": [c for c in charts if c],
-            "late_causes": [{**c, "label": _cause_label(c["cause"])}
+            "late_causes": [{**c, "label": cause_label(c["cause"])}
                             for c in report["late_causes"][:3]],
             "steps": [{**s, "label": Status(s["step"]).label,
                        "rate_shown": _shown("status_timeliness", s["rate"])}
@@ -164,7 +155,7 @@ class HealthDashboardAdmin(admin.ModelAdmin):
                  "warehouse_id": q.get("warehouse")}
         if figure == "stuck":
             orders = _stuck_orders(reason, **where)
-            title = _reason_label(reason) if orders is not None else ""
+            title = reason_label(reason) if orders is not None else ""
             if orders is None:
                 return TemplateResponse(request, "admin/orders/metrics/orders.html",
                                         self._context(request, errors={"reason": [
@@ -187,15 +178,6 @@ def _per_mille(days) -> bool:
         rate = row["figures"].get("breakpoint_rate")
         row["figures"]["breakpoint_per_mille"] = None if rate is None else rate * 1000
     return True
-
-
-def _cause_label(cause: str) -> str:
-    kind, _sep, code = cause.partition(":")
-    if kind == "hold":
-        return gettext("Held: %(source)s") % {"source": Hold.Source(code).label}
-    if code in Status.values:
-        return gettext("Too long in: %(status)s") % {"status": Status(code).label}
-    return cause
 
 
 def _stuck_orders(reason: str, *, channel_id, warehouse_id):
@@ -221,7 +203,32 @@ def _row(order: Order, flow) -> dict[str, Any]:
         "ship_by": getattr(flow, "ship_by", order.ship_by),
         "shipped_at": getattr(flow, "shipped_at", None),
         "delivered_at": getattr(flow, "delivered_at", None),
-        "late_cause": _cause_label(flow.late_cause) if flow and flow.late_cause else "",
+        "late_cause": cause_label(flow.late_cause) if flow and flow.late_cause else "",
         "interventions": getattr(flow, "interventions", 0),
         "breakpoint": getattr(flow, "breakpoint", False),
     }
+
+
+@admin.register(WeeklyHealthReport)
+class WeeklyHealthReportAdmin(admin.ModelAdmin):
+    """The weekly reports as sent (read only); the schedule is under Background jobs."""
+
+    list_display = ("week_start", "created_at", "alert_id")
+    readonly_fields = ("week_start", "created_at", "alert_id", "report")
+    fields = readonly_fields
+
+    @admin.display(description=_("report"))
+    def report(self, obj: WeeklyHealthReport):
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.text)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(PERMISSION)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

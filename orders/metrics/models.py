@@ -91,3 +91,22 @@ class MetricWarehouse(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WeeklyHealthReport(models.Model):
+    """One week's health report as it was sent (Monday to Sunday, the hub's local days)."""
+
+    week_start = models.DateField(_("week from (Monday)"), unique=True)
+    data = models.JSONField(_("figures"), default=dict)
+    text = models.TextField(_("report"))
+    alert_id = models.BigIntegerField(_("alert"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        app_label = "orders"
+        verbose_name = _("weekly health report")
+        verbose_name_plural = _("weekly health reports")
+        ordering = ["-week_start"]
+
+    def __str__(self) -> str:
+        return f"{self.week_start}"
