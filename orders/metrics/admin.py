@@ -49,9 +49,8 @@ def _shown(code: str, value: float | None) -> str:
     return shown(value, percent=code in PERCENT, digits=1 if code == "order_health_index" else 2)
 
 
-@admin.register(MetricCount)
-class HealthDashboardAdmin(admin.ModelAdmin):
-    """The model's list is the management page; the aggregates themselves are not edited."""
+class FiguresReadOnly(admin.ModelAdmin):
+    """Managers and operations read; nobody edits what the hub computed."""
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(PERMISSION)
@@ -64,6 +63,12 @@ class HealthDashboardAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(MetricCount)
+class HealthDashboardAdmin(FiguresReadOnly):
+    """The model's list is the management page; the aggregates themselves are not edited."""
+
 
     def get_urls(self):
         return [path("orders/", self.admin_site.admin_view(self.drill_down_view),
@@ -210,7 +215,7 @@ def _row(order: Order, flow) -> dict[str, Any]:
 
 
 @admin.register(WeeklyHealthReport)
-class WeeklyHealthReportAdmin(admin.ModelAdmin):
+class WeeklyHealthReportAdmin(FiguresReadOnly):
     """The weekly reports as sent (read only); the schedule is under Background jobs."""
 
     list_display = ("week_start", "created_at", "alert_id")
@@ -221,14 +226,3 @@ class WeeklyHealthReportAdmin(admin.ModelAdmin):
     def report(self, obj: WeeklyHealthReport):
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.text)
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm(PERMISSION)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -60,9 +60,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from orders.state_machine import (
@@ -226,9 +228,16 @@ def order_facts(
     return facts
 
 
+@lru_cache(maxsize=1)
+def _hub_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 def local_day(moment: dt.datetime) -> str:
-    """The hub's local day of a moment, ISO (the aggregates' key)."""
-    return timezone.localtime(moment).date().isoformat()
+    """The hub's local day of a moment, ISO (the aggregates' key). The hub's zone is read
+    once: ``timezone.localtime`` asks for the current zone on every call, which a rebuild of a
+    million orders feels."""
+    return moment.astimezone(_hub_zone()).date().isoformat()
 
 
 def contributions(facts: OrderFacts) -> dict[str, int]:

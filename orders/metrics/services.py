@@ -141,16 +141,18 @@ def order_flows_route(*, warehouses: Mapping[int, int | None],
                                warehouses={k: v or 0 for k, v in warehouses.items()})
 
 
-def metrics_rebuild(*, chunk: int = CHUNK) -> tuple[int, int]:
+def metrics_rebuild(*, chunk: int = CHUNK, after_id: int = 0) -> tuple[int, int]:
     """Recompute every order's contribution from history and replace the daily aggregates
     with their sums (the warehouses logistics gave are kept). Returns (orders, aggregate
     rows). Run it with the event handlers quiet (a maintenance window): events handled while
-    it runs are counted again by the next refresh of those orders, not lost."""
+    it runs are counted again by the next refresh of those orders, not lost. ``after_id``
+    leaves older orders out (their contributions are dropped too): for a benchmark's recent
+    period only."""
     config = deadline_config()
     known = dict(OrderFlow.objects.values_list("order_id", "warehouse_id").iterator(10000))
     totals: dict[AggregateKey, int] = defaultdict(int)
     orders = 0
-    last = 0
+    last = after_id
     while True:
         ids = list(Order.objects.filter(pk__gt=last).order_by("pk")
                    .values_list("pk", flat=True)[:chunk])
