@@ -31,10 +31,10 @@ Definitions (numerator ÷ denominator; "in the period" = the day named falls in 
   in the period. An *intervention* is a person (a history row or hold that names a user
   other than the hub's system user) doing what the flow is meant to do by itself: confirming
   a payment (``pay``), sending to or clearing risk review (``send_to_review``, ``approve``),
-  confirming a delivery (``deliver``), settling (``settle``), cancelling or refunding
-  (``cancel``, ``refund``), placing a hold, or lifting a hold. The warehouse's own steps
-  (pick, pack, label, hand over), invoicing, archiving and closing are its normal work, not
-  interventions. Target ≤ 2.
+  confirming a delivery (``deliver``), cancelling or refunding (``cancel``, ``refund``),
+  placing a hold, or lifting a hold. The warehouse's own steps (pick, pack, label, hand over)
+  and finance's (invoice, settle: a statement import settles in bulk, as its importer),
+  archiving and closing are normal work, not interventions. Target ≤ 2.
 - **Order Health Index** (0–100) = 40 × status timeliness + 35 × cross-system consistency +
   25 × exceptions resolved automatically, each part a share between 0 and 1; a part with
   nothing to measure in the period counts as 1 (nothing went wrong).
@@ -78,7 +78,7 @@ from orders.state_machine import (
 BREAKPOINT_GAP = dt.timedelta(minutes=15)
 #: Moves that the flow makes by itself; a person making one is an intervention.
 MANUAL_MOVES: frozenset[str] = frozenset(
-    {"pay", "send_to_review", "approve", "deliver", "settle", "cancel", "refund"})
+    {"pay", "send_to_review", "approve", "deliver", "cancel", "refund"})
 #: The states with an SLA step (``orders.models.SLA_STEP_STATUS``) that the warehouse and
 #: operations finish by moving forward.
 TIMED_STATES: tuple[str, ...] = (Status.PAID, Status.RISK_REVIEW, Status.PICKING, Status.PACKING,
@@ -361,9 +361,9 @@ LABELS: dict[str, tuple[Any, Any]] = {
     "interventions_per_1000": (_("Manual interventions per 1,000 orders"), _(
         "Interventions in the period × 1000 ÷ orders paid in the period. An intervention "
         "is a person doing what the flow does by itself: confirming a payment, sending to "
-        "or clearing risk review, confirming a delivery, settling, cancelling, refunding, "
-        "placing or lifting a hold. Picking, packing, labels and hand-overs are normal "
-        "work. Target ≤ 2.")),
+        "or clearing risk review, confirming a delivery, cancelling, refunding, placing or "
+        "lifting a hold. Picking, packing, labels, hand-overs, invoicing and settling are "
+        "normal work. Target ≤ 2.")),
     "status_timeliness": (_("Status timeliness"), _(
         "Timed steps (payment confirmed, risk review where timed, picking, packing and "
         "label, hand-over) finished within their SLA ÷ timed steps finished in the "

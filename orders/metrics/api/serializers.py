@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Channel
@@ -13,6 +14,8 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
+@extend_schema_field({"type": "string", "example": "2026-11-02",
+                      "description": "A date, or an ISO 8601 time with its offset."})
 class LocalDayField(serializers.Field):
     """A day, ``2026-11-02``, or a moment with its offset (``2026-11-02T10:00:00+08:00``), read
     as the hub's local day it falls on."""
