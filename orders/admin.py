@@ -718,3 +718,6 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
 def _shorten(numbers: list[str]) -> str:
     shown = ", ".join(numbers[:BULK_REPORT_LIMIT])
     return shown + (" …" if len(numbers) > BULK_REPORT_LIMIT else "")
+
+# The management health page (orders/metrics/admin.py registers it).
+from orders.metrics import admin as _metrics_admin  # noqa: E402,F401

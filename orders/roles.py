@@ -6,6 +6,8 @@ _VIEW_ORDERS = [
     "orders.view_customer", "orders.view_product", "orders.view_productalias",
     "orders.view_channel", "orders.view_ordertag",
 ]
+# The management figures (page, API, weekly report): operations and managers.
+_FIGURES = ["orders.view_metriccount", "orders.view_orderflow"]
 # Deadlines: operations and managers set the rules (who is told is in orderhub/alerts/roles.py).
 _DEADLINE_RULES = [
     f"orders.{action}_{model}"
@@ -36,7 +38,7 @@ ROLES: dict[str, list[str]] = {
         "orders.change_channel",
         "orders.confirm_payment", "orders.review_risk", "orders.deliver_order",
         "orders.archive_order", "orders.close_order", "orders.cancel_order", "orders.hold_order",
-    ] + _DEADLINE_RULES,
+    ] + _DEADLINE_RULES + _FIGURES,
     # 财务: money in and out.
     "finance": _VIEW_ORDERS + [
         "orders.confirm_payment", "orders.invoice_order", "orders.settle_order",
@@ -48,7 +50,7 @@ ROLES: dict[str, list[str]] = {
         "orders.add_product", "orders.change_product",
         "orders.add_productalias", "orders.change_productalias", "orders.delete_productalias",
         "orders.add_channel", "orders.change_channel", "orders.view_historicalorder",
-    ] + _ORDER_MOVES + _DEADLINE_RULES,
+    ] + _ORDER_MOVES + _DEADLINE_RULES + _FIGURES,
     # Integrators (ERP, WMS, the seller's own systems) through the API.
     "integrator": _VIEW_ORDERS + [
         "orders.add_order", "orders.change_order",

@@ -41,6 +41,7 @@ from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
 from orders.channel_sync import order_tags_add
 from orders.locks import orders_for_update
+from orders.metrics.services import order_flows_route
 from orders.models import Hold, Order, Product
 from orders.holds import OUT_OF_STOCK_KEY, hold_place, order_release_own_hold
 from orders.services import (
@@ -128,6 +129,9 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
         if allocation.over_capacity:
             over.add(decision.warehouse_id)
         _after_allocation(order, decision, allocation)
+    # The management figures are kept per warehouse: tell orders where each order goes.
+    order_flows_route(warehouses={d.order_id: d.warehouse_id for d in decisions},
+                      names={a.warehouse.pk: a.warehouse.name for a in allocations if a.warehouse})
     capacity_count(counts=taken)  # last: it locks the day's counters
     return {**existing, **{decision.order_id: decision for decision in decisions}}
 
