@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import queue
@@ -500,13 +501,34 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def peak_pages(specs: list[dict], base: int, page: int) -> tuple[list, list]:
-    """The day's pages and a warm-up page per channel, with channel order numbers from ``base``."""
+    """The day's pages and a warm-up page per channel, with channel order numbers from ``base``
+    and buyers of their own (new phones and platform ids): a buyer of an earlier set-up's day
+    would be a known customer with orders that day, and identity matching and the duplicate
+    check would have more to do for the later set-ups than for the first."""
+    import random
+
     from bench.ingest import _requests
 
-    day = [{**spec, "no": str(base + index)} for index, spec in enumerate(specs)]
+    rng = random.Random(base)
+    buyers: dict[int, dict] = {}
+
+    serial = itertools.count()
+
+    def fresh(person: dict) -> dict:
+        return {**person, "phone": f"13{rng.randrange(10**9):09d}",
+                "uid": f"u{base // BLOCK_SIZE:03d}{next(serial):07d}"}
+
+    def buyer(person: dict) -> dict:  # the day's people live as long as ``specs``
+        if id(person) not in buyers:
+            buyers[id(person)] = fresh(person)
+        return buyers[id(person)]
+
+    day = [{**spec, "no": str(base + index), "person": buyer(spec["person"])}
+           for index, spec in enumerate(specs)]
     warm: list[dict] = []
     for code in sorted({spec["channel"] for spec in specs}):
-        warm += [{**spec, "no": str(base + BLOCK_SIZE - 1 - len(warm) - n)}
+        warm += [{**spec, "no": str(base + BLOCK_SIZE - 1 - len(warm) - n),
+                  "person": fresh(spec["person"])}  # a buyer of its own
                  for n, spec in enumerate([s for s in specs if s["channel"] == code]
                                           [:WARMUP_PER_CHANNEL])]
     return _requests(day, page), _requests(warm, 2)
