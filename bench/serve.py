@@ -313,7 +313,7 @@ def describe_pools() -> str:
 
     pools = runpy.run_path(str(common.REPO_ROOT / CONFIG))["POOLS"]
     return "; ".join(f"{name}: {p['workers']} {p['worker_class']} workers x {p['threads']} "
-                     f"threads, nice {p['nice']}" for name, p in pools.items())
+                     f"threads" for name, p in pools.items())
 
 
 # --- HTTP clients -----------------------------------------------------------------------------------

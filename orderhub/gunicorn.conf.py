@@ -8,15 +8,14 @@ pool. Why two pools: a channel's batch upload (500-1,000 orders, 0.2-0.5 s of CP
 worker of a single pool during a peak, and customer service's lookups by phone waited behind
 it (p95 329 ms against 8.5 ms when quiet, issue 9; ``bench/serve.py`` measures both set-ups).
 With the uploads in a pool of their own, a lookup never waits for a worker that is busy with
-one; and the channels' workers run at a lower CPU priority (``nice``), so on a machine whose
-cores are busy ingesting, the kernel runs a lookup first: an upload takes a few milliseconds
-longer, a person on the phone does not wait.
+one; for the CPU, the kernel's scheduler already runs a lookup's thread first when it wakes,
+ahead of workers that have been computing for a while.
 
 - web: ``gthread`` workers, one per core, each with threads, so that one slow request (a
   statement import, a big admin page) does not hold up the lookups behind it; Django's pool
   gives each thread its own connection (``DB_POOL_MAX`` = threads unless set).
 - channels: ``sync`` workers, one per core: an upload is CPU work from start to end, so more
-  workers or threads than cores only make each upload slower; nice 10.
+  workers or threads than cores only make each upload slower.
 
 ``bind`` and anything else can be overridden on the command line (``--bind``, ``--workers``),
 which gunicorn reads after this file. Connections to PostgreSQL, per host: web workers ×
@@ -27,9 +26,9 @@ import os
 # The numbers the README's production notes state (tests/test_serving.py holds them together).
 POOLS = {
     "web": {"bind": "127.0.0.1:8000", "worker_class": "gthread", "workers": 2, "threads": 4,
-            "nice": 0, "timeout": 60},
+            "timeout": 60},
     "channels": {"bind": "127.0.0.1:8001", "worker_class": "sync", "workers": 2, "threads": 1,
-                 "nice": 10, "timeout": 120},
+                 "timeout": 120},
 }
 
 POOL = os.environ.get("ORDERHUB_POOL", "web")
@@ -58,8 +57,3 @@ preload_app = False
 os.environ.setdefault("DB_POOL_MAX", str(_pool["threads"]))
 os.environ.setdefault("DB_POOL_MIN", "1")
 
-
-def post_fork(server, worker):  # noqa: ARG001 (gunicorn's hook signature)
-    """Lower the CPU priority of the channels pool's workers (the master keeps its own)."""
-    if _pool["nice"]:
-        os.nice(_pool["nice"])

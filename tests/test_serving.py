@@ -58,7 +58,6 @@ def test_each_pool_loads_into_gunicorn_with_the_readmes_numbers(pool):
     assert config.bind == [documented["bind"]]
     assert config.wsgi_app == "orderhub.wsgi:application"
     assert config.preload_app is False
-    assert names["POOLS"][pool]["nice"] == int(documented["nice"])
     # and each thread has a pooled connection of its own, as the README counts them
     assert left["DB_POOL_MAX"] == documented["DB_POOL_MAX"]
     assert int(left["DB_POOL_MAX"]) == config.threads
@@ -79,16 +78,6 @@ def test_a_db_pool_max_set_by_the_operator_is_kept():
 def test_an_unknown_pool_is_refused_by_name():
     with pytest.raises(RuntimeError, match="ORDERHUB_POOL='api': choose one of web, channels"):
         load_config(ORDERHUB_POOL="api")
-
-
-def test_channels_workers_lower_their_priority_and_web_workers_do_not():
-    niced = []
-    for pool, expected in (("channels", [10]), ("web", [])):
-        names, _, _ = load_config(ORDERHUB_POOL=pool)
-        niced.clear()
-        with mock.patch.object(os, "nice", side_effect=niced.append):
-            names["post_fork"](server=None, worker=None)
-        assert niced == expected, pool
 
 
 def test_the_benchmark_starts_the_readmes_commands():
