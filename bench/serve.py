@@ -228,7 +228,9 @@ class Pool:
         return session_cpu(self.process.pid), backends_cpu(self.application)
 
     def start(self) -> None:
-        self.log = tempfile.TemporaryFile(mode="w+")
+        # Kept after the run: a refused push or a lookup's error is explained in it.
+        self.log = tempfile.NamedTemporaryFile(mode="w+", prefix=f"bench-serve-{self.name}-",
+                                               suffix=".log", delete=False)
         self.process = subprocess.Popen(self.argv, cwd=common.REPO_ROOT,
                                         env={**self.env, "PGAPPNAME": self.application},
                                         stdout=self.log, stderr=subprocess.STDOUT,
@@ -574,9 +576,9 @@ def run_setup(setup: SetUp, args: argparse.Namespace, specs: list[dict], push_to
     pages, warmup = peak_pages(specs, base, args.page)
     print(f"\n== {setup.name}: {setup.description}")
     for pool in setup.pools:
-        print(f"  $ {'ORDERHUB_POOL=' + pool.env['ORDERHUB_POOL'] + ' ' if 'ORDERHUB_POOL' in pool.env else ''}"
-              f"gunicorn {' '.join(pool.argv[len(GUNICORN):])}")
         pool.start()
+        print(f"  $ {'ORDERHUB_POOL=' + pool.env['ORDERHUB_POOL'] + ' ' if 'ORDERHUB_POOL' in pool.env else ''}"
+              f"gunicorn {' '.join(pool.argv[len(GUNICORN):])}   (log: {pool.log.name})")
     try:
         for pool in setup.pools:
             pool.wait_ready()
