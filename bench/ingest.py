@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-from bench.common import database_url, fail, setup_django
+from bench.common import api_token, database_url, fail, setup_django
 
 CHANNEL_SHARE = {"tmall": 0.28, "taobao": 0.14, "jd": 0.2, "pdd": 0.15, "douyin": 0.16,
                  "miniprogram": 0.04, "pos": 0.02, "shopify": 0.01}
@@ -238,15 +238,10 @@ def prepare_catalogue(rng: random.Random) -> list[str]:
 
 
 def _client():
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    user, _ = get_user_model().objects.get_or_create(username="bench-erp")
-    user.groups.add(Group.objects.get(name="integrator"))
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_HOST="localhost")
+    token = api_token("bench-erp", "integrator")
+    return Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="localhost")
 
 
 def _requests(specs: list[dict], page: int) -> list[tuple[str, bytes, str]]:
