@@ -22,6 +22,9 @@ class Channel(models.Model):
         MINIPROGRAM = "miniprogram", _("Own mini-program")
         POS = "pos", _("Offline store (POS)")
         SHOPIFY = "shopify", _("Shopify")
+        AMAZON = "amazon", _("Amazon")
+        SHOPEE = "shopee", _("Shopee")
+        LAZADA = "lazada", _("Lazada")
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     abbreviation = models.CharField(
