@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0004_writeback'),
-        ('orders', '0009_crossborder_platforms'),
+        ('orders', '0009_crossborder_platforms_rates'),
     ]
 
     operations = [

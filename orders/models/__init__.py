@@ -4,7 +4,7 @@ the state machine's moves), ``holds`` (why an order may not move forward) and ``
 Alerts are project infrastructure (``orderhub.alerts``). Import these from here:
 ``from orders.models import Order``.
 """
-from orders.models.catalogue import Channel, Customer, Product, ProductAlias
+from orders.models.catalogue import Channel, Customer, ExchangeRate, Product, ProductAlias
 from orders.models.deadlines import (
     SLA_STEP_STATUS,
     ShipByPromise,
@@ -28,7 +28,7 @@ from orders.models.order import (
 
 __all__ = [
     "SHIP_BY_WATCHED_STATUSES", "SLA_STEP_STATUS", "ZERO",
-    "Channel", "Customer", "GiftOrder", "Hold", "HubNumberSerial", "Order", "OrderLine", "OrderTag",
+    "Channel", "Customer", "ExchangeRate", "GiftOrder", "Hold", "HubNumberSerial", "Order", "OrderLine", "OrderTag",
     "Product", "ProductAlias", "ShipByPromise", "SlaPolicy", "SlaStep", "TrafficLightSettings",
     "gifts_scanned", "money_field", "not_on_hold",
 ]
