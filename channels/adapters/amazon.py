@@ -159,8 +159,9 @@ class AmazonAdapter(Adapter):
     # --- one order ---------------------------------------------------------------------------
     def to_canonical(self, raw: Any) -> CanonicalOrder:
         order = self._header(raw, "Order")
-        goods, shipping, discount, lines = self._lines(raw.get("OrderItems"), "OrderItems",
-                                                       currency=order.currency)
+        goods, shipping, discount, lines = self._lines(
+            raw.get("OrderItems"), "OrderItems", currency=order.currency,
+            cancelled=order.status == Status.CANCELLED)
         order.lines = lines
         order.goods_amount = goods
         order.shipping_amount = shipping
@@ -222,7 +223,7 @@ class AmazonAdapter(Adapter):
                                     f.text(buyer["BuyerEmail"]).lower()))
         return order
 
-    def _lines(self, items: Any, where: str, *, currency: str
+    def _lines(self, items: Any, where: str, *, currency: str, cancelled: bool = True
                ) -> tuple[Decimal, Decimal, Decimal, list[CanonicalLine]]:
         if not isinstance(items, list) or not items:
             raise f.FieldProblem(f"{where}: an order needs at least one item")
@@ -257,6 +258,14 @@ class AmazonAdapter(Adapter):
                 channel_sku=f.text(item.get("ASIN")),
                 outer_sku=f.text(item.get("SellerSKU")),
             ))
+        if not lines and cancelled:
+            # Amazon zeroes QuantityOrdered when an order is cancelled: the order is kept with
+            # its items (one of each, nothing to pay), so that the cancellation is recorded.
+            lines = [CanonicalLine(
+                title=f.text(item.get("Title")) or f.text(item.get("SellerSKU")), quantity=1,
+                unit_price=f.ZERO, amount=f.ZERO, channel_sku=f.text(item.get("ASIN")),
+                outer_sku=f.text(item.get("SellerSKU")),
+            ) for item in items if isinstance(item, Mapping)]
         if not lines:
             raise f.FieldProblem(f"{where}: no item with a quantity ordered")
         return goods, shipping, discount, lines

@@ -147,6 +147,20 @@ def test_amazon_pending_order_without_order_total_sums_its_items():
     assert order.paid_at is None
 
 
+def test_a_cancelled_amazon_order_with_zeroed_quantities_is_still_recorded():
+    items = x.amazon_items(QuantityOrdered=0)
+    for item in items:
+        del item["ItemPrice"]
+    order = ADAPTERS["amazon"].to_canonical(
+        {**x.amazon_order(OrderStatus="Canceled", OrderTotal=None), "OrderItems": items})
+    assert order.status == Status.CANCELLED
+    assert [(line.outer_sku, line.quantity) for line in order.lines] == [
+        ("KIDS-TEE-RED-110", 1), ("KIDS-SOCK-5P", 1)]
+    # an order that is not cancelled must have something ordered
+    with pytest.raises(f.FieldProblem, match="no item with a quantity ordered"):
+        ADAPTERS["amazon"].to_canonical({**x.amazon_order(), "OrderItems": items})
+
+
 def test_amazon_money_in_two_currencies_is_refused_never_converted():
     items = x.amazon_items()
     items[1]["ItemPrice"] = {"CurrencyCode": "CAD", "Amount": "17.00"}
@@ -290,7 +304,7 @@ def test_lazada_time_without_offset_is_refused():
                                          "order_items": x.lazada_items()})
 
 
-# --- the same rules as every channel ----------------------------------------------------------------
+# --- the same rules as every channel -------------------------------------------------------
 BODIES = {
     "amazon": lambda: x.dumps([x.amazon_get_orders(), x.amazon_get_order_items()]),
     "shopee": lambda: x.dumps(x.shopee_detail_response()),
