@@ -5,7 +5,7 @@
 
 Read-only: run it on a copy of the loaded bench database with this branch's migrations applied
 (``createdb -T orderhub_bench …``, then ``manage.py migrate``), since the search's indexes come
-from ``orders/migrations/0009_search_indexes.py``. Every sample is a different existing order,
+from ``orders/migrations/0011_search_indexes.py``. Every sample is a different existing order,
 drawn at random, and the term is built from it the way a person would type it. Each sample
 runs what the search box runs: the decision (``order_search_q(term)``, the first two ids: one
 opens the order) and the list the person then sees (``order_list(q=term)``, first page of 50,

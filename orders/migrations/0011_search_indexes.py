@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_holds_from_free_text'),
+        ('orders', '0010_crossborder_platforms_rates'),
     ]
 
     operations = [
