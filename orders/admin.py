@@ -114,11 +114,12 @@ def _value_label(name: str, value) -> str:
     return str(value)
 
 
-def timeline_rows(order: Order) -> list[dict]:
-    """The order's history, newest first, with field names and states as staff read them."""
+def timeline_rows(order: Order, viewer=None) -> list[dict]:
+    """The order's history, newest first, with field names and states as staff read them
+    (staff IP addresses only for ``viewer``s who may see them)."""
     kinds = {"created": _("Created"), "changed": _("Changed"), "deleted": _("Deleted")}
     rows = []
-    for entry in reversed(order_timeline(order=order)):
+    for entry in reversed(order_timeline(order=order, viewer=viewer)):
         rows.append(
             {
                 **entry,
@@ -525,7 +526,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             .select_related("placed_by").order_by("id"),
             "hold_url": reverse(self._url_name("hold"), args=[object_id]),
             "release_url": reverse(self._url_name("release_hold"), args=[object_id]),
-            "timeline": timeline_rows(order),
+            "timeline": timeline_rows(order, request.user),
             "state_machine": state_machine_rows(order.status),
             "state_machine_url": reverse(self._url_name("state_machine")),
         }
