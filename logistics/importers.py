@@ -34,6 +34,8 @@ from orderhub.core.errors import ValidationFailed
 from orders.services import Actor
 
 REQUIRED = ("warehouse", "sku", "on_hand")
+# The stock columns are 32-bit integers on PostgreSQL; a count beyond is a typo, refused per row.
+MAX_UNITS = 2_147_483_647
 
 
 class StockResource(resources.ModelResource):
@@ -193,6 +195,8 @@ def _level(resource: StockResource, row: dict, warehouses: dict[str, Warehouse])
             raise ValueError(f"{name} '{row.get(name)}' is not a whole number") from None
         if numbers[name] is not None and numbers[name] < 0:
             raise ValueError(f"{name} cannot be negative ({numbers[name]})")
+        if numbers[name] is not None and numbers[name] > MAX_UNITS:
+            raise ValueError(f"{name} {numbers[name]} is out of range (at most {MAX_UNITS:,})")
     if numbers["on_hand"] is None:
         raise ValueError("on_hand is empty")
     return StockLevel(warehouse=warehouses[code], sku=sku, on_hand=numbers["on_hand"],

@@ -107,3 +107,13 @@ def test_the_import_takes_the_column_headers_in_chinese(only_warehouse, stocked)
     # Then the columns are recognised and the change read
     assert result.ok, result.problems
     assert result.changes[0]["on_hand"] == (7, 9)
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "1e999999", "inf", "-inf", "NaN",
+                                   "1e-999999"])
+def test_counts_too_large_too_small_or_not_finite_are_row_problems(only_warehouse, value):
+    only_warehouse("T1")
+    result = stock_import(dataset=sheet(f"warehouse,sku,on_hand\nT1,A,{value}\n"), actor=None,
+                          dry_run=False)
+    assert not result.ok and not result.applied
+    assert result.problems[0].row == 2
