@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", TokenLoginApi.as_view(), name="api-token-login"),
     path("api/", include("orders.api.urls")),
+    path("api/metrics/", include("orders.metrics.api.urls")),
     path("api/", include("orderhub.alerts.api.urls")),
     path("api/channels/", include("channels.api.urls")),
     path("api/finance/", include("finance.api.urls")),
