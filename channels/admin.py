@@ -36,6 +36,7 @@ from channels.models import (
     SkuAlias,
     TestOrderRule,
 )
+from channels.selectors import can_see_payloads
 from channels.services.deliveries import (
     REPROCESS_PERMISSION,
     deliveries_reprocess,
@@ -89,8 +90,26 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("spreadsheet (xlsx or csv)"))
 
 
+class PayloadPrivacyMixin:
+    """Hides ``personal_fields`` (payloads, headers, the sender's address) from roles that may
+    not see buyers' personal data (``channels.selectors.can_see_payloads``)."""
+
+    personal_fields: tuple[str, ...] = ()
+
+    def _without_personal(self, request, names):
+        if can_see_payloads(request.user):
+            return names
+        return [name for name in names if name not in self.personal_fields]
+
+    def get_fields(self, request, obj=None):
+        return self._without_personal(request, super().get_fields(request, obj))
+
+    def get_list_display(self, request):
+        return self._without_personal(request, super().get_list_display(request))
+
+
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(PayloadPrivacyMixin, admin.ModelAdmin):
     list_display = ("id", "channel", "source", "status", "received_at", "order_count",
                     "short_error")
     list_filter = ("status", "source", "channel")
@@ -108,6 +127,8 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("body")
+
+    personal_fields = ("remote_addr", "headers_shown", "body_shown", "result_shown")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -219,12 +240,13 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefusedDelivery)
-class RefusedDeliveryAdmin(admin.ModelAdmin):
+class RefusedDeliveryAdmin(PayloadPrivacyMixin, admin.ModelAdmin):
     list_display = ("id", "channel_code", "received_at", "reason", "remote_addr", "body_size")
     list_filter = ("channel_code",)
     show_full_result_count = False
     readonly_fields = ("channel_code", "received_at", "reason", "headers", "body_excerpt",
                        "body_size", "remote_addr")
+    personal_fields = ("remote_addr", "headers", "body_excerpt")
 
     def has_add_permission(self, request) -> bool:
         return False

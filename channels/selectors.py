@@ -21,6 +21,17 @@ from channels.models import (
 _SPACES = re.compile(r"\s+")
 
 
+# Raw channel payloads and their headers carry the buyer's phone, e-mail and IP address: only
+# roles that look customers up see them (customer service, operations, managers), the same
+# roles that see customer identities; finance (which sees that deliveries came) and
+# integrators do not.
+PAYLOAD_PERMISSION = "channels.view_customeridentity"
+
+
+def can_see_payloads(user) -> bool:
+    return bool(user is not None and user.has_perm(PAYLOAD_PERMISSION))
+
+
 def channel_get(*, code: str) -> Channel:
     """The channel with API code ``code``; NotFound lists the codes there are."""
     try:

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from orderhub.core.spreadsheets import formula_safe
+
 from finance import permissions
 from finance.models import Cause, Colour, Kind, OrderCost, Statement
 from finance.selectors import board_lines, monthly_consistency, period_bounds
@@ -48,7 +50,7 @@ def _cell(value):
     # Excel has no time zones: write local wall-clock time.
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    return value
+    return formula_safe(value)  # a typed "=HYPERLINK(…)" is shown, never run
 
 
 def csv_chunks(table: Table) -> Iterator[bytes]:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -65,6 +66,7 @@ from orderhub.core.errors import DomainError
 from orders.admin import ReadOnlyInline, ReadOnlyMixin
 from orders.holds import ADDRESS_CHANGE_KEY, holds_text, open_holds
 from orders.models import Hold, Order
+from orders.state_machine import Status
 from orders.services import (
     gift_scan,
     order_change_address,
@@ -116,7 +118,8 @@ class LowStockFilter(admin.SimpleListFilter):
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
-        return [("low", _("At or under the threshold")), ("out", _("None available"))]
+        return [("low", _("At or under the threshold")),
+                ("out", pgettext_lazy("stock level", "None available"))]
 
     def queryset(self, request, queryset):
         available = F("on_hand") - F("reserved") - F("samples")
@@ -321,7 +324,7 @@ class RuleMatchInline(ReadOnlyInline):
 
 @admin.register(FulfilmentDecision)
 class FulfilmentDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("order_no", "outcome", "warehouse", "over_capacity", "attempts",
+    list_display = ("order_no", "outcome_shown", "warehouse", "over_capacity", "attempts",
                     "decided_at", "summary")
     list_filter = ("outcome", "warehouse", "over_capacity")
     list_select_related = ("order", "warehouse")
@@ -334,6 +337,15 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("order"), ordering="order__hub_no")
     def order_no(self, obj: FulfilmentDecision) -> str:
         return order_link(obj.order)
+
+    @admin.display(description=_("outcome"), ordering="outcome")
+    def outcome_shown(self, obj: FulfilmentDecision) -> str:
+        # Stock is reserved at the decision, but an order in risk review is not allocated to
+        # the warehouse until it is approved.
+        if (obj.outcome == FulfilmentDecision.Outcome.ALLOCATED
+                and obj.order.status == Status.RISK_REVIEW):
+            return gettext("Stock reserved; in risk review")
+        return obj.get_outcome_display()
 
     @admin.action(description=_("Retry the stock reservation"),
                   permissions=["retry"])

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import tablib
+from django.conf import settings
+from django.utils import translation
 from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
+
+from orderhub.core.spreadsheets import SafeCSV, SafeXLSX
 
 from logistics.models import Stock, Warehouse
 from logistics.services.stock import (
@@ -30,6 +34,8 @@ from orderhub.core.errors import ValidationFailed
 from orders.services import Actor
 
 REQUIRED = ("warehouse", "sku", "on_hand")
+# The stock columns are 32-bit integers on PostgreSQL; a count beyond is a typo, refused per row.
+MAX_UNITS = 2_147_483_647
 
 
 class StockResource(resources.ModelResource):
@@ -89,6 +95,19 @@ def read_sheet(content: bytes, *, file_name: str) -> tablib.Dataset:
             f"{file_name} cannot be read as a stock sheet ({problem}).") from None
 
 
+def _header_codes() -> dict[str, str]:
+    """Column headers as staff write them, in every language of the admin (仓库, 在库, …;
+    warehouse, on hand, …), mapped to the sheet's column codes, which are accepted as well."""
+    names = [name for name in StockResource.Meta.fields if name != "available"]
+    codes = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for name in names:
+                label = str(Stock._meta.get_field(name).verbose_name).strip().lower()
+                codes.setdefault(label, name)
+    return codes
+
+
 def _cell(resource: StockResource, name: str, row: dict) -> int | None:
     value = row.get(name)
     if value is None or str(value).strip() == "":
@@ -105,7 +124,9 @@ def stock_import(
 ) -> StockImport:
     """Check every row; unless ``dry_run``, apply them all, or none if any row is bad."""
     check_stock_permission(actor)
-    headers = [str(h or "").strip() for h in (dataset.headers or [])]
+    labels = _header_codes()
+    headers = [labels.get(str(h or "").strip().lower(), str(h or "").strip())
+               for h in (dataset.headers or [])]
     missing = [name for name in REQUIRED if name not in headers]
     if missing:
         raise ValidationFailed(
@@ -174,6 +195,8 @@ def _level(resource: StockResource, row: dict, warehouses: dict[str, Warehouse])
             raise ValueError(f"{name} '{row.get(name)}' is not a whole number") from None
         if numbers[name] is not None and numbers[name] < 0:
             raise ValueError(f"{name} cannot be negative ({numbers[name]})")
+        if numbers[name] is not None and numbers[name] > MAX_UNITS:
+            raise ValueError(f"{name} {numbers[name]} is out of range (at most {MAX_UNITS:,})")
     if numbers["on_hand"] is None:
         raise ValueError("on_hand is empty")
     return StockLevel(warehouse=warehouses[code], sku=sku, on_hand=numbers["on_hand"],
@@ -185,7 +208,8 @@ def stock_export(*, file_format: str = "csv") -> tuple[bytes, str, str]:
     """All stock as a sheet: ``(content, content type, file name)``."""
     dataset = StockResource().export()
     if file_format == "xlsx":
-        return (XLSX().export_data(dataset),
+        return (SafeXLSX().export_data(dataset),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "stock.xlsx")
     # With a BOM, so that Excel opens the Chinese names as UTF-8.
-    return CSV().export_data(dataset).encode("utf-8-sig"), "text/csv; charset=utf-8", "stock.csv"
+    return (SafeCSV().export_data(dataset).encode("utf-8-sig"), "text/csv; charset=utf-8",
+            "stock.csv")

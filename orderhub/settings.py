@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_q",
     "import_export",
+    "axes",
     "orderhub.core",
     "orderhub.events",
     "orderhub.alerts",
@@ -75,9 +76,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any process_view (the CSRF check reads request.POST, which parses an upload):
+    # body size and who uploads are checked on the headers (orderhub/core/limits.py).
+    "orderhub.core.limits.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orderhub.urls"
@@ -176,7 +182,7 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "static")
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 MEDIA_URL = "media/"
 STORAGES = {
@@ -199,9 +205,52 @@ if WHITENOISE_USE_FINDERS:
         pass
 
 # --- Security for production ----------------------------------------------------------------
+# `manage.py check --deploy` passes with these defaults and a real SECRET_KEY (README,
+# "Security and production"; tests/core/test_production.py runs it).
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only: plain HTTP is redirected (the load balancer's /healthz probe is exempt) and
+# browsers are told to remember it (HSTS, a year unless SECURE_HSTS_SECONDS says otherwise).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is the owner's decision for their whole domain (SECURE_HSTS_PRELOAD=1).
+    "security.W021",
+]
+
+# Request bodies (orderhub/core/limits.py refuses larger ones with 413 before reading them):
+# any body, signed channel pushes included, and any multipart upload (channel spreadsheets,
+# payment statements, stock, invoices).
+ORDERHUB_MAX_BODY_BYTES = int(os.environ.get("ORDERHUB_MAX_BODY_BYTES", str(50 * 1024 * 1024)))
+ORDERHUB_UPLOAD_MAX_BYTES = int(os.environ.get("ORDERHUB_UPLOAD_MAX_BYTES",
+                                               str(20 * 1024 * 1024)))
+
+# Exports never carry a formula someone typed (orderhub/core/spreadsheets.py); a control
+# character openpyxl cannot write becomes U+FFFD instead of failing the export.
+# (classes, as django-import-export wants them; imports stay as django-import-export reads them)
+from orderhub.core.spreadsheets import SafeCSV, SafeXLSX  # noqa: E402
+
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# Failed logins (the admin's form and POST /api/auth/token/) are counted per user name and
+# address; past AXES_FAILURE_LIMIT the pair is locked out for AXES_COOLOFF_MINUTES (429).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "orderhub.core.history.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
 
 # --- Audit trail ----------------------------------------------------------------------------
 # Reverting an FSM-protected model from history raises ConcurrentTransition (PITFALLS.md).

@@ -17,3 +17,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = None  # whitenoise serves from the finders; nothing is collected in tests
 # Tests read English; the tests of the Chinese default set LANGUAGE_CODE themselves.
 LANGUAGE_CODE = "en"
+# The test client speaks plain HTTP; tests/core/test_production.py checks the production
+# defaults (HTTPS redirect, HSTS) with `check --deploy` in a process of their own.
+SECURE_SSL_REDIRECT = False
+# The test client's login() passes no request, which django-axes needs; the throttling tests
+# switch it on (tests/core/test_login_throttle.py).
+AXES_ENABLED = False

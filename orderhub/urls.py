@@ -12,12 +12,14 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from orderhub.core.token_api import TokenLoginApi
 from orderhub.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/auth/token/", TokenLoginApi.as_view(), name="api-token-login"),
     path("api/", include("orders.api.urls")),
     path("api/metrics/", include("orders.metrics.api.urls")),
     path("api/", include("orderhub.alerts.api.urls")),

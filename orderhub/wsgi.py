@@ -1,12 +1,15 @@
-"""WSGI entry point (``gunicorn orderhub.wsgi``)."""
+"""WSGI entry point (``gunicorn orderhub.wsgi``).
+
+Refuses to start with DEBUG off on the development SECRET_KEY or without collected static
+files (``orderhub.core.startup``).
+"""
 import os
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderhub.settings")
 application = get_wsgi_application()
 
-if settings.SECRET_KEY_IS_FALLBACK and not settings.DEBUG:
-    raise ImproperlyConfigured("SECRET_KEY is not set: set it in the environment to serve the hub.")
+from orderhub.core.startup import refuse_unsafe_start  # noqa: E402  (needs the settings)
+
+refuse_unsafe_start(role="web")

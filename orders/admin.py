@@ -121,11 +121,12 @@ def _value_label(name: str, value) -> str:
     return str(value)
 
 
-def timeline_rows(order: Order) -> list[dict]:
-    """The order's history, newest first, with field names and states as staff read them."""
+def timeline_rows(order: Order, viewer=None) -> list[dict]:
+    """The order's history, newest first, with field names and states as staff read them
+    (staff IP addresses only for ``viewer``s who may see them)."""
     kinds = {"created": _("Created"), "changed": _("Changed"), "deleted": _("Deleted")}
     rows = []
-    for entry in reversed(order_timeline(order=order)):
+    for entry in reversed(order_timeline(order=order, viewer=viewer)):
         rows.append(
             {
                 **entry,
@@ -557,7 +558,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         open_holds = list(Hold.objects.filter(order=order, released_at__isnull=True)
                           .select_related("placed_by").order_by("id"))
         gifts = list(order.gift_orders.select_related("scanned_by").order_by("id"))
-        timeline = timeline_rows(order)
+        timeline = timeline_rows(order, request.user)
         return {
             "blockers": [
                 {"text": blocker_text(blocker), "tone": blocker.tone, "code": blocker.code}

@@ -50,8 +50,21 @@ def order_get(*, hub_no: str) -> Order:
         raise NotFound(f"No order with hub number '{hub_no}'.") from None
 
 
-def order_timeline(*, order: Order) -> list[dict]:
-    """The order's history as a timeline: when, who, from where, why and what changed."""
+# Staff IP addresses in the order history are personal data: only roles that audit staff see
+# them (managers; not finance, customer service or integrators). Everyone else reads null.
+STAFF_IP_PERMISSION = "orders.view_historicalorder"
+
+
+def can_see_staff_ips(user) -> bool:
+    return bool(user is not None and user.has_perm(STAFF_IP_PERMISSION))
+
+
+def order_timeline(*, order: Order, viewer=None) -> list[dict]:
+    """The order's history as a timeline: when, who, from where, why and what changed.
+
+    ``ip_address`` is given only when ``viewer`` may see staff addresses
+    (:func:`can_see_staff_ips`); otherwise it is ``None``."""
+    show_ips = can_see_staff_ips(viewer)
     # simple-history's manager cannot be prefetched: one query, with the users joined.
     records = order.history.select_related("history_user").order_by("history_date", "history_id")
     timeline = []
@@ -69,7 +82,7 @@ def order_timeline(*, order: Order) -> list[dict]:
                 "at": record.history_date,
                 "type": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
                 "user": getattr(record.history_user, "username", None),
-                "ip_address": record.ip_address,
+                "ip_address": record.ip_address if show_ips else None,
                 "reason": record.history_change_reason or "",
                 "status": record.status,
                 "changes": changes,

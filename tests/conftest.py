@@ -115,9 +115,20 @@ def a_warehouse(db):
 
 
 def requires_postgres(why: str = "row locks"):
-    return pytest.mark.skipif(
-        connection.vendor != "postgresql", reason=f"needs PostgreSQL ({why})"
-    )
+    """The ``postgres`` marker (pytest.ini) with why the test needs PostgreSQL; such tests are
+    skipped on another database (``pytest_collection_modifyitems`` below), and
+    ``pytest -m postgres`` runs just them."""
+    return pytest.mark.postgres(why)
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres")
+        if marker is not None:
+            why = marker.args[0] if marker.args else "row locks"
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL ({why})"))
 
 
 @pytest.fixture(autouse=True)

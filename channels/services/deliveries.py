@@ -31,6 +31,17 @@ REPROCESS_PERMISSION = "channels.reprocess_delivery"
 # Credentials are never stored with a delivery, whatever else the headers say.
 _SECRET_HEADERS = {"Authorization", "Cookie", "Proxy-Authorization"}
 _EXCERPT = 4096
+# A refused push is kept as a bounded record: these headers only (what tells why the
+# signature failed and who sent it), each value cut, whatever else a caller sends.
+_REFUSED_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Hub-Timestamp",
+                    "X-Hub-Signature", "X-Shopify-Hmac-Sha256", "X-Shopify-Topic",
+                    "X-Shopify-Shop-Domain")
+_REFUSED_HEADER_MAX = 256
+
+
+def storable_text(text: str) -> str:
+    """Text PostgreSQL can store: NUL is refused in text and jsonb columns."""
+    return text.replace("\x00", "\ufffd")
 
 
 def headers_from_meta(meta: Mapping[str, Any]) -> dict[str, str]:
@@ -43,7 +54,7 @@ def headers_from_meta(meta: Mapping[str, Any]) -> dict[str, str]:
             name = "-".join(part.capitalize() for part in key.split("_"))
         else:
             continue
-        headers[name] = "[redacted]" if name in _SECRET_HEADERS else str(value)
+        headers[name] = "[redacted]" if name in _SECRET_HEADERS else storable_text(str(value))
     return headers
 
 
@@ -65,11 +76,14 @@ def delivery_refuse(
     *, channel_code: str, reason: str, headers: Mapping[str, str], body: bytes,
     remote_addr: str | None = None,
 ) -> RefusedDelivery:
-    """Record a push whose signature was refused; it is never processed."""
+    """Record a push whose signature was refused, bounded (a few headers, cut; the first
+    4 KB of the body); it is never processed."""
+    kept = {name: storable_text(headers[name][:_REFUSED_HEADER_MAX])
+            for name in _REFUSED_HEADERS if name in headers}
     return RefusedDelivery.objects.create(
-        channel_code=channel_code[:32], reason=reason[:255], headers=dict(headers),
-        body_excerpt=body[:_EXCERPT].decode("utf-8", "replace"), body_size=len(body),
-        remote_addr=remote_addr,
+        channel_code=storable_text(channel_code[:32]), reason=storable_text(reason[:255]),
+        headers=kept, body_excerpt=storable_text(body[:_EXCERPT].decode("utf-8", "replace")),
+        body_size=len(body), remote_addr=remote_addr,
     )
 
 

@@ -110,6 +110,10 @@ def _fit(order: CanonicalOrder) -> None:
         line.title = line.title[:255]
     if problems:
         raise f.FieldProblem(*problems)
+    # An address cut to fit its column is kept (the order must ship) but flagged for a look.
+    clipped = [key for key, limit in _CLIP.items() if len(order.receiver.get(key) or "") > limit]
+    if clipped:
+        order.tags.append(("address_clipped", "cut to fit: " + ", ".join(clipped)))
     order.receiver = {key: order.receiver.get(key, "")[:limit] for key, limit in _CLIP.items()}
     order.channel_status = order.channel_status[:40]
     order.carrier = order.carrier[:32]
@@ -162,7 +166,20 @@ def _flags(order: CanonicalOrder, mapped) -> list[tuple[str, str]]:
     problem = cleaning.contact_problem(order)
     if problem:
         flags.append(("invalid_contact", problem))
+    negative = _negative_amounts(order)
+    if negative:
+        flags.append(("implausible_amount", "negative: " + ", ".join(negative)))
     return flags
+
+
+def _negative_amounts(order: CanonicalOrder) -> list[str]:
+    """Amounts a platform never sends below zero (a refund is its own record): kept as sent,
+    flagged on the order for finance and operations to look at."""
+    named = [(name, getattr(order, name)) for name in
+             ("paid_amount", "goods_amount", "shipping_amount", "discount_amount")]
+    named += [(f"line {index} {name}", getattr(line, name))
+              for index, line in enumerate(order.lines, 1) for name in ("unit_price", "amount")]
+    return [f"{name} {value}" for name, value in named if value is not None and value < 0]
 
 
 def orders_ingest(

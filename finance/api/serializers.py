@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from finance.models import Colour, Source, StatementLine
@@ -120,11 +121,17 @@ class FinanceErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
-class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text=_("Row (line) number in the file; 0 for the file."))
-    message = serializers.CharField()
+@extend_schema_field({"oneOf": [
+    {"type": "array", "items": {"type": "object", "required": ["row", "message"], "properties": {
+        "row": {"type": "integer", "description": "Row (line) number in the file; 0 for the file."},
+        "message": {"type": "string"}}}},
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+]})
+class StatementErrorsField(serializers.JSONField):
+    """Unreadable rows (a list of row and message), or the request's bad fields (messages per
+    field, the API's usual 400)."""
 
 
 class StatementRejectedSerializer(FinanceErrorSerializer):
-    errors = RowErrorSerializer(many=True, required=False)
+    errors = StatementErrorsField(required=False)
     error_count = serializers.IntegerField(required=False)

@@ -20,6 +20,9 @@ from orderhub.core.errors import ValidationFailed
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# The money columns hold 12 digits before the point (max_digits=14); a larger amount is refused
+# as a cell error rather than overflowing the column.
+MAX_AMOUNT = Decimal("1e11")
 # WeChat Pay prints fees with five decimals.
 FEE_PLACES = 5
 HUB_TZ = ZoneInfo(settings.TIME_ZONE)
@@ -140,6 +143,8 @@ def money(value: str, column: str, *, places: int = 2) -> Decimal:
         raise CellError(f"{column} '{value.strip()}' is not an amount") from None
     if not amount.is_finite():
         raise CellError(f"{column} '{value.strip()}' is not an amount")
+    if abs(amount) >= MAX_AMOUNT:
+        raise CellError(f"{column} '{value.strip()}' is out of range")
     dot = text.find(".")
     if dot >= 0 and len(text) - dot - 1 > places and amount != round(amount, places):
         raise CellError(f"{column} '{value.strip()}' has more decimals than the statement allows")

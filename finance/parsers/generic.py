@@ -28,6 +28,7 @@ from finance.models import Kind, Source
 from finance.parsers.base import (
     FEE_PLACES,
     HUB_TZ,
+    MAX_AMOUNT,
     ZERO,
     ParsedLine,
     ParsedStatement,
@@ -159,6 +160,8 @@ def _cell_problem(problem: Exception) -> str:
 def _amount(value, column: str, *, places: int = 2) -> Decimal:
     if value is None:
         return ZERO
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise ValueError(f"{column} {value} is not an amount in range")
     if value != round(value, places):
         raise ValueError(f"{column} {value} has more decimals than allowed")
     return value

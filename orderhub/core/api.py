@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import defaults
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import DjangoModelPermissions
@@ -106,12 +106,24 @@ class ApiErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_lazy("Stable error code, for programs."))
 
 
+@extend_schema_field({
+    "oneOf": [
+        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
+        {"type": "object"},
+    ],
+    "description": "The field's messages; for a nested object or a list of them, the same "
+                   "structure again per field or per item.",
+})
+class FieldErrorsField(serializers.JSONField):
+    """One field's messages: a list of strings, or nested like the input (DRF's shape)."""
+
+
 class ApiValidationErrorSerializer(ApiErrorSerializer):
     """The body of a 400: the summary, plus the messages per field for invalid fields (a body
     that cannot be parsed has no ``errors``)."""
 
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
+        child=FieldErrorsField(), required=False,
         help_text=_lazy("Messages per field (non_field_errors for the request as a whole)."),
     )
 

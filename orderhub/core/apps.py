@@ -1,4 +1,7 @@
+import sys
+
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +25,18 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        # runserver and qcluster are entry points of their own (wsgi.py and asgi.py check
+        # themselves): refuse the development SECRET_KEY, or uncollected static files, there.
+        from orderhub.core.startup import SERVING_COMMANDS, refuse_unsafe_start
+
+        role = SERVING_COMMANDS.get(sys.argv[1] if len(sys.argv) > 1 else "")
+        if role is not None:
+            try:
+                refuse_unsafe_start(role=role)
+            except ImproperlyConfigured as problem:
+                # Exit, not raise: runserver's autoreloader would catch the exception and
+                # wait for a code change instead of stopping.
+                sys.exit(f"Order Hub refuses to start: {problem}")
         # Infrastructure signal only: stamps every history row with the request's IP address.
         from orderhub.core import history  # noqa: F401
 

@@ -223,7 +223,8 @@ class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     user = serializers.CharField(allow_null=True, help_text=_("Username of who made the change."))
-    ip_address = serializers.IPAddressField(allow_null=True)
+    ip_address = serializers.IPAddressField(allow_null=True, help_text=_(
+        "Where the change came from; null unless the role audits staff (managers)."))
     reason = serializers.CharField(allow_blank=True)
     status = OrderStatusField(help_text=_("Status after the change."))
     changes = FieldChangeSerializer(many=True)
@@ -283,7 +284,8 @@ class OrderDetailSerializer(OrderListItemSerializer):
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_history(self, order: Order) -> list[dict]:
-        return TimelineEntrySerializer(order_timeline(order=order), many=True).data
+        viewer = self.context["request"].user
+        return TimelineEntrySerializer(order_timeline(order=order, viewer=viewer), many=True).data
 
     @extend_schema_field(_move_names_field())
     def get_allowed_transitions(self, order: Order) -> list[str]:

@@ -22,7 +22,7 @@ from tests.core.webhook_receiver import Reply
 from tests.factories import OrderFactory
 from tests.test_worker import qcluster  # noqa: F401 - the real worker, as production runs it
 
-pytestmark = [pytest.mark.postgres, requires_postgres("SKIP LOCKED, a real qcluster"),
+pytestmark = [requires_postgres("SKIP LOCKED, a real qcluster"),
               pytest.mark.django_db(transaction=True)]
 Status = Delivery.DeliveryStatus
 

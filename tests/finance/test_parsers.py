@@ -167,3 +167,16 @@ def test_cell_padding_is_removed(raw, clean):
 def test_taobao_merchant_order_numbers_name_the_trade():
     assert taobao_order_no("T200P3012345678901") == "3012345678901"
     assert taobao_order_no("MP2026012800011") == ""
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "99999999999999", "-1e20", "Infinity", "NaN",
+                                    "sNaN"])
+def test_amounts_too_large_or_not_finite_are_row_errors(amount):
+    # (issue 13 item 8: a cell error with its row, never a column overflow or a 500)
+    content = wechat_bill([
+        WechatRow("42001", "MP1", settled="10.00"),
+        WechatRow("42002", "MP2", settled=amount),
+    ])
+    parsed = wechatpay.parse_trade_bill(content)
+    assert [error.line_no for error in parsed.errors] == [3]
+    assert "应结订单金额" in parsed.errors[0].message

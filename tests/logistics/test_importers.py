@@ -94,3 +94,26 @@ def test_export_has_the_import_columns_and_round_trips(only_warehouse, stocked):
     xlsx, _type, xlsx_name = stock_export(file_format="xlsx")
     assert xlsx_name == "stock.xlsx"
     assert XLSX().create_dataset(xlsx).dict[0]["sku"] == "SKU-A"
+
+
+def test_the_import_takes_the_column_headers_in_chinese(only_warehouse, stocked):
+    # Given a sheet whose headers staff wrote as the admin shows them in Chinese
+    stocked(only_warehouse("T1"), "SKU-A", 7)
+    chinese = sheet("仓库,SKU,在库,样品占用,低库存阈值,订单已占用\nT1,SKU-A,9,1,2,0\n")
+
+    # When it is checked
+    result = stock_import(dataset=chinese, actor=None, dry_run=True)
+
+    # Then the columns are recognised and the change read
+    assert result.ok, result.problems
+    assert result.changes[0]["on_hand"] == (7, 9)
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "1e999999", "inf", "-inf", "NaN",
+                                   "1e-999999"])
+def test_counts_too_large_too_small_or_not_finite_are_row_problems(only_warehouse, value):
+    only_warehouse("T1")
+    result = stock_import(dataset=sheet(f"warehouse,sku,on_hand\nT1,A,{value}\n"), actor=None,
+                          dry_run=False)
+    assert not result.ok and not result.applied
+    assert result.problems[0].row == 2
