@@ -4,10 +4,12 @@ from __future__ import annotations
 _VIEW_ORDERS = [
     "orders.view_order", "orders.view_orderline", "orders.view_giftorder",
     "orders.view_customer", "orders.view_product", "orders.view_productalias",
-    "orders.view_channel", "orders.view_ordertag",
+    "orders.view_channel", "orders.view_ordertag", "orders.view_exchangerate",
 ]
 # The management figures (page, API, weekly report): operations and managers.
 _FIGURES = ["orders.view_metriccount", "orders.view_orderflow"]
+# Exchange rates: finance keeps them (and managers); everyone sees them.
+_RATES = [f"orders.{action}_exchangerate" for action in ("add", "change", "delete")]
 # Deadlines: operations and managers set the rules (who is told is in orderhub/alerts/roles.py).
 _DEADLINE_RULES = [
     f"orders.{action}_{model}"
@@ -43,14 +45,14 @@ ROLES: dict[str, list[str]] = {
     "finance": _VIEW_ORDERS + [
         "orders.confirm_payment", "orders.invoice_order", "orders.settle_order",
         "orders.refund_order",
-    ],
+    ] + _RATES,
     # 经理: everything on orders.
     "manager": _VIEW_ORDERS + [
         "orders.add_order", "orders.change_order", "orders.change_customer",
         "orders.add_product", "orders.change_product",
         "orders.add_productalias", "orders.change_productalias", "orders.delete_productalias",
         "orders.add_channel", "orders.change_channel", "orders.view_historicalorder",
-    ] + _ORDER_MOVES + _DEADLINE_RULES + _FIGURES,
+    ] + _ORDER_MOVES + _DEADLINE_RULES + _FIGURES + _RATES,
     # Integrators (ERP, WMS, the seller's own systems) through the API.
     "integrator": _VIEW_ORDERS + [
         "orders.add_order", "orders.change_order",

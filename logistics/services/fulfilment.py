@@ -50,6 +50,7 @@ from orders.services import (
     order_send_to_review,
     order_set_priority,
 )
+from orders.selectors import orders_fulfilled_by_channel
 from orders.state_machine import AWAITING_SHIPMENT, Status
 
 # Paid and still in the warehouse's hands: the orders that hold stock.
@@ -89,6 +90,9 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
     existing = {decision.order_id: decision for decision in
                 FulfilmentDecision.objects.filter(order_id__in=[o.pk for o in orders])}
     todo = [order for order in orders if order.pk not in existing and order.status in ELIGIBLE]
+    # Orders the channel ships from its own warehouse (Amazon AFN) never reach ours.
+    theirs = orders_fulfilled_by_channel(order_ids=[order.pk for order in todo])
+    todo = [order for order in todo if order.pk not in theirs]
     if not todo:
         return existing
     settings = FulfilmentSettings.current()

@@ -5,7 +5,7 @@ figures' daily aggregates) and ``deadlines`` (SLA steps, ship-by promises, traff
 Alerts are project infrastructure (``orderhub.alerts``). Import these from here:
 ``from orders.models import Order``.
 """
-from orders.models.catalogue import Channel, Customer, Product, ProductAlias
+from orders.models.catalogue import Channel, Customer, ExchangeRate, Product, ProductAlias
 from orders.models.deadlines import (
     SLA_STEP_STATUS,
     ShipByPromise,
@@ -30,9 +30,8 @@ from orders.models.order import (
 
 __all__ = [
     "SHIP_BY_WATCHED_STATUSES", "SLA_STEP_STATUS", "ZERO",
-    "Channel", "Customer", "GiftOrder", "Hold", "HubNumberSerial", "MetricCount", "MetricWarehouse",
-    "Order",
-    "OrderFlow", "OrderLine", "OrderTag",
+    "Channel", "Customer", "ExchangeRate", "GiftOrder", "Hold", "HubNumberSerial", "MetricCount",
+    "MetricWarehouse", "Order", "OrderFlow", "OrderLine", "OrderTag",
     "Product", "ProductAlias", "ShipByPromise", "SlaPolicy", "SlaStep", "TrafficLightSettings",
     "gifts_scanned", "money_field", "not_on_hold",
 ]
