@@ -123,13 +123,11 @@ def test_created_orders_get_their_deadlines_without_a_query_per_order():
                 for n in range(count)]
 
     services.orders_create(channel=channel, orders=make(1, 0), actor=None, reason="warm up")
-    # given the rules are cached, creating 1 or 20 orders costs the same queries (20: on
-    # SQLite one INSERT holds at most 99 event tasks, and each paid order now has four
-    # handlers: stock, the after-sales' link and return risk, the management figures)
+    # given the rules are cached, creating 1 or 25 orders costs the same queries
     with CaptureQueriesContext(connection) as one:
         services.orders_create(channel=channel, orders=make(1, 100), actor=None, reason="t")
     with CaptureQueriesContext(connection) as many:
-        created = services.orders_create(channel=channel, orders=make(20, 200), actor=None,
+        created = services.orders_create(channel=channel, orders=make(25, 200), actor=None,
                                          reason="t")
     # (SQLite splits a bulk insert past its 999-variable limit: with one event task per handler
     # of order.created, 25 orders' tasks may take a second INSERT; a query per order would add 24)
