@@ -27,7 +27,7 @@ from orders.metrics.definitions import (
 )
 from orders.metrics.models import MetricCount, OrderFlow
 from orders.models import Hold, Order
-from orders.state_machine import FINAL_STATUSES
+from orders.state_machine import OPEN_STATUSES
 
 #: The counts each day of the trend shows (besides the day's figures).
 TREND_KEYS = (PAID, "fulfilled", DUE, ON_TIME, SHIPPED, DELIVERED, "breakpoint", "intervention",
@@ -127,7 +127,9 @@ def stuck_by_reason(*, channel_id: int | None = None,
         orders = orders.filter(flow__warehouse_id=warehouse_id)
     holds = (Hold.objects.filter(released_at__isnull=True, order__in=orders)
              .values("source").annotate(n=Count("order_id", distinct=True)))
-    stuck = (orders.filter(is_stuck=True).exclude(status__in=FINAL_STATUSES)
+    # The sweep marks open orders only (a move clears the mark): reading the open states
+    # through the status index keeps this off the million closed orders.
+    stuck = (orders.filter(status__in=sorted(OPEN_STATUSES), is_stuck=True)
              .values("status").annotate(n=Count("id")))
     out = [(f"hold:{row['source']}", row["n"]) for row in holds]
     out += [(f"sla:{row['status']}", row["n"]) for row in stuck]
