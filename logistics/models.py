@@ -461,3 +461,17 @@ class PickingQueueEntry(FulfilmentDecision):
         proxy = True
         verbose_name = _("picking queue entry")
         verbose_name_plural = _("picking queue")
+
+
+# Shipments and courier tracking live in their own module; importing them here registers
+# them with the app (``from logistics.models import Shipment`` works too).
+from logistics.shipments.models import (  # noqa: E402,F401
+    STATUS_RANK,
+    Carrier,
+    CourierPush,
+    Shipment,
+    ShipmentEvent,
+    ShipmentOrder,
+    ShipmentStatus,
+    Trust,
+)
