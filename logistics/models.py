@@ -40,6 +40,11 @@ class Warehouse(TimeStampedModel):
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=100, help_text=_("Lower is preferred among equal candidates."),
     )
+    province = models.CharField(
+        _("province"), max_length=32, blank=True,
+        help_text=_("Where the warehouse is, e.g. 上海: the origin of its parcels' routes "
+                    "(expected delivery)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(bases=[AuditedHistory])
 

@@ -327,3 +327,5 @@ ORDERHUB_SHIPPER_ADDRESS = os.environ.get("ORDERHUB_SHIPPER_ADDRESS", "")
 ORDERHUB_SF_PUSH_TOKEN = os.environ.get("ORDERHUB_SF_PUSH_TOKEN", "")
 # A courier push larger than this is refused (and only this much of it is stored).
 ORDERHUB_COURIER_PUSH_MAX_BYTES = int(os.environ.get("ORDERHUB_COURIER_PUSH_MAX_BYTES", str(256 * 1024)))
+# Expected delivery when a carrier has too few measured deliveries on a route (days).
+ORDERHUB_EXPECTED_DELIVERY_DAYS = int(os.environ.get("ORDERHUB_EXPECTED_DELIVERY_DAYS", "3"))

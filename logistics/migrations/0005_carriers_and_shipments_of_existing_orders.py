@@ -10,9 +10,12 @@ pushes. No events are recorded: those parcels left long ago and were confirmed t
 from django.db import migrations
 from django.utils import timezone
 
+from logistics.rules import normalise_place
 from logistics.shipments.carriers import CARRIERS, OTHER, name_key
 
 BATCH = 5000
+# Where the shipped warehouses are (the origin of their routes), kept when staff set another.
+WAREHOUSE_PROVINCES = {"SH": "上海", "GZ": "广东", "BJ": "北京", "CD": "四川"}
 SCHEDULES = [
     ("logistics: trace alerts", "logistics.tasks.trace_alert_sweep", 15),
     ("logistics: Kuaidi100 subscriptions", "logistics.tasks.kuaidi100_subscriptions_sweep", 5),
@@ -30,6 +33,9 @@ def seed_carriers(apps, schema_editor):
         carrier_model.objects.get_or_create(code=code, defaults={
             "name": name, "name_en": name_en, "phone": phone, "tracking_pattern": pattern,
             "kuaidi100_code": kuaidi100, "aliases": ", ".join(aliases)})
+    warehouse_model = apps.get_model("logistics", "Warehouse")
+    for code, province in WAREHOUSE_PROVINCES.items():
+        warehouse_model.objects.filter(code=code, province="").update(province=province)
     schedule_model = apps.get_model("django_q", "Schedule")
     for name, func, minutes in SCHEDULES:
         schedule_model.objects.update_or_create(name=name, defaults={
@@ -54,25 +60,26 @@ def shipments_of_existing_orders(apps, schema_editor):
         rows = list(order_model.objects.filter(
             pk__gt=last, status__in=list(SHIPMENT_STATUS)).exclude(tracking_no="")
             .order_by("pk").values_list("pk", "carrier", "tracking_no", "status",
-                                        "state_entered_at")[:BATCH])
+                                        "state_entered_at", "receiver_province")[:BATCH])
         if not rows:
             return
         last = rows[-1][0]
         wanted = {}
-        for pk, carrier, number, status, entered in rows:
+        for pk, carrier, number, status, entered, province in rows:
             number = "".join(number.split())[:40]
             if not number:
                 continue
             key = (names.get(name_key(carrier), other), number)
             when = entered or now
-            wanted.setdefault(key, (status, when, []))[2].append(pk)
+            wanted.setdefault(key, (status, when, normalise_place(province), []))[3].append(pk)
         shipment_model.objects.bulk_create([
             shipment_model(
                 carrier_id=carrier_id, tracking_no=number, status=SHIPMENT_STATUS[status],
                 trust="red", source="migration", last_event_at=when, created_at=when,
+                dest_province=province[:32],
                 picked_up_at=when if status != "awaiting_pickup" else None,
                 delivered_at=when if SHIPMENT_STATUS[status] == "delivered" else None)
-            for (carrier_id, number), (status, when, _ids) in wanted.items()
+            for (carrier_id, number), (status, when, province, _ids) in wanted.items()
         ], ignore_conflicts=True, batch_size=1000)
         ids = {}
         for carrier_id in {carrier_id for carrier_id, _number in wanted}:
@@ -81,7 +88,8 @@ def shipments_of_existing_orders(apps, schema_editor):
                 carrier_id=carrier_id, tracking_no__in=numbers).values_list("pk", "tracking_no"))
         link_model.objects.bulk_create([
             link_model(shipment_id=ids[key], order_id=order_id)
-            for key, (_status, _when, order_ids) in wanted.items() for order_id in order_ids
+            for key, (_status, _when, _province, order_ids) in wanted.items()
+            for order_id in order_ids
         ], ignore_conflicts=True, batch_size=2000)
 
 

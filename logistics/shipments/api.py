@@ -27,6 +27,8 @@ from logistics.shipments.pushes import (
 from logistics.shipments.services import check_print_permission, carrier_get, shipment_label_print
 from orderhub.core.api import ApiErrorSerializer, ApiValidationErrorSerializer, ModelViewPermissions
 from orderhub.core.errors import Conflict, DomainError, ValidationFailed
+from logistics.shipments.delivery import shipments_expected
+from orders.api.serializers import OrderDetailSerializer
 from orders.models import Order
 from orders.selectors import order_get
 
@@ -204,3 +206,31 @@ class SfPushApi(_PushApi):
             return Response({"return_code": "1000", "return_msg": refused.message},
                             status=refused.status_code)
         return Response(SF_OK)
+
+
+# --- the order's JSON: its parcels and expected delivery ----------------------------------------
+def _order_shipments(order: Order, context: dict) -> list[Shipment]:
+    """The order's parcels, read once per rendering (both sections use them)."""
+    cache = context.setdefault("logistics.shipments", {})
+    if order.pk not in cache:
+        cache[order.pk] = list(Shipment.objects.filter(orders=order).select_related("carrier")
+                               .prefetch_related("orders", "events").order_by("pk"))
+    return cache[order.pk]
+
+
+def order_shipments_section(order: Order, context: dict) -> list[dict]:
+    """``shipments`` of ``GET /api/orders/<hub_no>/``: each parcel with its trace."""
+    return ShipmentSerializer(_order_shipments(order, context), many=True).data
+
+
+def order_expected_delivery_section(order: Order, context: dict) -> str | None:
+    """``expected_delivery``: ISO 8601 with the hub's offset, or null before the label."""
+    expected = shipments_expected(_order_shipments(order, context))
+    return serializers.DateTimeField().to_representation(expected) if expected else None
+
+
+# Orders may not import logistics (STYLE.md): logistics adds its sections to the order's JSON.
+OrderDetailSerializer.sections.update({
+    "shipments": order_shipments_section,
+    "expected_delivery": order_expected_delivery_section,
+})

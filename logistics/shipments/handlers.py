@@ -17,7 +17,7 @@ import logging
 from django.utils.translation import gettext_lazy as _
 
 from logistics.shipments.events import SHIPMENT_CREATED, SHIPMENT_RETURNED, SHIPMENT_STATUS_CHANGED
-from logistics.shipments.models import ShipmentEvent, ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentStatus
 from logistics.shipments.services import SHIPMENT_STATUS_OF_ORDER, shipments_follow_orders
 from logistics.shipments.subscriptions import subscriptions_send
 from orderhub.alerts.services import alert_raise
@@ -44,12 +44,13 @@ def _order_shipped(kind: str, payload: dict) -> bool:
 @handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="logistics.shipments", wants=_order_shipped,
          label=_("Shipments follow shipped orders"))
 def shipments_follow_shipped_orders(events) -> None:
-    created = [e.order_id for e in events if e.kind == ORDER_CREATED]
-    moved = [e.order_id for e in events if e.kind == ORDER_STATUS_CHANGED
-             and e.payload.get("to") != Status.IN_TRANSIT]
-    handed = [e.order_id for e in events if e.kind == ORDER_STATUS_CHANGED
-              and e.payload.get("to") == Status.IN_TRANSIT]
-    shipments_follow_orders(order_ids=created + moved)
+    moves = [e for e in events if e.kind == ORDER_STATUS_CHANGED]
+    # A label printed through the order's own move (not the label service): typed by a person.
+    labelled = [e.order_id for e in moves if e.payload.get("move") == "print_label"]
+    handed = [e.order_id for e in moves if e.payload.get("to") == Status.IN_TRANSIT]
+    from_channel = [e.order_id for e in events if e.order_id not in labelled + handed]
+    shipments_follow_orders(order_ids=from_channel)
+    shipments_follow_orders(order_ids=labelled, source=Shipment.Source.LABEL)
     shipments_follow_orders(order_ids=handed, handed_over=True)
 
 

@@ -72,6 +72,8 @@ STATUS_RANK: dict[str, int] = {
     ShipmentStatus.REFUSED: 40,
     ShipmentStatus.RETURNED: 50,
 }
+#: The parcel is going back: refused by the receiver, or returned to the sender.
+RETURNED_STATUSES = (ShipmentStatus.REFUSED, ShipmentStatus.RETURNED)
 #: Parcels still on their way: the trace-alert sweep watches only these (partial index).
 OPEN_SHIPMENT_STATUSES = (ShipmentStatus.AWAITING_PICKUP, ShipmentStatus.IN_TRANSIT,
                           ShipmentStatus.OUT_FOR_DELIVERY)
@@ -105,6 +107,9 @@ class Shipment(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="shipments", verbose_name=_("warehouse"))
+    # The route, for the carrier's measured transit times (expected delivery).
+    origin_province = models.CharField(_("from province"), max_length=32, blank=True)
+    dest_province = models.CharField(_("to province"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     picked_up_at = models.DateTimeField(_("collected at"), null=True, blank=True)
@@ -138,6 +143,9 @@ class Shipment(models.Model):
             # silence limit), oldest movement first: a range per carrier of the stale ones.
             models.Index(fields=["carrier", "last_event_at", "id"], name="shipment_open_idx",
                          condition=Q(status__in=OPEN_SHIPMENT_STATUSES)),
+            # Transit times per carrier and route (expected delivery): delivered parcels only.
+            models.Index(fields=["carrier", "origin_province", "dest_province", "-delivered_at"],
+                         name="shipment_route_idx", condition=Q(delivered_at__isnull=False)),
             # Parcels still to subscribe with Kuaidi100 (the subscription sweep).
             models.Index(fields=["id"], name="shipment_unsubscribed_idx",
                          condition=Q(subscribed_at__isnull=True)

@@ -24,7 +24,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from logistics.models import FulfilmentDecision
+from logistics.models import FulfilmentDecision, Warehouse
+from logistics.rules import normalise_place
 from logistics.shipments.alerts import trace_alerts_on_push
 from logistics.shipments.carriers import OTHER, name_key, number_matches
 from logistics.shipments.events import (
@@ -34,6 +35,7 @@ from logistics.shipments.events import (
     shipment_event_record,
 )
 from logistics.shipments.models import (
+    RETURNED_STATUSES,
     STATUS_RANK,
     Carrier,
     Shipment,
@@ -68,7 +70,6 @@ STATUS_OF_KIND: dict[str, str | None] = {
     Kind.REFUSED: ShipmentStatus.REFUSED,
     Kind.RETURNED: ShipmentStatus.RETURNED,
 }
-RETURNED_STATUSES = (ShipmentStatus.REFUSED, ShipmentStatus.RETURNED)
 # The order's status → the status of a shipment made from it (orders that left with a number).
 SHIPMENT_STATUS_OF_ORDER: dict[str, str] = {
     Status.AWAITING_PICKUP: ShipmentStatus.AWAITING_PICKUP,
@@ -153,14 +154,13 @@ def shipment_label_print(
         raise Conflict(_("%(carrier)s %(number)s is already the parcel of %(orders)s.")
                        % {"carrier": carrier.name, "number": number, "orders": owners})
     now = timezone.now()
-    warehouse_id = (FulfilmentDecision.objects.filter(order_id__in=list(locked))
-                    .exclude(warehouse=None).order_by("order_id")
-                    .values_list("warehouse_id", flat=True).first())
+    first = locked[min(locked)]
+    warehouse = _warehouse_of(first.pk)
     shipment = Shipment.objects.create(
         carrier=carrier, tracking_no=number, status=ShipmentStatus.AWAITING_PICKUP,
         trust=Trust.PERSON if source == Shipment.Source.LABEL else Trust.AGGREGATOR,
-        source=source, warehouse_id=warehouse_id, last_event_at=now,
-        created_by=_user(actor))
+        source=source, warehouse=warehouse, last_event_at=now, created_by=_user(actor),
+        **_route(warehouse, first))
     ShipmentOrder.objects.bulk_create(
         [ShipmentOrder(shipment=shipment, order_id=pk) for pk in sorted(locked)])
     ShipmentEvent.objects.create(
@@ -174,13 +174,27 @@ def shipment_label_print(
     return shipment
 
 
+def _warehouse_of(order_id: int) -> Warehouse | None:
+    """The warehouse the fulfilment decided the order ships from (None when undecided)."""
+    decision = FulfilmentDecision.objects.filter(order_id=order_id).select_related(
+        "warehouse").first()
+    return decision.warehouse if decision is not None else None
+
+
+def _route(warehouse: Warehouse | None, order: Order) -> dict[str, str]:
+    """The parcel's route for the transit statistics: warehouse province → destination."""
+    return {"origin_province": normalise_place(warehouse.province if warehouse else "")[:32],
+            "dest_province": normalise_place(order.receiver_province)[:32]}
+
+
 def _label_text(carrier: Carrier, number: str) -> str:
     return f"{carrier.name} {number}"
 
 
 # --- shipments made from orders -----------------------------------------------------------------
 @transaction.atomic
-def shipments_follow_orders(*, order_ids: Sequence[int], handed_over: bool = False) -> int:
+def shipments_follow_orders(*, order_ids: Sequence[int], handed_over: bool = False,
+                            source: str = "") -> int:
     """Give orders that carry a carrier and tracking number their shipment (orders that came
     from their channel already shipped, or older orders), and move their parcels waiting for
     the courier to ``in_transit`` when staff handed the order over; returns how many
@@ -216,8 +230,9 @@ def shipments_follow_orders(*, order_ids: Sequence[int], handed_over: bool = Fal
             continue
         names = names if names is not None else carriers_by_name()
         carrier = names.get(name_key(order.carrier)) or names[name_key(OTHER)]
-        source = Shipment.Source.HAND_OVER if handed_over else Shipment.Source.CHANNEL
-        _shipment_of_order(order, carrier=carrier, status=status, source=source)
+        made_by = source or (Shipment.Source.HAND_OVER if handed_over
+                             else Shipment.Source.CHANNEL)
+        _shipment_of_order(order, carrier=carrier, status=status, source=made_by)
         changed += 1
     return changed
 
@@ -228,12 +243,14 @@ def _shipment_of_order(order: Order, *, carrier: Carrier, status: str, source: s
     number = "".join(order.tracking_no.split())[:40]
     now = timezone.now()
     when = order.state_entered_at or now
+    warehouse = _warehouse_of(order.pk)
     try:
         with transaction.atomic():
             shipment = Shipment.objects.create(
                 carrier=carrier, tracking_no=number, status=status,
-                trust=Trust.PERSON if source == Shipment.Source.HAND_OVER else Trust.AGGREGATOR,
-                source=source, last_event_at=when,
+                trust=Trust.AGGREGATOR if source == Shipment.Source.CHANNEL else Trust.PERSON,
+                source=source, last_event_at=when, warehouse=warehouse,
+                **_route(warehouse, order),
                 picked_up_at=when if STATUS_RANK[status] >= STATUS_RANK["in_transit"] else None,
                 delivered_at=when if status == ShipmentStatus.DELIVERED else None)
             created = True

@@ -2,16 +2,19 @@
 merged and split parcels, orders that arrive shipped, existing orders migrated, the events."""
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from channels.outbound.carriers import HUB_CARRIERS
 from channels.writeback.models import WriteBack
 from logistics.shipments.carriers import CARRIERS
 from logistics.shipments.events import SHIPMENT_CREATED
 from logistics.shipments.models import Carrier, Shipment, ShipmentStatus, Trust
+from logistics.shipments.delivery import route_transit
 from logistics.shipments.services import shipment_label_print
 from orderhub.alerts.models import Alert
 from orderhub.core.errors import ValidationFailed
@@ -218,3 +221,56 @@ def test_existing_orders_with_a_tracking_number_are_migrated(db):
     parcel = Shipment.objects.get(tracking_no=SF_NO)
     assert sorted(parcel.orders.values_list("pk", flat=True)) == sorted(o.pk for o in merged)
     assert parcel.trust == Trust.PERSON and parcel.source == Shipment.Source.MIGRATION
+
+
+# --- the order's JSON and page, expected delivery -----------------------------------------------
+def test_the_orders_json_has_its_parcels_and_expected_delivery(
+    token_client, django_capture_on_commit_callbacks
+):
+    shipment = labelled(django_capture_on_commit_callbacks)
+    order = shipment.orders.get()
+    body = token_client("customer_service").get(f"/api/orders/{order.hub_no}/").json()
+    [parcel] = body["shipments"]
+    assert (parcel["carrier"], parcel["tracking_no"], parcel["status"], parcel["trust"]) == (
+        "SF", SF_NO, "awaiting_pickup", "red")
+    assert parcel["events"][0]["description"] == f"顺丰速运 {SF_NO}"
+    # no history on the route yet: the default transit (3 days) from the label
+    expected = dt.datetime.fromisoformat(body["expected_delivery"])
+    assert expected.utcoffset() == dt.timedelta(hours=8)
+    assert abs(expected - (shipment.created_at + dt.timedelta(days=3))) < dt.timedelta(seconds=1)
+    bare = OrderFactory(status=Status.PAID)
+    body = token_client("customer_service").get(f"/api/orders/{bare.hub_no}/").json()
+    assert (body["shipments"], body["expected_delivery"]) == ([], None)
+
+
+def test_expected_transit_is_the_p80_of_the_carriers_deliveries_on_the_route(db):
+    sf = Carrier.objects.get(code="SF")
+    now = timezone.now()
+    for hours in (20, 24, 26, 30, 36, 40, 44, 48, 60, 90):  # p80 (nearest rank): 48 h
+        Shipment.objects.create(
+            carrier=sf, tracking_no=f"SF{hours:013d}", source="label",
+            status=ShipmentStatus.DELIVERED, origin_province="上海", dest_province="浙江",
+            picked_up_at=now - dt.timedelta(days=5),
+            delivered_at=now - dt.timedelta(days=5) + dt.timedelta(hours=hours))
+    assert route_transit(carrier_id=sf.pk, origin="上海", dest="浙江") == (
+        dt.timedelta(hours=48), 10)
+    # another route, or another carrier, has no history: the default
+    assert route_transit(carrier_id=sf.pk, origin="上海", dest="新疆") == (dt.timedelta(days=3), 0)
+    assert route_transit(carrier_id=sf.pk, origin="浙江", dest="浙江") == (dt.timedelta(days=2), 0)
+
+
+def test_the_order_page_and_the_shipments_admin_show_the_parcels(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    shipment = labelled(django_capture_on_commit_callbacks)
+    order = shipment.orders.get()
+    client.force_login(make_user("customer_service"))
+    page = client.get(f"/admin/orders/order/{order.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "Parcels and tracking" in page.content.decode() and SF_NO in page.content.decode()
+    listing = client.get("/admin/logistics/shipment/", HTTP_ACCEPT_LANGUAGE="en")
+    assert listing.status_code == 200 and SF_NO in listing.content.decode()
+    client.force_login(make_user("finance"))
+    assert client.get("/admin/logistics/shipment/").status_code == 403
+    client.force_login(make_user("operations"))
+    assert "顺丰速运" in client.get("/admin/logistics/carrier/").content.decode()

@@ -4,18 +4,27 @@ the trace; refusals hold the order; trace alerts; the subscription after a label
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from logistics.shipments.alerts import stale_trace_sweep
 from logistics.shipments.events import SHIPMENT_RETURNED, SHIPMENT_STATUS_CHANGED
-from logistics.shipments.models import CourierPush, Shipment, ShipmentStatus, Trust
+from logistics.shipments.models import (
+    CourierPush,
+    Shipment,
+    ShipmentEvent,
+    ShipmentStatus,
+    Trust,
+)
 from logistics.shipments.subscriptions import subscriptions_send
 from orderhub.alerts.models import Alert
 from orderhub.events.models import Event
 from orders.models import Hold
 from orders.state_machine import Status
+from tests.factories import OrderFactory
 from tests.logistics.fake_kuaidi100 import KEY, SALT, FakeKuaidi100
 from tests.logistics.shipments_kit import (
     K100_URL,
@@ -275,3 +284,25 @@ def test_a_new_label_is_subscribed_with_kuaidi100(settings, django_capture_on_co
         third = labelled(django_capture_on_commit_callbacks, number="SF1234567890125")
         third.refresh_from_db()
         assert third.subscribed_at is None and "601" in third.subscribe_error
+
+
+# --- demo data ----------------------------------------------------------------------------------
+def test_demo_parcels_get_real_looking_traces_once(db, django_capture_on_commit_callbacks):
+    orders = [OrderFactory(status=Status.IN_TRANSIT, carrier="SF",
+                           tracking_no=f"SF12345678901{n:02d}",
+                           state_entered_at=timezone.now() - dt.timedelta(days=2))
+              for n in range(40)]
+    OrderFactory(status=Status.DELIVERED, carrier="中通", tracking_no="78123456789012",
+                 state_entered_at=timezone.now() - dt.timedelta(days=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo_tracking", seed=1, stdout=io.StringIO())
+    assert Shipment.objects.count() == 41
+    traced = ShipmentEvent.objects.filter(source="kuaidi100")
+    assert traced.filter(kind="collected").count() == 41
+    assert traced.filter(kind="signed").count() >= 1
+    assert Shipment.objects.filter(status=ShipmentStatus.REFUSED).exists()
+    assert stale_trace_sweep() >= 1
+    count = ShipmentEvent.objects.count()
+    call_command("seed_demo_tracking", seed=1, stdout=io.StringIO())
+    assert ShipmentEvent.objects.count() == count
+    assert {o.shipments.count() for o in orders} == {1}
