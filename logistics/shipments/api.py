@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -30,7 +31,7 @@ from orderhub.core.errors import Conflict, DomainError, ValidationFailed
 from logistics.shipments.delivery import shipments_expected
 from orders.api.serializers import OrderDetailSerializer
 from orders.models import Order
-from orders.selectors import order_get
+from orders.selectors import ORDER_DETAIL_PREFETCHES, order_get
 
 TAG = "logistics"
 HUB_NO = OpenApiParameter("hub_no", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -209,12 +210,22 @@ class SfPushApi(_PushApi):
 
 
 # --- the order's JSON: its parcels and expected delivery ----------------------------------------
+PREFETCHED = "prefetched_shipments"
+
+
+def _parcels() -> QuerySet[Shipment]:
+    return Shipment.objects.select_related("carrier").prefetch_related(
+        "orders", "events").order_by("pk")
+
+
 def _order_shipments(order: Order, context: dict) -> list[Shipment]:
-    """The order's parcels, read once per rendering (both sections use them)."""
+    """The order's parcels: prefetched with the order (``order_detail_queryset``), else read
+    once per rendering (both sections use them)."""
+    if hasattr(order, PREFETCHED):
+        return getattr(order, PREFETCHED)
     cache = context.setdefault("logistics.shipments", {})
     if order.pk not in cache:
-        cache[order.pk] = list(Shipment.objects.filter(orders=order).select_related("carrier")
-                               .prefetch_related("orders", "events").order_by("pk"))
+        cache[order.pk] = list(_parcels().filter(orders=order))
     return cache[order.pk]
 
 
@@ -229,7 +240,9 @@ def order_expected_delivery_section(order: Order, context: dict) -> str | None:
     return serializers.DateTimeField().to_representation(expected) if expected else None
 
 
-# Orders may not import logistics (STYLE.md): logistics adds its sections to the order's JSON.
+# Orders may not import logistics (STYLE.md): logistics adds its sections to the order's JSON,
+# and their prefetch to the order's detail queryset.
+ORDER_DETAIL_PREFETCHES.append(Prefetch("shipments", queryset=_parcels(), to_attr=PREFETCHED))
 OrderDetailSerializer.sections.update({
     "shipments": order_shipments_section,
     "expected_delivery": order_expected_delivery_section,

@@ -36,9 +36,16 @@ _LEFT = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY)
 RETURNED_HOLD_KEY = "shipment:returned"
 
 
+# Moves that can give an order its first parcel: the label, the hand-over, a channel that
+# reports the order delivered straight away. Later moves (invoice, settle, …) cannot, and are
+# left out so that finance's bulk moves record no task for this handler.
+_PARCEL_MOVES = frozenset({Status.AWAITING_PICKUP, Status.IN_TRANSIT, Status.DELIVERED})
+
+
 def _order_shipped(kind: str, payload: dict) -> bool:
-    status = payload.get("status") if kind == ORDER_CREATED else payload.get("to")
-    return status in _SHIPPED
+    if kind == ORDER_CREATED:
+        return payload.get("status") in _SHIPPED
+    return payload.get("to") in _PARCEL_MOVES
 
 
 @handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="logistics.shipments", wants=_order_shipped,
