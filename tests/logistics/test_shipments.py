@@ -274,3 +274,10 @@ def test_the_order_page_and_the_shipments_admin_show_the_parcels(
     assert client.get("/admin/logistics/shipment/").status_code == 403
     client.force_login(make_user("operations"))
     assert "顺丰速运" in client.get("/admin/logistics/carrier/").content.decode()
+
+
+def test_after_sales_listens_to_the_shipments_returned_event():
+    from aftersales import events as aftersales_events
+    from logistics.shipments import events
+
+    assert aftersales_events.SHIPMENT_RETURNED == events.SHIPMENT_RETURNED
