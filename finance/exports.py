@@ -163,15 +163,16 @@ def monthly_table(*, actor, month: dt.date) -> Table:
     rows = [
         (
             row.channel.code, row.channel.name, row.orders, row.paid, row.settled, row.missing,
-            row.differences, row.causes_text, row.paid_amount, row.received_amount,
+            row.differences, row.causes_text, row.currencies, row.paid_amount,
+            row.received_amount,
             f"{row.worst_deviation:.4%}" if row.worst_deviation is not None else "",
         )
         for row in monthly_consistency(month=month)
     ]
     headers = [
         _("Channel"), _("Channel name"), _("Orders"), _("Paid"), _("Settled (money matched)"),
-        _("Missing money"), _("Differences"), _("Commonest causes"), _("Paid amount"),
-        _("Received amount"), _("Worst daily deviation"),
+        _("Missing money"), _("Differences"), _("Commonest causes"), _("Currency"),
+        _("Paid amount"), _("Received amount"), _("Worst daily deviation"),
     ]
     return Table(
         f"consistency-{month:%Y-%m}",
