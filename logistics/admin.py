@@ -584,3 +584,7 @@ def order_page_fulfilment_panel(request: HttpRequest, order: Order) -> str:
 
 # Orders may not import logistics (STYLE.md): logistics adds its card to the order page.
 admin.site.get_model_admin(Order).page_panels.append(order_page_fulfilment_panel)
+
+
+# Shipments' admin pages live beside their code; importing them registers them.
+from logistics.shipments import admin as _shipment_admin  # noqa: E402,F401

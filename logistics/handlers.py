@@ -68,3 +68,7 @@ def out_of_stock_orders_retry(events) -> None:
                 fulfilment_retry(order_id=order_id, actor=None)
         except DomainError as problem:  # e.g. moved on meanwhile: nothing to retry
             logger.info("retrying order %s: %s", order_id, problem.message)
+
+
+# Shipments' handlers live beside their code; importing them registers them.
+from logistics.shipments import handlers as _shipment_handlers  # noqa: E402,F401

@@ -40,6 +40,11 @@ class Warehouse(TimeStampedModel):
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=100, help_text=_("Lower is preferred among equal candidates."),
     )
+    province = models.CharField(
+        _("province"), max_length=32, blank=True,
+        help_text=_("Where the warehouse is, e.g. 上海: the origin of its parcels' routes "
+                    "(expected delivery)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(bases=[AuditedHistory])
 
@@ -461,3 +466,17 @@ class PickingQueueEntry(FulfilmentDecision):
         proxy = True
         verbose_name = _("picking queue entry")
         verbose_name_plural = _("picking queue")
+
+
+# Shipments and courier tracking live in their own module; importing them here registers
+# them with the app (``from logistics.models import Shipment`` works too).
+from logistics.shipments.models import (  # noqa: E402,F401
+    STATUS_RANK,
+    Carrier,
+    CourierPush,
+    Shipment,
+    ShipmentEvent,
+    ShipmentOrder,
+    ShipmentStatus,
+    Trust,
+)

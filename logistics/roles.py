@@ -25,28 +25,36 @@ _EDIT_RULES = [
     "logistics.change_fulfilmentsettings",
 ]
 _QUEUE = ["logistics.view_pickingqueueentry"]
+# Where a parcel is: every role that talks about orders reads shipments and their trace.
+_SEE_SHIPMENTS = ["logistics.view_shipment", "logistics.view_shipmentevent",
+                  "logistics.view_shipmentorder", "logistics.view_carrier"]
+_LABEL = ["logistics.print_label"]
+_EDIT_CARRIERS = ["logistics.add_carrier", "logistics.change_carrier"]
+_SEE_PUSHES = ["logistics.view_courierpush"]
 
 ROLES: dict[str, list[str]] = {
     # 客服: sees why an order is held or where it ships from, and whether stock exists.
-    "customer_service": _SEE_DECISIONS + _SEE_STOCK,
+    "customer_service": _SEE_DECISIONS + _SEE_STOCK + _SEE_SHIPMENTS,
     # 仓库: the picking queue, stock levels, imports/exports, and retrying reservations.
-    "warehouse": _SEE_DECISIONS + _SEE_STOCK + _QUEUE + [
+    "warehouse": _SEE_DECISIONS + _SEE_STOCK + _QUEUE + _SEE_SHIPMENTS + _LABEL + [
         "logistics.import_stock", "logistics.export_stock", "logistics.change_stock",
         "logistics.retry_fulfilment",
     ],
     # 运营: writes the rules and tunes warehouses and settings.
-    "operations": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE + [
+    "operations": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE
+    + _SEE_SHIPMENTS + _EDIT_CARRIERS + _SEE_PUSHES + [
         "logistics.add_warehouse", "logistics.change_warehouse", "logistics.export_stock",
         "logistics.retry_fulfilment",
     ],
     # 财务: shipping waived on merged parcels is money.
     "finance": ["logistics.view_parcel", "logistics.view_parcelmember"],
     # 经理: everything in logistics.
-    "manager": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE + [
+    "manager": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE
+    + _SEE_SHIPMENTS + _LABEL + _EDIT_CARRIERS + _SEE_PUSHES + [
         "logistics.add_warehouse", "logistics.change_warehouse", "logistics.import_stock",
         "logistics.export_stock", "logistics.change_stock", "logistics.retry_fulfilment",
     ],
     # Integrators (WMS/ERP): read and push stock levels through the API.
-    "integrator": _SEE_STOCK + ["logistics.view_warehouse", "logistics.import_stock",
-                                "logistics.export_stock"],
+    "integrator": _SEE_STOCK + _SEE_SHIPMENTS + _LABEL + [
+        "logistics.view_warehouse", "logistics.import_stock", "logistics.export_stock"],
 }

@@ -354,5 +354,30 @@ ORDERHUB_WRITEBACK_TIMEOUT_SECONDS = float(os.environ.get("ORDERHUB_WRITEBACK_TI
 ORDERHUB_WRITEBACK_MAX_ATTEMPTS = int(os.environ.get("ORDERHUB_WRITEBACK_MAX_ATTEMPTS", "24"))
 ORDERHUB_WRITEBACK_ALERT_MINUTES = int(os.environ.get("ORDERHUB_WRITEBACK_ALERT_MINUTES", "60"))
 
+# --- Shipments and courier tracking (issue 10) -------------------------------------------------
+# Kuaidi100: the salt that signs its pushes (sign = upper-case MD5 of param + salt), the
+# enterprise key and customer id of the subscription (poll) request, the secret of the
+# electronic-waybill request, the partner account at the carrier, and the addresses called.
+ORDERHUB_KUAIDI100_SALT = os.environ.get("ORDERHUB_KUAIDI100_SALT", "")
+ORDERHUB_KUAIDI100_KEY = os.environ.get("ORDERHUB_KUAIDI100_KEY", "")
+ORDERHUB_KUAIDI100_SECRET = os.environ.get("ORDERHUB_KUAIDI100_SECRET", "")
+ORDERHUB_KUAIDI100_PARTNER_ID = os.environ.get("ORDERHUB_KUAIDI100_PARTNER_ID", "")
+ORDERHUB_KUAIDI100_PARTNER_KEY = os.environ.get("ORDERHUB_KUAIDI100_PARTNER_KEY", "")
+ORDERHUB_KUAIDI100_POLL_URL = os.environ.get("ORDERHUB_KUAIDI100_POLL_URL",
+                                             "https://poll.kuaidi100.com/poll")
+ORDERHUB_KUAIDI100_LABEL_URL = os.environ.get("ORDERHUB_KUAIDI100_LABEL_URL",
+                                              "https://api.kuaidi100.com/label/order")
+ORDERHUB_KUAIDI100_TIMEOUT_SECONDS = float(os.environ.get("ORDERHUB_KUAIDI100_TIMEOUT_SECONDS", "10"))
+# The sender printed on electronic waybills.
+ORDERHUB_SHIPPER_NAME = os.environ.get("ORDERHUB_SHIPPER_NAME", "")
+ORDERHUB_SHIPPER_PHONE = os.environ.get("ORDERHUB_SHIPPER_PHONE", "")
+ORDERHUB_SHIPPER_ADDRESS = os.environ.get("ORDERHUB_SHIPPER_ADDRESS", "")
+# SF's route push: the token expected in the push URL's ``?token=`` (SF's push carries no
+# signature of its own; empty refuses every SF push).
+ORDERHUB_SF_PUSH_TOKEN = os.environ.get("ORDERHUB_SF_PUSH_TOKEN", "")
+# A courier push larger than this is refused (and only this much of it is stored).
+ORDERHUB_COURIER_PUSH_MAX_BYTES = int(os.environ.get("ORDERHUB_COURIER_PUSH_MAX_BYTES", str(256 * 1024)))
+# Expected delivery when a carrier has too few measured deliveries on a route (days).
+ORDERHUB_EXPECTED_DELIVERY_DAYS = int(os.environ.get("ORDERHUB_EXPECTED_DELIVERY_DAYS", "3"))
 # After-sales: the answer window when a platform sends no deadline of its own (hours).
 ORDERHUB_AFTERSALES_WINDOW_HOURS = int(os.environ.get("ORDERHUB_AFTERSALES_WINDOW_HOURS", "48"))

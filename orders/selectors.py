@@ -32,13 +32,21 @@ def order_list(
     return qs.order_by("-id")
 
 
+#: Prefetches other apps add for the sections they add to the order's JSON
+#: (``OrderDetailSerializer.sections``), so that many orders render in a fixed number of
+#: queries; orders may not import them, so they register here (logistics: the parcels).
+ORDER_DETAIL_PREFETCHES: list[Prefetch] = []
+
+
 def order_detail_queryset() -> QuerySet[Order]:
-    """Orders with lines, gift sub-orders and holds prefetched (one query each)."""
+    """Orders with lines, gift sub-orders, holds and the other apps' sections prefetched (one
+    query each)."""
     return Order.objects.select_related("channel", "customer").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
         Prefetch("gift_orders", queryset=GiftOrder.objects.order_by("id")),
         Prefetch("holds", queryset=Hold.objects.select_related("placed_by", "released_by")
                  .order_by("id")),
+        *ORDER_DETAIL_PREFETCHES,
     )
 
 

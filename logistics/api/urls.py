@@ -13,6 +13,7 @@ from logistics.api.views import (
     StockImportApi,
     StockListApi,
 )
+from logistics.shipments.api import Kuaidi100PushApi, OrderShipmentCreateApi, SfPushApi
 
 app_name = "logistics-api"
 
@@ -24,6 +25,10 @@ urlpatterns = [
          name="order-refund-request"),
     path("orders/<slug:hub_no>/fulfilment/", OrderFulfilmentApi.as_view(),
          name="order-fulfilment"),
+    path("orders/<slug:hub_no>/shipments/", OrderShipmentCreateApi.as_view(),
+         name="order-shipment-create"),
+    path("logistics/tracking/kuaidi100/", Kuaidi100PushApi.as_view(), name="tracking-kuaidi100"),
+    path("logistics/tracking/sf/", SfPushApi.as_view(), name="tracking-sf"),
     path("logistics/stock/", StockListApi.as_view(), name="stock-list"),
     path("logistics/stock/import/", StockImportApi.as_view(), name="stock-import"),
 ]

@@ -6,6 +6,8 @@ ISO 8601 with the hub's offset (+08:00), codes (status, channel) as stable strin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -267,6 +269,12 @@ class OrderDetailSerializer(OrderListItemSerializer):
         help_text=_("The allowed moves that the requesting user's role may make.")
     )
 
+    # Sections other apps add to the order's JSON: name -> callable(order, context) returning
+    # plain JSON values. Apps that read orders (logistics: ``shipments``,
+    # ``expected_delivery``) register theirs from their own api module, since orders may not
+    # import them (STYLE.md), as they add panels to the order page.
+    sections: dict[str, Callable[[Order, dict], Any]] = {}
+
     class Meta(OrderListItemSerializer.Meta):
         fields = [
             "hub_no", "channel", "channel_order_no", "status", "status_label", "stage",
@@ -278,6 +286,12 @@ class OrderDetailSerializer(OrderListItemSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, order: Order) -> dict:
+        data = super().to_representation(order)
+        for name, section in self.sections.items():
+            data[name] = section(order, self.context)
+        return data
 
     def get_hold_reason(self, order: Order) -> str:
         return holds_text([hold for hold in order.holds.all() if hold.is_open])

@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from channels.handlers import (
-    handovers_from_order_moves,
     handovers_from_shipments,
     shipments_confirm_to_channels,
 )
@@ -67,7 +66,12 @@ def test_a_hand_over_is_confirmed_to_the_channel_once(
         (order.channel_order_no, "SF1234567890123")]
     writeback = WriteBack.objects.get(order=order)
     assert (writeback.status, writeback.carrier, writeback.carrier_given, writeback.attempts) == (
-        WB.CONFIRMED, "SF", "shunfeng", 1)
+        WB.CONFIRMED, "SF", "SF", 1)
+    # the parcel is the order's shipment, made from its carrier and number at the hand-over
+    [shipment] = order.shipments.all()
+    assert (shipment.carrier.code, shipment.tracking_no, shipment.status) == (
+        "SF", "SF1234567890123", "in_transit")
+    assert writeback.shipment_ref == str(shipment.pk)
     assert writeback.confirmed_at is not None and writeback.next_attempt_at is None
     [attempt] = writeback.attempt_log.all()
     assert (attempt.verdict, attempt.http_status) == (Verdict.CONFIRMED, 200)
@@ -76,7 +80,8 @@ def test_a_hand_over_is_confirmed_to_the_channel_once(
     assert event.order_id == order.pk
     assert event.payload | {"writeback_id": 0} == {
         "writeback_id": 0, "channel": code, "channel_order_no": order.channel_order_no,
-        "carrier": "SF", "tracking_no": "SF1234567890123", "shipment_ref": "", "attempts": 1}
+        "carrier": "SF", "tracking_no": "SF1234567890123", "shipment_ref": str(shipment.pk),
+        "attempts": 1}
 
 
 def test_the_handler_running_twice_confirms_once(platform, django_capture_on_commit_callbacks):
@@ -111,12 +116,13 @@ def test_asking_again_for_a_waiting_write_back_sends_nothing_more(
     assert len(callbacks) == 1  # one send queued, for the new write-back only
 
 
-def test_the_handover_reads_the_orders_carrier_and_tracking_number(db):
-    order = awaiting_pickup("jd", carrier="中通快递", tracking_no="78123")
-    event = Event(kind="order.status_changed", order_id=order.pk, payload={"to": "in_transit"})
-    [handover] = handovers_from_order_moves([event])
-    assert (handover.order_ids, handover.carrier, handover.tracking_no) == (
-        (order.pk,), "中通快递", "78123")
+def test_the_handover_reads_the_shipments_carrier_and_tracking_number(db):
+    event = Event(kind="shipment.status_changed", order_id=5, payload={
+        "shipment_id": 9, "carrier": "ZTO", "tracking_no": "78123", "status": "in_transit",
+        "previous": "awaiting_pickup"})
+    [handover] = handovers_from_shipments([event])
+    assert (handover.order_ids, handover.carrier, handover.tracking_no,
+            handover.shipment_ref) == ((5,), "ZTO", "78123", "9")
 
 
 @pytest.mark.parametrize("code", ["miniprogram", "pos"])
@@ -154,8 +160,9 @@ def test_an_order_without_a_tracking_number_fails_and_alerts(
     platform, django_capture_on_commit_callbacks
 ):
     connect("jd", platform("jd"))
-    order = awaiting_pickup("jd", tracking_no="")
-    hand_over(order, django_capture_on_commit_callbacks)
+    order = awaiting_pickup("jd", tracking_no="", status=Status.IN_TRANSIT)
+    with django_capture_on_commit_callbacks(execute=True):
+        writeback_request(order_ids=[order.pk], carrier="SF", tracking_no="")
     writeback = WriteBack.objects.get(order=order)
     assert (writeback.status, writeback.reason) == (WB.FAILED, Reason.NO_TRACKING_NO)
     assert Alert.objects.filter(kind="writeback_failed", order=order).count() == 1
@@ -420,18 +427,29 @@ def test_the_retryable_rule_is_the_same_for_a_row_and_a_queryset(db):
             assert writeback_retryable(writeback) is in_queryset, (status, reason)
 
 
-def test_only_the_move_to_in_transit_reaches_the_write_back_handler():
-    wanted = {to: "channels.writeback" in {h.name for h in handlers_for(
-        "order.status_changed", {"from": "x", "to": to, "move": "m"})} for to in Status.values}
-    assert [to for to, yes in wanted.items() if yes] == [Status.IN_TRANSIT]
+@pytest.mark.parametrize(("kind", "previous", "status", "wanted"), [
+    ("shipment.created", "", "awaiting_pickup", False),  # a label: not left yet
+    ("shipment.created", "", "in_transit", True),  # arrived shipped, or handed over
+    ("shipment.created", "", "delivered", True),
+    ("shipment.status_changed", "awaiting_pickup", "in_transit", True),  # first scan
+    ("shipment.status_changed", "awaiting_pickup", "delivered", True),  # signed at once
+    ("shipment.status_changed", "in_transit", "out_for_delivery", False),  # told already
+    ("shipment.status_changed", "out_for_delivery", "delivered", False),
+])
+def test_only_a_parcel_leaving_the_warehouse_reaches_the_write_back_handler(
+    kind, previous, status, wanted
+):
+    payload = {"shipment_id": 1, "carrier": "SF", "tracking_no": "SF1", "status": status,
+               "previous": previous}
+    names = {h.name for h in handlers_for(kind, payload)}
+    assert ("channels.writeback" in names) is wanted
+    assert not any(h.name == "channels.writeback" for h in handlers_for(
+        "order.status_changed", {"from": "awaiting_pickup", "to": "in_transit", "move": "x"}))
 
 
-def test_the_shipments_event_will_need_only_its_payload():
-    # the payload the logistics shipments' event is expected to carry (channels/handlers.py)
-    event = Event(kind="shipment.updated", order_id=7, payload={
-        "shipment_id": 31, "carrier": "ZTO", "tracking_no": "78123", "status": "in_transit"})
-    not_yet = Event(kind="shipment.updated", order_id=8, payload={
-        "shipment_id": 32, "carrier": "ZTO", "tracking_no": "78124", "status": "labelled"})
-    [handover] = handovers_from_shipments([event, not_yet])
-    assert (handover.order_ids, handover.carrier, handover.tracking_no,
-            handover.shipment_ref) == ((7,), "ZTO", "78123", "31")
+def test_the_shipments_kinds_are_the_logistics_apps():
+    from channels import handlers
+    from logistics.shipments import events
+
+    assert (handlers.SHIPMENT_CREATED, handlers.SHIPMENT_STATUS_CHANGED) == (
+        events.SHIPMENT_CREATED, events.SHIPMENT_STATUS_CHANGED)

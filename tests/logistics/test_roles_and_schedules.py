@@ -43,7 +43,9 @@ def test_schedules_and_defaults_are_installed(db):
     schedules = dict(Schedule.objects.filter(name__startswith="logistics:")
                      .values_list("func", "minutes"))
     # (paid orders are decided by an event handler: there is no fulfilment sweep)
-    assert schedules == {"logistics.tasks.stock_drift_sweep": 30}
+    assert schedules == {"logistics.tasks.stock_drift_sweep": 30,
+                         "logistics.tasks.trace_alert_sweep": 15,
+                         "logistics.tasks.kuaidi100_subscriptions_sweep": 5}
     assert sorted(Warehouse.objects.values_list("code", flat=True)) == ["BJ", "CD", "GZ", "SH"]
     settings = FulfilmentSettings.current()
     assert (settings.merge_min_orders, settings.merge_window_hours) == (3, 24)

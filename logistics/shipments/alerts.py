@@ -1,0 +1,100 @@
+"""Trace alerts (DESIGN.md section 2, logistics › trace alerts), through the one alert mechanism.
+
+- A parcel held at a sorting centre twice, and a failed delivery attempt, alert as the push
+  that says so is applied (:func:`trace_alerts_on_push`): no sweep needed for what a push tells.
+- A parcel with no movement for its carrier's ``stale_hours`` (48 by default) is found by
+  :func:`stale_trace_sweep`. It reads, per carrier, one range of the partial index
+  ``shipment_open_idx`` (parcels still on their way, by last movement): its cost grows with
+  the open parcels that went silent, not with all shipments or orders. Each silence alerts
+  once (``stale_alerted_at`` remembers the movement it was raised for); a new movement and a
+  new silence alert again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from logistics.shipments.models import (
+    OPEN_SHIPMENT_STATUSES,
+    Carrier,
+    Shipment,
+    ShipmentOrder,
+)
+from orderhub.alerts.services import AlertSpec, alert_raise, alerts_raise_many
+from orderhub.alerts.models import Alert
+from orders.models import Order
+
+SWEEP_BATCH = 5000
+SORTING_HOLDS_ALERT = 2
+TEAM = "customer_service"
+
+
+def _first_order_ids(shipment_ids: list[int]) -> dict[int, int]:
+    firsts: dict[int, int] = {}
+    for shipment_id, order_id in ShipmentOrder.objects.filter(
+            shipment_id__in=shipment_ids).order_by("order_id").values_list("shipment_id",
+                                                                          "order_id"):
+        firsts.setdefault(shipment_id, order_id)
+    return firsts
+
+
+def trace_alerts_on_push(*, shipment: Shipment, holds_before: int, failures_before: int,
+                         line_text: str) -> None:
+    """Alert when this push took the parcel to its second sorting-centre hold, or recorded a
+    failed delivery attempt (each attempt alerts once)."""
+    order_id = _first_order_ids([shipment.pk]).get(shipment.pk)
+    name = f"{shipment.carrier.name} {shipment.tracking_no}"
+    if holds_before < SORTING_HOLDS_ALERT <= shipment.sorting_holds:
+        alert_raise(key=f"shipment-sorting-hold:{shipment.pk}", kind="shipment_sorting_hold",
+                    team=TEAM, order=_order(order_id),
+                    title=f"{name}: held at a sorting centre {shipment.sorting_holds} times",
+                    message=line_text, data={"shipment_id": shipment.pk})
+    for attempt in range(failures_before + 1, shipment.failed_attempts + 1):
+        alert_raise(key=f"shipment-failed-attempt:{shipment.pk}:{attempt}",
+                    kind="shipment_failed_attempt", team=TEAM, order=_order(order_id),
+                    title=f"{name}: delivery attempt {attempt} failed",
+                    message=line_text, data={"shipment_id": shipment.pk})
+
+
+def _order(order_id: int | None) -> Order | None:
+    return Order.objects.filter(pk=order_id).first() if order_id is not None else None
+
+
+@transaction.atomic
+def stale_trace_sweep(*, now: dt.datetime | None = None) -> int:
+    """Alert on every open parcel silent for longer than its carrier allows; returns how many
+    alerts were raised (at most ``SWEEP_BATCH`` a run; the next run takes the rest)."""
+    now = now or timezone.now()
+    specs: list[AlertSpec] = []
+    alerted: list[int] = []
+    for carrier in Carrier.objects.filter(stale_hours__gt=0).order_by("pk"):
+        cutoff = now - dt.timedelta(hours=carrier.stale_hours)
+        rows = list(
+            Shipment.objects.filter(carrier=carrier, status__in=OPEN_SHIPMENT_STATUSES,
+                                    last_event_at__lt=cutoff)
+            .filter(Q(stale_alerted_at__isnull=True) | Q(stale_alerted_at__lt=F("last_event_at")))
+            .order_by("last_event_at", "id")
+            .values_list("pk", "tracking_no", "last_event_at")[:SWEEP_BATCH - len(specs)])
+        firsts = _first_order_ids([pk for pk, _number, _at in rows])
+        for pk, number, last in rows:
+            hours = int((now - last).total_seconds() // 3600)
+            specs.append(AlertSpec(
+                key=f"shipment-stale:{pk}:{int(last.timestamp())}", kind="shipment_stale",
+                team=TEAM, order_id=firsts.get(pk),
+                title=f"{carrier.name} {number}: no movement for {hours} h",
+                message=f"Last movement {timezone.localtime(last):%Y-%m-%d %H:%M}; the carrier's "
+                        f"limit is {carrier.stale_hours} h.",
+                data={"shipment_id": pk}))
+            alerted.append(pk)
+        if len(specs) >= SWEEP_BATCH:
+            break
+    if not specs:
+        return 0
+    existing = set(Alert.objects.filter(key__in=[spec.key for spec in specs])
+                   .values_list("key", flat=True))
+    alerts_raise_many(specs=[spec for spec in specs if spec.key not in existing], now=now)
+    Shipment.objects.filter(pk__in=alerted).update(stale_alerted_at=F("last_event_at"))
+    return len(specs) - len(existing)
