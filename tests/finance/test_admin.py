@@ -203,3 +203,19 @@ def test_order_page_shows_the_cost_breakdown_to_finance_only(role, sees_costs, c
     # then only finance and managers see the breakdown
     assert response.status_code == 200
     assert ("8.50" in response.content.decode()) is sees_costs
+
+
+def test_upload_without_a_kind_detects_it_and_imports_as_detected(finance_client, miniprogram):
+    OrderFactory(channel=miniprogram, payment_serial_no="4200000000000000000311",
+                 paid_amount=Decimal("10.00"))
+    content = wechat_bill([WechatRow("4200000000000000000311", "MP311", settled="10.00")])
+    preview = finance_client.post(UPLOAD, {"file": SimpleUploadedFile("b.csv", content)})
+    assert preview.status_code == 200
+    assert preview.context["source"] == "wechatpay"
+    assert 'id="detected-source"' in preview.content.decode()
+    done = finance_client.post(UPLOAD, {
+        "token": preview.context["token"], "source": preview.context["source"],
+        "channel": "", "file_name": "b.csv",
+    })
+    assert done.status_code == 302
+    assert Statement.objects.get().source == "wechatpay"
