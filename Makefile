@@ -49,6 +49,7 @@ demo: export DJANGO_SETTINGS_MODULE = orderhub.settings
 demo: export Q_SYNC = 0
 demo: migrate
 	$(MANAGE) seed_demo --orders $(DEMO_ORDERS) --if-empty
+	$(MANAGE) seed_aftersales_demo --if-empty
 	$(MANAGE) demo_admin --base-url http://$(HOST):$(PORT)
 	@echo "Web server on http://$(HOST):$(PORT)/ and background worker (qcluster) starting; Ctrl-C stops both."
 	@# Each runs in its own process group (set -m): the web server's group is stopped whole (with

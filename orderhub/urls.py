@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/finance/", include("finance.api.urls")),
     path("api/", include("logistics.api.urls")),
     path("api/webhooks/", include("orderhub.webhooks.api.urls")),
+    path("api/", include("aftersales.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

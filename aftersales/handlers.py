@@ -1,0 +1,65 @@
+"""What the after-sales app does when other apps' events arrive (``orderhub.events``).
+
+- ``aftersales.link``: an order arrived → cases that came before it are tied to it.
+- ``aftersales.returned_parcel``: logistics' ``shipment.returned`` (a parcel refused or
+  returned to sender) → the order's return case is opened or found, with the parcel on it.
+- ``aftersales.risk``: an order paid (created paid, or moved to paid) → its return-risk score.
+- ``aftersales.refund_matched``: finance's ``finance.refund_matched`` → the case's refund is
+  marked confirmed by finance, with the statement line and its colour.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from orderhub.events.registry import handles
+from orders.events import ORDER_CREATED, ORDER_STATUS_CHANGED
+from orders.state_machine import Status
+
+from aftersales.events import REFUND_MATCHED, SHIPMENT_RETURNED
+from aftersales.risk import return_risks_compute
+from aftersales.services import case_for_returned_parcel, case_refund_confirm, cases_link_orders
+
+
+@handles(ORDER_CREATED, name="aftersales.link", label=_("After-sales cases tied to their order"))
+def cases_follow_new_orders(events: Sequence[Any]) -> None:
+    cases_link_orders(order_ids=sorted({e.order_id for e in events if e.order_id is not None}))
+
+
+@handles(SHIPMENT_RETURNED, name="aftersales.returned_parcel",
+         label=_("Return case for a refused or returned parcel"))
+def returned_parcels_open_cases(events: Sequence[Any]) -> None:
+    for event in events:
+        if event.order_id is None:
+            continue
+        payload = event.payload or {}
+        case_for_returned_parcel(
+            order_id=event.order_id, shipment_id=payload.get("shipment_id"),
+            carrier=str(payload.get("carrier") or ""),
+            tracking_no=str(payload.get("tracking_no") or ""),
+            reason=str(payload.get("reason") or ""))
+
+
+@handles(REFUND_MATCHED, name="aftersales.refund_matched",
+         label=_("Refund confirmed by finance on the case"))
+def refunds_confirmed_by_finance(events: Sequence[Any]) -> None:
+    for event in events:
+        payload = event.payload or {}
+        if payload.get("case_id") is None:
+            continue
+        case_refund_confirm(case_id=int(payload["case_id"]),
+                            statement_line_id=payload.get("statement_line_id"),
+                            colour=str(payload.get("colour") or ""))
+
+
+def _paid(kind: str, payload: dict[str, Any]) -> bool:
+    return (payload.get("to") if kind == ORDER_STATUS_CHANGED else payload.get("status")) \
+        == Status.PAID
+
+
+@handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="aftersales.risk", wants=_paid,
+         label=_("Return-risk score of a paid order"))
+def paid_orders_get_a_return_risk(events: Sequence[Any]) -> None:
+    return_risks_compute(order_ids=sorted({e.order_id for e in events if e.order_id}))

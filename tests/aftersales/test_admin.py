@@ -1,0 +1,80 @@
+"""The queue in the admin: the list, the case page with the whole order, moves and answers."""
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from aftersales.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_queue_lists_open_cases_by_priority_then_deadline(open_case, make_user):
+    low = open_case("return", words="不想要了")
+    high = open_case("return", words="发错了颜色")
+    page = client_for(make_user("customer_service")).get("/admin/aftersales/case/?due=open",
+                                                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "答复截止" in page.content.decode() and "待处理" in page.content.decode()
+    listed = [c.pk for c in page.context["cl"].result_list]
+    assert listed.index(high.pk) < listed.index(low.pk)  # wrong item is high priority
+
+
+def test_the_case_page_shows_the_whole_order(open_case, make_user):
+    case = open_case("return")
+    page = client_for(make_user("customer_service")).get(
+        f"/admin/aftersales/case/{case.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert case.order.hub_no in html and "TS-WHITE-L" in html
+    assert "approve_return" in html  # the move open to customer service
+
+
+def test_the_order_page_shows_its_cases(open_case, make_user):
+    case = open_case("refund_only", status="delivered")
+    page = client_for(make_user("customer_service")).get(
+        f"/admin/orders/order/{case.order_id}/change/")
+    assert page.status_code == 200 and case.case_no in page.content.decode()
+
+
+def test_a_usual_answer_is_one_click_and_does_every_step(open_case, make_user, a_warehouse):
+    case = open_case("partial_refund", words="少发了一件", amount="20.00")
+    answer = client_for(make_user("customer_service")).post(
+        f"/admin/aftersales/case/{case.pk}/answer/missing_partial_refund/")
+    assert answer.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "refunded"
+    assert case.history.count() == 3  # opened, approved, refunded
+
+
+def test_a_role_without_the_move_is_told_and_nothing_changes(open_case, make_user):
+    case = open_case("return")
+    client = client_for(make_user("warehouse"))
+    answer = client.post(f"/admin/aftersales/case/{case.pk}/move/",
+                         {"move": "approve_return"}, follow=True)
+    assert "aftersales.answer_case" in answer.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "requested"
+
+
+def test_the_figures_page_shows_rates_and_medians(open_case, make_user):
+    from django.utils import timezone
+    from aftersales.figures import aftersales_figures
+    from aftersales.services import case_transition
+    case = open_case("return", words="发错了")
+    order = case.order
+    order.paid_at = timezone.now()
+    order.save(update_fields=["paid_at"])
+    cs = make_user("customer_service")
+    case_transition(case=case, name="approve_return", actor=cs)
+    figures = aftersales_figures(days=30)
+    assert [(r.label, r.cases, r.base) for r in figures.by_reason] == [("wrong_item", 1, 1)]
+    assert [(r.label, r.cases) for r in figures.by_sku] == [("TS-WHITE-L", 1)]
+    assert figures.median_first_answer is not None and figures.median_close is None
+    page = client_for(cs).get("/admin/aftersales/case/figures/")
+    assert page.status_code == 200 and "100 %" in page.content.decode()
