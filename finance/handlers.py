@@ -43,4 +43,5 @@ def finished_orders_settle(events) -> None:
 @handles(REFUND_APPROVED, name="finance.expect_refund",
          label=_("Expect the money of a refund after-sales approved"))
 def refunds_approved(events) -> None:
-    refunds_expect(approvals=[approval_read(event.order_id, event.payload) for event in events])
+    approvals = [approval_read(event.order_id, event.payload) for event in events]
+    refunds_expect(approvals=[approval for approval in approvals if approval is not None])

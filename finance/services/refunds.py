@@ -35,8 +35,9 @@ class Approval:
     kind: str
 
 
-def approval_read(order_id: int | None, payload: dict) -> Approval:
-    """An ``aftersales.refund_approved`` event's payload, checked (a 400 names the problem)."""
+def approval_read(order_id: int | None, payload: dict) -> Approval | None:
+    """An ``aftersales.refund_approved`` event's payload, checked (a 400 names the problem);
+    ``None`` for a refund of nothing (a case approved before its amount was known)."""
     if not order_id:
         raise ValidationFailed("A refund approval names no order.")
     case_id = payload.get("case_id")
@@ -46,10 +47,12 @@ def approval_read(order_id: int | None, payload: dict) -> Approval:
     if not case_no or len(case_no) > 64:
         raise ValidationFailed(f"case_no {payload.get('case_no')!r} is not a case number.")
     amount = payload.get("amount")
-    if not isinstance(amount, str) or not _AMOUNT.match(amount) or Decimal(amount) <= 0:
+    if not isinstance(amount, str) or not _AMOUNT.match(amount):
         raise ValidationFailed(
             f"amount {amount!r} is not a positive amount written with two decimals."
         )
+    if Decimal(amount) == 0:
+        return None
     currency = payload.get("currency")
     if not isinstance(currency, str) or not _CURRENCY.match(currency):
         raise ValidationFailed(f"currency {currency!r} is not an ISO 4217 code.")

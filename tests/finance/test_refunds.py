@@ -3,7 +3,8 @@
 Alipay and WeChat Pay statements match it (green to the cent, yellow with the words when they
 differ), and each match is told to after-sales as ``finance.refund_matched``.
 
-After-sales is not merged here: the tests record its event themselves, as it will.
+Most tests record after-sales' event themselves (its payload is the contract); the last one
+goes through after-sales' own services, end to end.
 """
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from decimal import Decimal
 
 import pytest
 
+from aftersales.models import Case
+from aftersales.services import case_open, case_transition
 from finance.events import REFUND_APPROVED, REFUND_MATCHED
 from finance.models import Colour, ExpectedRefund, StatementLine
 from finance.services.refunds import approval_read
+from finance.services.reviews import line_confirm
 from finance.services.statements import statement_import
 from orderhub.core.errors import ValidationFailed
 from orderhub.events.dispatch import events_dispatch
 from orderhub.events.models import Event, EventTask
 from orderhub.events.services import event_record
 from orders.state_machine import Status
-from tests.factories import OrderFactory
+from tests.factories import OrderFactory, OrderLineFactory
 from tests.finance.bills import TradeRow, WechatRow, alipay_trade_bill, wechat_bill
 
 pytestmark = pytest.mark.django_db
@@ -147,8 +151,6 @@ def test_alipay_trade_bill_refund_rows_match_too(finance_user, taobao):
 
 
 def test_a_refund_the_person_already_confirmed_keeps_their_verdict(finance_user, order):
-    from finance.services.reviews import line_confirm
-
     import_wechat(finance_user, PAYMENT, refund_row("18.00"))
     refund_line = StatementLine.objects.get(kind="refund")
     line_confirm(line=refund_line, actor=finance_user, reason="buyer kept 2.00 as agreed")
@@ -172,6 +174,13 @@ def test_a_malformed_approval_is_refused_naming_the_field(payload, problem):
         approval_read(7, payload)
 
 
+def test_an_approval_of_nothing_expects_nothing(order):
+    assert approval_read(order.pk, {"case_id": 71, "case_no": "AS71", "amount": "0.00",
+                                    "currency": "CNY"}) is None
+    approve(order, case_id=71, case_no="AS71", amount="0.00")
+    assert not ExpectedRefund.objects.exists()
+
+
 def test_an_approval_in_another_currency_is_refused_and_writes_nothing(order):
     event_record(REFUND_APPROVED, order_id=order.pk, payload={
         "case_id": 61, "case_no": "AS61", "amount": "3.00", "currency": "USD", "kind": "x"})
@@ -179,3 +188,25 @@ def test_an_approval_in_another_currency_is_refused_and_writes_nothing(order):
     assert not ExpectedRefund.objects.exists()
     task = EventTask.objects.get(handler="finance.expect_refund")
     assert task.status != EventTask.TaskStatus.DONE and "never converted" in task.last_error
+
+
+def test_end_to_end_with_aftersales_the_case_learns_its_refund_was_paid_out(
+    finance_user, miniprogram
+):
+    """After-sales merged: its own refund, through both apps' events."""
+    order = OrderFactory(channel=miniprogram, payment_serial_no=SERIAL,
+                         paid_amount=Decimal("199.00"), goods_amount=Decimal("199.00"),
+                         status=Status.DELIVERED)
+    OrderLineFactory(order=order, sku="TS-WHITE-L", quantity=2, unit_price=Decimal("99.50"),
+                     amount=Decimal("199.00"))
+    case = case_open(order=order, kind="partial_refund", actor=None,
+                     buyer_words="少发了一件", amount=Decimal("20.00"))
+    case_transition(case=case, name="approve", actor=None)
+    case_transition(case=case, name="refund", actor=None)
+    events_dispatch()
+    assert ExpectedRefund.objects.get().case_id == case.pk
+    import_wechat(finance_user, PAYMENT, refund_row("20.00"))
+    events_dispatch()
+    refund_line = StatementLine.objects.get(kind="refund")
+    case = Case.objects.get(pk=case.pk)
+    assert (case.refund_statement_line_id, case.refund_colour) == (refund_line.pk, "green")
