@@ -112,6 +112,18 @@ def post_json(url: str, body: str) -> int:
         return response.status
 
 
+def api_token(username: str, role: str) -> str:
+    """The API token of a bench user in ``role`` (a group of the roles), made if missing."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
 def setup_django() -> None:
     """Configure Django for a script run from anywhere (settings come from the environment)."""
     if str(REPO_ROOT) not in sys.path:

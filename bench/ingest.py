@@ -7,8 +7,10 @@ Run on a PostgreSQL database of its own (it truncates the order tables), e.g.::
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench_ingest \\
         .venv/bin/python -m bench.ingest
 
-Orders come from all eight channels in their own documented formats (TOP, JOS, Pinduoduo,
-抖店 envelopes, Shopify webhook bodies, mini-program JSON, POS csv), one to four lines each,
+Orders come from all eleven channels in their own documented formats (TOP, JOS, Pinduoduo,
+抖店 envelopes, Shopify webhook bodies, mini-program JSON, POS csv, Amazon getOrders with
+getOrderItems, Shopee get_order_detail, Lazada /orders/get with /orders/items/get; the two
+that come in parts post both calls' answers in one body), one to four lines each,
 from a pool of buyers of whom a quarter order more than once (identity matching and duplicate
 flags have work). They are posted page by page through the full HTTP stack (URL routing, token
 authentication, the stored delivery, the existing-order lookup, history rows). Targets: the
@@ -27,10 +29,11 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-from bench.common import database_url, fail, setup_django
+from bench.common import api_token, database_url, fail, setup_django
 
-CHANNEL_SHARE = {"tmall": 0.28, "taobao": 0.14, "jd": 0.2, "pdd": 0.15, "douyin": 0.16,
-                 "miniprogram": 0.04, "pos": 0.02, "shopify": 0.01}
+CHANNEL_SHARE = {"tmall": 0.235, "taobao": 0.14, "jd": 0.2, "pdd": 0.15, "douyin": 0.16,
+                 "miniprogram": 0.04, "pos": 0.02, "shopify": 0.01, "amazon": 0.02,
+                 "shopee": 0.015, "lazada": 0.01}
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 PROVINCES = [("浙江省", "杭州市", "西湖区"), ("广东省", "深圳市", "南山区"), ("北京", "北京市", "朝阳区"),
              ("四川省", "成都市", "武侯区"), ("上海市", "上海市", "浦东新区")]
@@ -157,6 +160,68 @@ def shopify(spec) -> dict:
                            for i, (sku, qty, price) in enumerate(spec["lines"])]}
 
 
+def amazon(spec) -> tuple[dict, dict]:
+    """getOrders' Order and the getOrderItems answer of one order."""
+    p = spec["person"]
+    t = spec["placed"].astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    number = f"114-{spec['no']}-{spec['no'][::-1]}"
+    ship_by = (spec["placed"] + dt.timedelta(days=2)).astimezone(dt.timezone.utc)
+    goods = _goods(spec)
+    order = {"AmazonOrderId": number, "PurchaseDate": t, "LastUpdateDate": t,
+             "OrderStatus": "Unshipped", "FulfillmentChannel": "MFN",
+             "OrderTotal": {"CurrencyCode": "USD", "Amount": _yuan(goods)},
+             "MarketplaceId": "ATVPDKIKX0DER",
+             "LatestShipDate": ship_by.strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "ShippingAddress": {"Name": p["name"], "AddressLine1": p["street_en"],
+                                 "City": "Seattle", "StateOrRegion": "WA",
+                                 "PostalCode": "98101", "CountryCode": "US",
+                                 "Phone": "+1206555" + p["phone"][-4:]},
+             "BuyerInfo": {"BuyerEmail": p["uid"] + "@marketplace.amazon.com"}}
+    items = {"payload": {"AmazonOrderId": number, "OrderItems": [
+        {"ASIN": f"B0{i:08d}", "SellerSKU": sku, "OrderItemId": f"{spec['no']}{i:03d}",
+         "Title": f"Item {sku}", "QuantityOrdered": qty,
+         "ItemPrice": {"CurrencyCode": "USD", "Amount": _yuan(price * qty)}}
+        for i, (sku, qty, price) in enumerate(spec["lines"])]}}
+    return order, items
+
+
+def shopee(spec) -> dict:
+    p = spec["person"]
+    t = int(spec["placed"].timestamp())
+    goods = _goods(spec)
+    return {"order_sn": f"260128{spec['no']}SG", "region": "SG", "currency": "SGD",
+            "total_amount": float(goods), "order_status": "READY_TO_SHIP", "create_time": t,
+            "update_time": t, "pay_time": t, "ship_by_date": t + 3 * 86400,
+            "buyer_user_id": int(p["uid"][1:]) + 10**9,
+            "recipient_address": {"name": p["name"], "phone": "65" + p["phone"][-8:],
+                                  "city": "Singapore", "region": "SG", "zipcode": "560123",
+                                  "full_address": p["street_en"]},
+            "item_list": [{"item_id": 2200000 + i, "item_name": f"Item {sku}",
+                           "model_id": 0, "model_sku": sku, "model_quantity_purchased": qty,
+                           "model_discounted_price": float(price)}
+                          for i, (sku, qty, price) in enumerate(spec["lines"])]}
+
+
+def lazada(spec) -> tuple[dict, dict]:
+    """/orders/get's order and /orders/items/get's entry of one order (one item per unit)."""
+    p = spec["person"]
+    t = spec["placed"].strftime("%Y-%m-%d %H:%M:%S +0800")
+    number = int("4732" + spec["no"])
+    goods = _goods(spec)
+    order = {"order_id": number, "order_number": number, "created_at": t, "updated_at": t,
+             "price": f"{goods:,.2f}", "shipping_fee": 0, "voucher": 0,
+             "statuses": ["pending"], "buyer_id": int(p["uid"][1:]) + 3 * 10**11,
+             "address_shipping": {"first_name": p["name"], "last_name": "",
+                                  "phone": "60" + p["phone"][-9:], "address1": p["street_en"],
+                                  "address3": "Kuala Lumpur", "city": "Kuala Lumpur",
+                                  "post_code": "50450", "country": "Malaysia"}}
+    items = [{"order_item_id": number * 100 + i * 10 + unit, "order_id": number,
+              "name": f"Item {sku}", "sku": sku, "item_price": float(price), "currency": "MYR",
+              "status": "pending", "created_at": t, "updated_at": t}
+             for i, (sku, qty, price) in enumerate(spec["lines"]) for unit in range(qty)]
+    return order, {"order_id": number, "order_number": number, "order_items": items}
+
+
 def miniprogram(spec) -> dict:
     p, (prov, city, dist) = spec["person"], spec["area"]
     t = spec["placed"].isoformat()
@@ -192,6 +257,18 @@ def page_body(code: str, specs: list[dict]) -> tuple[bytes, str]:
         payload = {"code": 10000, "data": {"shop_order_list": [douyin(s) for s in specs]}}
     elif code == "shopify":
         payload = [shopify(s) for s in specs]
+    elif code == "amazon":
+        pairs = [amazon(s) for s in specs]
+        payload = [{"payload": {"Orders": [order for order, _items in pairs]}},
+                   *(items for _order, items in pairs)]
+    elif code == "shopee":
+        payload = {"request_id": "bench", "error": "", "message": "",
+                   "response": {"order_list": [shopee(s) for s in specs]}}
+    elif code == "lazada":
+        pairs = [lazada(s) for s in specs]
+        payload = [{"code": "0", "data": {"count": len(pairs),
+                                          "orders": [order for order, _items in pairs]}},
+                   {"code": "0", "data": [items for _order, items in pairs]}]
     elif code == "miniprogram":
         payload = [miniprogram(s) for s in specs]
     else:
@@ -209,12 +286,13 @@ def page_body(code: str, specs: list[dict]) -> tuple[bytes, str]:
 def reset_tables() -> None:
     from django.db import connection
 
-    from channels.models import (ChannelOrderState, CustomerIdentity, Delivery, IdentityMerge,
-                                 RefusedDelivery)
+    from channels.models import (ChannelOrderPart, ChannelOrderState, CustomerIdentity,
+                                 Delivery, IdentityMerge, RefusedDelivery)
     from orderhub.alerts.models import Alert
     from orders.models import Customer, GiftOrder, HubNumberSerial, Order, OrderLine, OrderTag
 
-    models = [ChannelOrderState, CustomerIdentity, IdentityMerge, Delivery, RefusedDelivery,
+    models = [ChannelOrderPart, ChannelOrderState, CustomerIdentity, IdentityMerge, Delivery,
+              RefusedDelivery,
               OrderTag, Alert, GiftOrder, OrderLine, Order, Customer, HubNumberSerial]
     tables = [m._meta.db_table for m in models]
     tables += [m.history.model._meta.db_table for m in (Order, OrderLine, Customer, GiftOrder)]
@@ -238,15 +316,10 @@ def prepare_catalogue(rng: random.Random) -> list[str]:
 
 
 def _client():
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    user, _ = get_user_model().objects.get_or_create(username="bench-erp")
-    user.groups.add(Group.objects.get(name="integrator"))
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_HOST="localhost")
+    token = api_token("bench-erp", "integrator")
+    return Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="localhost")
 
 
 def _requests(specs: list[dict], page: int) -> list[tuple[str, bytes, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,42 @@ class ChannelOrderState(models.Model):
         verbose_name_plural = _("channel order states")
 
 
+class ChannelOrderPart(models.Model):
+    """The latest of one part of a channel order whose platform sends an order in parts.
+
+    Amazon (``getOrders`` / ``getOrderItems``) and Lazada (``/orders/get`` /
+    ``/orders/items/get``) answer an order's header and its items from two calls, and an
+    integrator may post either alone. Each part is kept, the newest per order and kind, so that
+    a header whose items have not arrived waits here (no hub order yet: an order needs lines),
+    and a later header alone (a status change) is completed with the items already known.
+    """
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("order (header)")
+        ITEMS = "items", _("items")
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("channel"))
+    channel_order_no = models.CharField(_("channel order number"), max_length=64)
+    kind = models.CharField(_("part"), max_length=5, choices=Kind.choices)
+    # Exact numbers are kept as decimal strings (the adapters read both).
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("delivery"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("channel order part")
+        verbose_name_plural = _("channel order parts")
+        constraints = [models.UniqueConstraint(fields=["channel", "channel_order_no", "kind"],
+                                               name="uniq_channel_order_part")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_order_no} ({self.kind})"
+
+
 class TestOrderRule(models.Model):
     """A rule that recognises a test order, which is then dropped instead of created."""
 
@@ -257,6 +294,9 @@ class CustomerIdentity(models.Model):
         WECHAT_OPENID = "wechat_openid", _("WeChat OpenID")
         WECHAT_UNIONID = "wechat_unionid", _("WeChat UnionID")
         SHOPIFY_CUSTOMER = "shopify_customer", _("Shopify customer id")
+        AMAZON_BUYER = "amazon_buyer", _("Amazon buyer (BuyerEmail)")
+        SHOPEE_BUYER = "shopee_buyer", _("Shopee buyer_user_id")
+        LAZADA_BUYER = "lazada_buyer", _("Lazada buyer_id")
         POS_MEMBER = "pos_member", _("Store member number")
         DEVICE = "device", _("Device fingerprint")
 

@@ -241,23 +241,25 @@ def monthly_table(*, actor, month: dt.date) -> Table:
     permissions.require(actor, permissions.EXPORT)
     rows = [
         (
-            row.channel.name, row.channel.code, row.orders, row.paid, row.settled, row.missing,
-            row.differences, row.causes_text, row.paid_amount, row.received_amount,
+            row.channel.code, row.channel.name, row.orders, row.paid, row.settled, row.missing,
+            row.differences, row.causes_text, row.currencies, row.paid_amount,
+            row.received_amount,
             f"{row.worst_deviation:.4%}" if row.worst_deviation is not None else "",
         )
         for row in monthly_consistency(month=month)
     ]
     headers = [
-        _("Channel"), _("Channel code"), _("Orders"), _("Paid"), _("Settled (money matched)"),
-        _("Missing money"), _("Differences"), _("Commonest causes"), _("Paid amount"),
-        _("Received amount"), _("Worst daily deviation"),
+        _("Channel"), _("Channel name"), _("Orders"), _("Paid"), _("Settled (money matched)"),
+        _("Missing money"), _("Differences"), _("Commonest causes"), _("Currency"),
+        _("Paid amount"), _("Received amount"), _("Worst daily deviation"),
     ]
     return Table(
         f"consistency-{month:%Y-%m}",
         _("Consistency %(month)s") % {"month": f"{month:%Y-%m}"},
         headers,
         rows,
-        (TEXT, TEXT, NUMBER, NUMBER, NUMBER, NUMBER, NUMBER, LONG_TEXT, MONEY, MONEY, TEXT),
+        (TEXT, TEXT, NUMBER, NUMBER, NUMBER, NUMBER, NUMBER, LONG_TEXT, TEXT, MONEY, MONEY,
+         TEXT),
     )
 
 

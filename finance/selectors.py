@@ -126,10 +126,23 @@ class ChannelMonth:
     settled: int = 0
     missing: int = 0
     differences: int = 0
-    paid_amount: Decimal = Decimal("0.00")
+    #: Paid amounts per currency: a cross-border store may sell in several (Shopee per
+    #: region), and amounts in different currencies are never added up.
+    paid_amounts: dict[str, Decimal] = field(default_factory=dict)
     received_amount: Decimal = Decimal("0.00")
     worst_deviation: Decimal | None = None
     causes: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def currencies(self) -> str:
+        return ", ".join(sorted(self.paid_amounts)) or self.channel.currency
+
+    @property
+    def paid_amount(self) -> Decimal | str:
+        """The paid amount in the channel's one currency, or each currency's, spelled out."""
+        if len(self.paid_amounts) <= 1:
+            return next(iter(self.paid_amounts.values()), Decimal("0.00"))
+        return "; ".join(f"{code} {amount}" for code, amount in sorted(self.paid_amounts.items()))
 
     @property
     def causes_text(self) -> str:
@@ -160,7 +173,10 @@ def monthly_consistency(*, month: dt.date) -> list[ChannelMonth]:
             | Q(placed_at__isnull=True, created_at__gte=since, created_at__lt=until)
         ).count()
         row.paid = paid.count()
-        row.paid_amount = paid.aggregate(total=Sum("paid_amount"))["total"] or Decimal("0.00")
+        row.paid_amounts = {
+            code: Decimal(total).quantize(Decimal("0.01"))  # SQLite's SUM drifts in decimals
+            for code, total in paid.order_by().values_list("currency")
+            .annotate(total=Sum("paid_amount"))}
         row.settled = paid.filter(id__in=money).count()
         row.missing = (
             paid.exclude(status__in=[Status.CANCELLED, Status.REFUNDED])

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from logistics.models import FulfilmentRule, FulfilmentSettings, RuleCondition
 from orders.models import Order, OrderLine, OrderTag, Product
+from orders.money import in_yuan, rates_for
 from orders.state_machine import Status
 
 NUMBER, TEXT, SET = "number", "text", "set"
@@ -125,8 +126,14 @@ class OrderFacts:
         return self.batch.lines[self.order.pk]
 
     @property
-    def amount(self) -> Decimal:
-        return self.order.paid_amount
+    def amount(self) -> Decimal | None:
+        """The paid amount in yuan (the rules' thresholds are yuan): an order in another
+        currency at the rate finance keeps for its day; ``None`` without one, and then no
+        amount condition holds (``condition_holds``)."""
+        order = self.order
+        day = timezone.localdate(order.paid_at or order.placed_at or timezone.now())
+        return in_yuan(order.paid_amount, order.currency, day=day,
+                       rates=self.batch.rates)[0]
 
     @property
     def province(self) -> str:
@@ -191,6 +198,11 @@ class FactsBatch:
         for line in OrderLine.objects.filter(order_id__in=list(found)).order_by("pk"):
             found[line.order_id].append(line)
         return found
+
+    @cached_property
+    def rates(self):
+        """Finance's exchange rates of the batch's foreign currencies (one query)."""
+        return rates_for(currencies={order.currency for order in self.orders})
 
     @cached_property
     def tags(self) -> dict[int, set[str]]:
@@ -280,6 +292,8 @@ def condition_holds(condition: RuleCondition, facts: OrderFacts) -> bool:
     kind = FACT_KINDS[condition.fact]
     seen = facts.value(condition.fact)
     op = condition.operator
+    if seen is None:  # an amount in a currency finance keeps no rate for: unknown
+        return False
     if kind == NUMBER:
         wanted = [_number(v) for v in split_values(condition.value)] if op in ("in", "not_in") \
             else [_number(condition.value)]
@@ -321,6 +335,11 @@ def describe(condition: RuleCondition, facts: OrderFacts) -> str:
     seen = facts.value(condition.fact)
     if isinstance(seen, set):
         seen = ", ".join(sorted(seen)) or "—"
+    order = facts.order
+    if condition.fact == Fact.AMOUNT and order.currency not in ("", "CNY"):
+        # Say how a foreign amount was compared: at finance's rate, or not at all.
+        paid = f"{order.paid_amount} {order.currency}"
+        seen = f"{seen} (from {paid})" if seen is not None else f"{paid} (no exchange rate)"
     return f"{Fact(condition.fact).label} {seen} {Op(condition.operator).label} " \
            f"{condition.value}"
 

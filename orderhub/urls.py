@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("orders.api.urls")),
+    path("api/metrics/", include("orders.metrics.api.urls")),
     path("api/", include("orderhub.alerts.api.urls")),
     path("api/channels/", include("channels.api.urls")),
     path("api/finance/", include("finance.api.urls")),

@@ -39,6 +39,7 @@ from orders.holds import HOLD_PERMISSION, holds_text, order_hold, order_release_
 from orders.models import (
     Channel,
     Customer,
+    ExchangeRate,
     GiftOrder,
     Hold,
     Order,
@@ -718,3 +719,16 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
 def _shorten(numbers: list[str]) -> str:
     shown = ", ".join(numbers[:BULK_REPORT_LIMIT])
     return shown + (" …" if len(numbers) > BULK_REPORT_LIMIT else "")
+
+# The management health page (orders/metrics/admin.py registers it).
+from orders.metrics import admin as _metrics_admin  # noqa: E402,F401
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Finance keeps the rates; the hub uses them only where amounts in several currencies are
+    compared or added (never to change an order's money), and names the rate and its date."""
+
+    list_display = ("currency", "yuan_per_unit", "valid_from", "note", "updated_at")
+    list_filter = ("currency",)
+    search_fields = ("currency",)
+    date_hierarchy = "valid_from"

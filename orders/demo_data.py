@@ -310,6 +310,26 @@ class DemoProduct:
         """Shopify list price: roughly the yuan price at 7.1, ending in .99."""
         return max(Decimal(1), (self.price / Decimal("7.1")).quantize(Decimal(1))) - CENT
 
+    def price_in(self, currency: str) -> Decimal:
+        """The list price in a cross-border store's currency (yuan per unit in
+        ``YUAN_PER_UNIT``): .99 endings for dollars and ringgit, whole pesos and baht."""
+        if currency == "USD":
+            return self.price_usd
+        local = self.price / YUAN_PER_UNIT[currency]
+        if currency in ("PHP", "THB"):
+            return max(Decimal(1), local.quantize(Decimal(1))).quantize(CENT)
+        return max(Decimal(1), local.quantize(Decimal(1))) - CENT
+
+
+# Cross-border stores and the currencies they sell in (Shopee and Lazada per region), with
+# roughly how many yuan one unit is worth: only to price the demo goods, never to convert.
+ABROAD_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "shopify": ("USD",), "amazon": ("USD",), "shopee": ("SGD", "MYR", "PHP"),
+    "lazada": ("MYR", "THB"),
+}
+YUAN_PER_UNIT = {"USD": Decimal("7.1"), "SGD": Decimal("5.3"), "MYR": Decimal("1.55"),
+                 "PHP": Decimal("0.125"), "THB": Decimal("0.2")}
+
 
 PRODUCTS: tuple[DemoProduct, ...] = (
     DemoProduct("AP-TS-WHT-M", "纯棉圆领短袖T恤 白色 M", "Cotton crew-neck tee, white, M",
@@ -372,6 +392,7 @@ EXPENSIVE = tuple(product for product in PRODUCTS if product.price > Decimal("50
 CATEGORY_WEIGHTS: dict[str, tuple[int, int, int]] = {
     "taobao": (5, 3, 3), "tmall": (4, 4, 3), "jd": (2, 6, 2), "pdd": (3, 2, 6),
     "douyin": (4, 2, 5), "miniprogram": (4, 2, 3), "pos": (7, 2, 1), "shopify": (5, 4, 1),
+    "amazon": (5, 4, 1), "shopee": (6, 2, 2), "lazada": (5, 3, 2),
 }
 CATEGORIES = ("apparel", "electronics", "food")
 
@@ -387,7 +408,7 @@ def channel_sku(*, channel_code: str, sku: str) -> str:
 
 def line_title(rng: random.Random, *, product: DemoProduct, channel_code: str) -> str:
     """The title as the channel spells it: sometimes an alias, sometimes with shop decoration."""
-    if channel_code == "shopify":
+    if channel_code in ABROAD_CURRENCIES:
         return product.name_en
     roll = rng.random()
     if roll < 0.3 and product.aliases:
@@ -418,6 +439,13 @@ def channel_order_no(rng: random.Random, *, channel_code: str, placed_at: dt.dat
         return f"{rng.choice(POS_STORES)}-{placed_at:%Y%m%d}-{rng.randint(1, 9999):04d}"
     if channel_code == "shopify":
         return "6" + digits(rng, 12)  # Shopify order ids are 13-digit integers today
+    if channel_code == "amazon":
+        return f"{rng.randint(111, 114)}-{digits(rng, 7)}-{digits(rng, 7)}"  # 3-7-7
+    if channel_code == "shopee":  # order_sn: the day, then 8 letters and digits
+        return f"{placed_at:%y%m%d}" + "".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXY0123456789")
+                                               for _ in range(8))
+    if channel_code == "lazada":
+        return "4" + digits(rng, 14)  # 15-digit order_id
     return digits(rng, 16)
 
 
@@ -439,6 +467,8 @@ def payment(rng: random.Random, *, channel_code: str, paid_at: dt.datetime) -> t
         return wechat_transaction_id(rng, paid_at), "微信支付成功回调"
     if channel_code == "shopify":
         return "7" + digits(rng, 12), "Shopify payment captured"
+    if channel_code in ABROAD_CURRENCIES:  # the marketplace collects; no serial of ours
+        return "", f"{channel_code.capitalize()} reports the order paid"
     wechat_share = {"pdd": 0.7, "jd": 0.6, "douyin": 0.5, "pos": 0.6}.get(channel_code, 0.5)
     if rng.random() < wechat_share:
         return wechat_transaction_id(rng, paid_at), "微信支付成功回调"
@@ -455,12 +485,16 @@ CARRIERS_BY_CHANNEL: dict[str, tuple[tuple[str, int], ...]] = {
     "miniprogram": (("shunfeng", 7), ("zhongtong", 3)),
     "pos": (("shunfeng", 1),),
     "shopify": (("ups", 4), ("usps", 4), ("dhl", 2)),
+    "amazon": (("ups", 4), ("usps", 5), ("dhl", 1)),
+    "shopee": (("jtexpress", 5), ("dhl", 5)),
+    "lazada": (("jtexpress", 6), ("dhl", 4)),
 }
 
 
 CARRIER_NAMES: dict[str, str] = {
     "shunfeng": "顺丰速运", "yuantong": "圆通速递", "zhongtong": "中通快递", "jd": "京东物流",
     "ems": "中国邮政EMS", "ups": "UPS", "usps": "USPS", "dhl": "DHL Express",
+    "jtexpress": "J&T Express",
 }
 
 
@@ -480,6 +514,8 @@ def tracking_no(rng: random.Random, carrier: str) -> str:
         return f"1Z{letters}03{digits(rng, 8)}"
     if carrier == "usps":
         return "9400" + digits(rng, 18)
+    if carrier == "jtexpress":
+        return "JT" + digits(rng, 13)
     return digits(rng, 10)  # DHL Express
 
 
@@ -513,7 +549,7 @@ STATUS_WEIGHTS: dict[str, int] = {
 }
 CHANNEL_WEIGHTS: dict[str, int] = {
     "tmall": 22, "taobao": 15, "jd": 18, "pdd": 14, "douyin": 14, "miniprogram": 8, "pos": 4,
-    "shopify": 5,
+    "shopify": 5, "amazon": 4, "shopee": 3, "lazada": 2,
 }
 # Gift sub-orders go on orders that never get past packing: scanning the gift (which
 # packing needs) has no service yet.
@@ -673,7 +709,7 @@ class DemoPlanner:
             code = codes[index]
         else:
             code = self.rng.choices(codes, weights=[CHANNEL_WEIGHTS[c] for c in codes])[0]
-        if code == "shopify" and target == Status.RISK_REVIEW:
+        if code in ABROAD_CURRENCIES and target == Status.RISK_REVIEW:
             code = "tmall"  # the risk rule is about destinations in China
         return code
 
@@ -694,7 +730,8 @@ class DemoPlanner:
             return pool[self.rng.randrange(max(1, len(pool) // 20))]
         return self.rng.choice(pool)
 
-    def _lines(self, channel_code: str, *, expensive: bool) -> list[LineInput]:
+    def _lines(self, channel_code: str, *, expensive: bool,
+               currency: str = "CNY") -> list[LineInput]:
         count = self.rng.choices((1, 2, 3, 4), weights=(55, 28, 12, 5))[0]
         weights = CATEGORY_WEIGHTS.get(channel_code, (1, 1, 1))
         products: list[DemoProduct] = [self.rng.choice(EXPENSIVE)] if expensive else []
@@ -710,18 +747,22 @@ class DemoPlanner:
                 LineInput(
                     title=line_title(self.rng, product=product, channel_code=channel_code),
                     quantity=quantity,
-                    unit_price=product.price_usd if channel_code == "shopify" else product.price,
+                    unit_price=product.price if currency == "CNY" else
+                    product.price_in(currency),
                     sku=product.sku,
                     channel_sku=channel_sku(channel_code=channel_code, sku=product.sku),
                 )
             )
         return lines
 
-    def _shipping_and_discount(self, channel_code: str, goods: Decimal) -> tuple[Decimal, Decimal]:
+    def _shipping_and_discount(self, channel_code: str, goods: Decimal,
+                               currency: str = "CNY") -> tuple[Decimal, Decimal]:
         rng = self.rng
         zero = Decimal("0.00")
-        if channel_code == "shopify":
-            shipping = zero if goods >= 49 else rng.choice((Decimal("5.99"), Decimal("7.99")))
+        if currency != "CNY":  # free shipping above about 49 dollars' worth, else a flat fee
+            per_dollar = YUAN_PER_UNIT["USD"] / YUAN_PER_UNIT.get(currency, YUAN_PER_UNIT["USD"])
+            fee = rng.choice((Decimal("5.99"), Decimal("7.99"))) * per_dollar
+            shipping = zero if goods >= 49 * per_dollar else money(fee)
             discount = money(goods * Decimal("0.10")) if rng.random() < 0.15 else zero
             return shipping, discount
         free_shipping = goods >= 99 or channel_code in {"tmall", "jd", "pos"}
@@ -832,7 +873,8 @@ class DemoPlanner:
         target = self._target(index)
         channel_code = self._channel(index, target)
         channel = self.channels[channel_code]
-        abroad = channel_code == "shopify"
+        abroad = channel_code in ABROAD_CURRENCIES
+        currency = rng.choice(ABROAD_CURRENCIES[channel_code]) if abroad else channel.currency
         ending = self._ending(target)
         # Big money to a remote destination goes through risk review (DESIGN.md section 2).
         review = ending.last_state == Status.RISK_REVIEW or (
@@ -848,17 +890,17 @@ class DemoPlanner:
             receiver = abroad_person(rng) if abroad else domestic_person(rng)
         else:
             receiver = buyer
-        lines = self._lines(channel_code, expensive=review)
+        lines = self._lines(channel_code, expensive=review, currency=currency)
         goods = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
         if not review and receiver.remote and not receiver.abroad and goods > RISK_AMOUNT:
             receiver = domestic_person(rng)
             while receiver.remote:
                 receiver = domestic_person(rng)
-        shipping, discount = self._shipping_and_discount(channel_code, goods)
+        shipping, discount = self._shipping_and_discount(channel_code, goods, currency)
         paid = goods + shipping - discount
         vip = buyer.level in (Customer.Level.VIP, Customer.Level.SVIP)
         data = OrderInput(
-            channel_order_no="", lines=lines, currency=channel.currency,
+            channel_order_no="", lines=lines, currency=currency,
             shipping_amount=shipping, discount_amount=discount, receiver=receiver.receiver(),
             priority=Order.Priority.HIGH if vip and paid > RISK_AMOUNT else Order.Priority.NORMAL,
             buyer_note=rng.choice(BUYER_NOTES) if rng.random() < 0.15 else "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from orderhub.core.errors import NotFound
-from orders.models import GiftOrder, Hold, Order, OrderLine
+from orders.models import GiftOrder, Hold, Order, OrderLine, OrderTag
 from orders.state_machine import statuses_in_stage
 
 
@@ -96,3 +96,14 @@ def _plain(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+# An order the channel fulfils from its own warehouse (Amazon's AFN): recorded in the hub,
+# never routed to the hub's warehouses (no reservation, no deduction, no parcel).
+FULFILLED_BY_CHANNEL = "fulfilled_by_channel"
+
+
+def orders_fulfilled_by_channel(*, order_ids) -> set[int]:
+    """Those of ``order_ids`` that the channel ships itself (tagged ``fulfilled_by_channel``)."""
+    return set(OrderTag.objects.filter(order_id__in=list(order_ids), tag=FULFILLED_BY_CHANNEL)
+               .values_list("order_id", flat=True))

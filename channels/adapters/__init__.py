@@ -4,12 +4,15 @@ from __future__ import annotations
 from orderhub.core.errors import ValidationFailed
 from orders.models import Channel
 
+from channels.adapters.amazon import AmazonAdapter
 from channels.adapters.base import Adapter
 from channels.adapters.douyin import DouyinAdapter
 from channels.adapters.jd import JdAdapter
+from channels.adapters.lazada import LazadaAdapter
 from channels.adapters.miniprogram import MiniProgramAdapter
 from channels.adapters.pdd import PddAdapter
 from channels.adapters.pos import PosAdapter
+from channels.adapters.shopee import ShopeeAdapter
 from channels.adapters.shopify import ShopifyAdapter
 from channels.adapters.taobao import TaobaoAdapter, TmallAdapter
 
@@ -17,7 +20,8 @@ ADAPTERS: dict[str, Adapter] = {
     adapter.platform: adapter
     for adapter in (
         TaobaoAdapter(), TmallAdapter(), JdAdapter(), PddAdapter(), DouyinAdapter(),
-        MiniProgramAdapter(), PosAdapter(), ShopifyAdapter(),
+        MiniProgramAdapter(), PosAdapter(), ShopifyAdapter(), AmazonAdapter(), ShopeeAdapter(),
+        LazadaAdapter(),
     )
 }
 assert set(ADAPTERS) == set(Channel.Platform.values), "every platform needs its adapter"

@@ -68,6 +68,20 @@ class CanonicalOrder:
     digest: str = ""  # set by the ingestion: what the raw order looked like
 
 
+@dataclass
+class OrderPart:
+    """One part of an order whose platform sends header and items from separate calls
+    (Amazon, Lazada): ``kind`` is ``order`` or ``items`` (``ChannelOrderPart.Kind``)."""
+
+    channel_order_no: str
+    kind: str
+    payload: Any
+    index: int = 0  # where it was in the body, for error messages
+
+
+ORDER_PART, ITEMS_PART = "order", "items"
+
+
 @dataclass(frozen=True)
 class StatusMapping:
     """Where a channel status code puts the order, and whether it must wait."""
@@ -97,6 +111,18 @@ class Adapter:
     #: Keys that only a bare order object has (how a bare order is told from an envelope).
     order_keys: ClassVar[tuple[str, ...]]
     default_currency: ClassVar[str] = "CNY"
+    #: True where the platform sends an order's header and its items from separate calls:
+    #: ``read`` then returns :class:`OrderPart` objects, which the ingestion joins (with the
+    #: parts kept from earlier deliveries) through :meth:`join` before :meth:`to_canonical`.
+    in_parts: ClassVar[bool] = False
+
+    def join(self, order: Any, items: Any) -> Any:  # pragma: no cover - in_parts adapters
+        """One raw order from its header part and its items part."""
+        raise NotImplementedError
+
+    def check_part(self, part: OrderPart) -> None:  # pragma: no cover - in_parts adapters
+        """Raise :class:`FieldProblem` when a part that must wait cannot be read."""
+        raise NotImplementedError
 
     # --- reading a body ---------------------------------------------------------------------
     def read(self, *, body: bytes, content_type: str = "", filename: str = "") -> list[Any]:

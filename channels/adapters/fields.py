@@ -213,3 +213,55 @@ def international_phone(value: str) -> str | None:
     if digits.startswith("+") and digits[1:].isdigit() and 8 <= len(digits) <= 16:
         return digits
     return None
+
+
+def offset_time(value: Any, where: str) -> dt.datetime | None:
+    """``yyyy-MM-dd HH:mm:ss +0800``, a local time with its UTC offset (Lazada) → an aware
+    datetime. The offset is required: a time without one cannot be placed."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise FieldProblem(f"{where}: expected 'yyyy-MM-dd HH:mm:ss +0800', got {_shown(value)}")
+    try:
+        return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S %z")
+    except ValueError:
+        pass
+    parsed = iso_time(value, where)  # the ISO form some of its fields use (sla_time_stamp)
+    return parsed
+
+
+_GROUPED_AMOUNT = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d{1,2})?$")
+
+
+def grouped_amount(value: Any, where: str, *, default: Decimal | None = None) -> Decimal | None:
+    """An amount that may carry thousands separators (Lazada's ``"1,299.00"``), exact."""
+    if isinstance(value, str) and _GROUPED_AMOUNT.match(value.strip()):
+        value = value.strip().replace(",", "")
+    return yuan(value, where, default=default)
+
+
+def currency_code(value: Any, where: str) -> str:
+    """An ISO 4217 code (``USD``), upper-cased; anything else is a problem."""
+    code = text(value, where).upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise FieldProblem(f"{where}: expected an ISO 4217 currency code, got {_shown(value)}")
+    return code
+
+
+CALLING_CODES = {"SG": "65", "MY": "60", "TH": "66", "ID": "62", "VN": "84", "PH": "63",
+                 "TW": "886", "BR": "55", "MX": "52", "CO": "57", "CL": "56", "AR": "54"}
+
+
+def with_calling_code(value: str, country: str) -> str:
+    """A Southeast Asian marketplace phone as dialable ``+<digits>``: Shopee and Lazada send
+    ``6591234567`` (country code, no plus) or a national ``0123456789``. Masked or other text
+    is kept as given."""
+    digits = _PHONE_PUNCTUATION.sub("", value or "")
+    code = CALLING_CODES.get(country, "")
+    if not code or not digits.isdigit():
+        return value
+    if digits.startswith(code):
+        return "+" + digits
+    if digits.startswith("0"):
+        return "+" + code + digits[1:]
+    return value

@@ -8,11 +8,13 @@ from rest_framework import serializers
 class OrderAnswerSerializer(serializers.Serializer):
     channel_order_no = serializers.CharField(help_text=_("The channel's order number."))
     hub_no = serializers.CharField(allow_null=True,
-                                   help_text=_("Hub order number; null for a dropped test order."))
+                                   help_text=_("Hub order number; null for a dropped test order "
+                                               "or one still waiting for a part."))
     result = serializers.ChoiceField(
-        choices=["created", "updated", "dropped"],
+        choices=["created", "updated", "dropped", "waiting"],
         help_text=_("created: new hub order; updated: the order existed (re-delivery); "
-                    "dropped: a test order."),
+                    "dropped: a test order; waiting: kept until the order's other part "
+                    "arrives (Amazon getOrders/getOrderItems, Lazada orders/items)."),
     )
     changed = serializers.BooleanField(help_text=_("Whether this delivery changed the order."))
     flags = serializers.ListField(
@@ -28,6 +30,7 @@ class DeliveryAnswerSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     dropped = serializers.IntegerField()
+    waiting = serializers.IntegerField()
     orders = OrderAnswerSerializer(many=True, help_text=_("One entry per order posted, in order."))
 
 

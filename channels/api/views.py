@@ -138,7 +138,8 @@ class ChannelOrdersApi(APIView):
         },
         examples=[OpenApiExample(
             "Answer", response_only=True,
-            value={"channel": "jd", "created": 1, "updated": 0, "dropped": 0, "orders": [
+            value={"channel": "jd", "created": 1, "updated": 0, "dropped": 0, "waiting": 0,
+                   "orders": [
                 {"channel_order_no": "300123456789", "hub_no": "JD2026012800123",
                  "result": "created", "changed": True, "flags": [], "note": ""}]},
         )],

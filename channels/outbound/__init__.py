@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from orders.models import Channel
 
+from channels.outbound.amazon import AmazonOutbound
 from channels.outbound.base import OutboundAdapter
 from channels.outbound.douyin import DouyinOutbound
 from channels.outbound.jd import JdOutbound
+from channels.outbound.lazada import LazadaOutbound
 from channels.outbound.none import NoConfirmation
 from channels.outbound.pdd import PddOutbound
+from channels.outbound.shopee import ShopeeOutbound
 from channels.outbound.shopify import ShopifyOutbound
 from channels.outbound.taobao import TaobaoOutbound, TmallOutbound
 
@@ -22,6 +25,7 @@ OUTBOUND: dict[str, OutboundAdapter] = {
         TaobaoOutbound(), TmallOutbound(), JdOutbound(), PddOutbound(), DouyinOutbound(),
         ShopifyOutbound(), NoConfirmation(Channel.Platform.MINIPROGRAM.value),
         NoConfirmation(Channel.Platform.POS.value),
+        AmazonOutbound(), ShopeeOutbound(), LazadaOutbound(),
     )
 }
 assert set(OUTBOUND) == set(Channel.Platform.values), "every platform needs its outbound adapter"

@@ -145,10 +145,15 @@ class ApiAccess:
     app_secret: str = ""
     access_token: str = ""
     carrier_codes: Mapping[str, str] = field(default_factory=dict)
+    #: Platform parameters that are no secret: Amazon's marketplace_id, aws_region and
+    #: aws_access_key_id, Shopee's shop_id.
+    settings: Mapping[str, str] = field(default_factory=dict)
+    #: A second secret where the platform signs with one (Amazon: the AWS secret access key).
+    signing_secret: str = ""
 
     def redact(self, text: str) -> str:
         """``text`` with every secret of this access blanked out."""
-        for secret in (self.app_secret, self.access_token):
+        for secret in (self.app_secret, self.access_token, self.signing_secret):
             if secret and len(secret) >= 4:
                 text = text.replace(secret, "••••")
         return text

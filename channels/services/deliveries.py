@@ -23,6 +23,7 @@ from channels.adapters import adapter_for
 from channels.models import Delivery, RefusedDelivery
 from channels.selectors import delivery_earlier_answer
 from channels.services.ingest import CREATED, DROPPED, UPDATED, orders_ingest
+from channels.services.parts import WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def delivery_refuse(
 
 def _summary(channel: Channel, answers: list[dict]) -> dict[str, Any]:
     counts = {kind: sum(1 for a in answers if a["result"] == kind)
-              for kind in (CREATED, UPDATED, DROPPED)}
+              for kind in (CREATED, UPDATED, DROPPED, WAITING)}
     return {"channel": channel.code, **counts, "orders": answers}
 
 

@@ -39,6 +39,7 @@ from channels.adapters.base import Adapter, CanonicalOrder, PayloadError
 from channels.models import ChannelOrderState, Delivery
 from channels.selectors import identity_settings_get
 from channels.services import cleaning
+from channels.services.parts import WAITING, parts_assemble, parts_keep, waiting_note
 from channels.services.identity import customers_resolve, duplicates_find, items_key
 
 CREATED, UPDATED, DROPPED = "created", "updated", "dropped"
@@ -175,6 +176,10 @@ def orders_ingest(
     while the batch is written; then the batch is written in one transaction. ``dry_run``
     runs it all and rolls it back (no number is taken then).
     """
+    assembled = None
+    if adapter.in_parts:  # Amazon, Lazada: header and items from separate calls (parts.py)
+        assembled = parts_assemble(channel=channel, adapter=adapter, parts=raws)
+        raws = assembled.raws
     orders = canonical_orders(adapter=adapter, raws=raws)
     latest = _latest_per_order(orders)
     reserved = None
@@ -185,6 +190,10 @@ def orders_ingest(
     with transaction.atomic():
         answers = _ingest(channel=channel, orders=orders, latest=latest, actor=actor,
                           delivery=delivery, force=force, reserved=reserved)
+        if assembled is not None:
+            parts_keep(channel=channel, parts=assembled.keep, delivery=delivery)
+            answers.extend(Answer(number, result=WAITING, note=waiting_note(kind, adapter))
+                           .as_dict() for number, kind in assembled.waiting.items())
         if dry_run:
             transaction.set_rollback(True)
     return answers

@@ -77,9 +77,24 @@ class ChannelApiAccessForm(forms.ModelForm):
         help_text=_("Leave empty to keep the current one. It is never shown again."),
     )
 
+    new_signing_secret = forms.CharField(
+        label=_("new signing secret"), required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current one. It is never shown again."),
+    )
+
     class Meta:
         model = ChannelApiAccess
-        fields = ("channel", "writeback_enabled", "base_url", "app_key", "carrier_codes")
+        fields = ("channel", "writeback_enabled", "base_url", "app_key", "carrier_codes",
+                  "platform_settings")
+
+    def clean_platform_settings(self):
+        values = self.cleaned_data["platform_settings"] or {}
+        if not isinstance(values, dict) or not all(
+                isinstance(value, (str, int)) for value in values.values()):
+            raise forms.ValidationError(_('Platform settings are an object of names and '
+                                          'values, e.g. {"shop_id": "123456"}.'))
+        return {str(key): str(value) for key, value in values.items()}
 
     def clean_carrier_codes(self):
         codes = self.cleaned_data["carrier_codes"] or {}
@@ -97,7 +112,7 @@ class ChannelApiAccessAdmin(admin.ModelAdmin):
                     "updated_at")
     list_select_related = ("channel",)
     list_filter = ("writeback_enabled",)
-    readonly_fields = ("secret", "token", "updated_at")
+    readonly_fields = ("secret", "token", "signing", "updated_at")
 
     @admin.display(description=_("app secret"))
     def secret(self, obj: ChannelApiAccess) -> str:
@@ -107,10 +122,16 @@ class ChannelApiAccessAdmin(admin.ModelAdmin):
     def token(self, obj: ChannelApiAccess) -> str:
         return masked(obj.access_token) or "—"
 
+    @admin.display(description=_("signing secret"))
+    def signing(self, obj: ChannelApiAccess) -> str:
+        return masked(obj.signing_secret) or "—"
+
     def save_model(self, request, obj, form, change) -> None:
         channel_api_access_save(access=obj, actor=request.user,
                                 app_secret=form.cleaned_data.get("new_app_secret") or None,
-                                access_token=form.cleaned_data.get("new_access_token") or None)
+                                access_token=form.cleaned_data.get("new_access_token") or None,
+                                signing_secret=form.cleaned_data.get("new_signing_secret")
+                                or None)
 
 
 # --- write-backs ---------------------------------------------------------------------------------

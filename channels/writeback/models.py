@@ -36,18 +36,31 @@ class ChannelApiAccess(models.Model):
     )
     app_key = models.CharField(
         _("app key"), max_length=128, blank=True,
-        help_text=_("TOP app_key, JOS app_key, Pinduoduo client_id, 抖店 app_key."),
+        help_text=_("TOP app_key, JOS app_key, Pinduoduo client_id, 抖店 app_key, Amazon LWA "
+                    "client id, Shopee partner_id, Lazada app_key."),
     )
     app_secret = models.CharField(_("app secret"), max_length=255, blank=True)
     access_token = models.CharField(
         _("access token"), max_length=1024, blank=True,
         help_text=_("The shop's authorisation: TOP session, JOS/Pinduoduo/抖店 access_token, "
-                    "Shopify Admin API access token."),
+                    "Shopify Admin API access token, Amazon LWA refresh token, Shopee/Lazada "
+                    "access_token."),
     )
     carrier_codes = models.JSONField(
         _("carrier codes"), default=dict, blank=True,
         help_text=_('The platform\'s code for a hub carrier code where this shop\'s account '
                     'differs from the built-in table, e.g. {"JTEXPRESS": "384"}.'),
+    )
+    platform_settings = models.JSONField(
+        _("platform settings"), default=dict, blank=True,
+        help_text=_('Parameters of the platform that are no secret. Amazon: {"marketplace_id": '
+                    '"ATVPDKIKX0DER", "aws_region": "us-east-1", "aws_access_key_id": "…"}; '
+                    'Shopee: {"shop_id": "…"}.'),
+    )
+    signing_secret = models.CharField(
+        _("signing secret"), max_length=255, blank=True,
+        help_text=_("A second secret where the platform signs with one: Amazon's AWS secret "
+                    "access key (SigV4)."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -61,9 +74,12 @@ class ChannelApiAccess(models.Model):
 
     def as_access(self) -> ApiAccess:
         codes = self.carrier_codes if isinstance(self.carrier_codes, dict) else {}
+        extra = self.platform_settings if isinstance(self.platform_settings, dict) else {}
         return ApiAccess(base_url=self.base_url, app_key=self.app_key,
                          app_secret=self.app_secret, access_token=self.access_token,
-                         carrier_codes={str(k): str(v) for k, v in codes.items()})
+                         carrier_codes={str(k): str(v) for k, v in codes.items()},
+                         settings={str(k): str(v) for k, v in extra.items()},
+                         signing_secret=self.signing_secret)
 
 
 class WriteBack(models.Model):

@@ -149,7 +149,8 @@ def writebacks_retry(*, writeback_ids: Iterable[int], actor) -> int:
 
 @transaction.atomic
 def channel_api_access_save(*, access: ChannelApiAccess, actor, app_secret: str | None = None,
-                            access_token: str | None = None) -> ChannelApiAccess:
+                            access_token: str | None = None,
+                            signing_secret: str | None = None) -> ChannelApiAccess:
     """Save a channel's API access; a secret or token given replaces the old one, which stops
     being used at once (``None`` keeps it)."""
     model_permission_check(actor, access, "change" if access.pk else "add")
@@ -157,5 +158,7 @@ def channel_api_access_save(*, access: ChannelApiAccess, actor, app_secret: str 
         access.app_secret = app_secret.strip()
     if access_token is not None:
         access.access_token = access_token.strip()
+    if signing_secret is not None:
+        access.signing_secret = signing_secret.strip()
     access.save()
     return access

@@ -41,6 +41,7 @@ from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
 from orders.channel_sync import order_tags_add
 from orders.locks import orders_for_update
+from orders.metrics.services import order_flows_route
 from orders.models import Hold, Order, Product
 from orders.holds import OUT_OF_STOCK_KEY, hold_place, order_release_own_hold
 from orders.services import (
@@ -49,6 +50,7 @@ from orders.services import (
     order_send_to_review,
     order_set_priority,
 )
+from orders.selectors import orders_fulfilled_by_channel
 from orders.state_machine import AWAITING_SHIPMENT, Status
 
 # Paid and still in the warehouse's hands: the orders that hold stock.
@@ -88,6 +90,9 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
     existing = {decision.order_id: decision for decision in
                 FulfilmentDecision.objects.filter(order_id__in=[o.pk for o in orders])}
     todo = [order for order in orders if order.pk not in existing and order.status in ELIGIBLE]
+    # Orders the channel ships from its own warehouse (Amazon AFN) never reach ours.
+    theirs = orders_fulfilled_by_channel(order_ids=[order.pk for order in todo])
+    todo = [order for order in todo if order.pk not in theirs]
     if not todo:
         return existing
     settings = FulfilmentSettings.current()
@@ -128,6 +133,9 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
         if allocation.over_capacity:
             over.add(decision.warehouse_id)
         _after_allocation(order, decision, allocation)
+    # The management figures are kept per warehouse: tell orders where each order goes.
+    order_flows_route(warehouses={d.order_id: d.warehouse_id for d in decisions},
+                      names={a.warehouse.pk: a.warehouse.name for a in allocations if a.warehouse})
     capacity_count(counts=taken)  # last: it locks the day's counters
     return {**existing, **{decision.order_id: decision for decision in decisions}}
 

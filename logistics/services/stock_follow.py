@@ -30,6 +30,7 @@ from logistics.services.stock import orders_left_the_warehouse, stock_reservatio
 from orderhub.alerts.services import alert_raise
 from orders.locks import orders_lock
 from orders.models import OrderLine
+from orders.selectors import orders_fulfilled_by_channel
 from orders.state_machine import CANCELLED_OR_REFUNDED, LEFT_THE_WAREHOUSE, Status
 
 Active = Reservation.ReservationStatus
@@ -44,8 +45,9 @@ def stock_ship_orders(*, order_ids: Sequence[int]) -> dict[int, int]:
     locked = orders_lock(order_ids)
     refunded = [pk for pk, order in locked.items() if order.status == Status.REFUNDED]
     gone = orders_left_the_warehouse(refunded)
+    theirs = orders_fulfilled_by_channel(order_ids=locked)  # Amazon AFN: not our stock
     left = {pk: order for pk, order in locked.items()
-            if order.status in LEFT_THE_WAREHOUSE or pk in gone}
+            if (order.status in LEFT_THE_WAREHOUSE or pk in gone) and pk not in theirs}
     if not left:
         return {}
     decided = set(FulfilmentDecision.objects.filter(order_id__in=list(left))

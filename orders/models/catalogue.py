@@ -22,6 +22,9 @@ class Channel(models.Model):
         MINIPROGRAM = "miniprogram", _("Own mini-program")
         POS = "pos", _("Offline store (POS)")
         SHOPIFY = "shopify", _("Shopify")
+        AMAZON = "amazon", _("Amazon")
+        SHOPEE = "shopee", _("Shopee")
+        LAZADA = "lazada", _("Lazada")
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     abbreviation = models.CharField(
@@ -108,3 +111,36 @@ class ProductAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias} → {self.product.sku}"
+
+
+class ExchangeRate(models.Model):
+    """How many yuan one unit of a currency is worth from a day on, as finance keeps it.
+
+    The hub never converts an order's money: orders, lines, the API and exports stay in the
+    order's currency. Where a figure or a rule must compare or add amounts across currencies
+    (the fulfilment rules' "paid amount > 5,000 yuan"), it converts at the rate in force on
+    the order's day and says so; with no rate it does not guess.
+    """
+
+    currency = models.CharField(_("currency"), max_length=3,
+                                help_text=_("ISO 4217 code, e.g. USD."))
+    yuan_per_unit = models.DecimalField(_("yuan per unit"), max_digits=14, decimal_places=6)
+    valid_from = models.DateField(_("valid from"))
+    note = models.CharField(_("source"), max_length=200, blank=True,
+                            help_text=_("Where the rate comes from, e.g. the bank's rate of "
+                                        "the day."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_from"],
+                                    name="uniq_exchange_rate_day"),
+            models.CheckConstraint(condition=models.Q(yuan_per_unit__gt=0),
+                                   name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.yuan_per_unit} CNY ({self.valid_from})"

@@ -294,8 +294,189 @@ class ShopifyGraphql:
             {"field": ["fulfillment"], "message": message}]}}})
 
 
+class Amazon:
+    """SP-API: an LWA token, then getOrderItems and confirmShipment, each SigV4-signed."""
+
+    path = ""
+    marketplace = "ATVPDKIKX0DER"
+    aws_key_id = "AKIDEXAMPLE0CROSSB"
+    aws_secret = "aws-secret-9f8e7d6c5b4a"
+    region = "us-east-1"
+    lwa_token = "Atza|IwEBIFakeAccessToken"
+
+    def check(self, method, path, query, headers, body) -> Checked:
+        if path == "/auth/o2/token":
+            form = _form(body)
+            expected = {"grant_type": "refresh_token", "refresh_token": TOKEN,
+                        "client_id": APP_KEY, "client_secret": SECRET}
+            if method != "POST" or form != expected:
+                return Checked(extra={"reply": (400, _json({
+                    "error": "invalid_client", "error_description": "Client authentication "
+                                                                    "failed"}))})
+            return Checked(extra={"reply": (200, _json({
+                "access_token": self.lwa_token, "token_type": "bearer", "expires_in": 3600,
+                "refresh_token": TOKEN}))})
+        if headers.get("x-amz-access-token") != self.lwa_token:
+            return Checked(problem="token")
+        if not self._signed(method, path, query, headers, body):
+            return Checked(problem="sign")
+        parts = path.split("/")  # /orders/v0/orders/{id}/orderItems|shipmentConfirmation
+        if len(parts) != 6 or parts[1:4] != ["orders", "v0", "orders"]:
+            return Checked(problem=f"wrong path {path}")
+        order_no = parts[4]
+        if method == "GET" and parts[5] == "orderItems":
+            return Checked(extra={"lookup": order_no})
+        if method != "POST" or parts[5] != "shipmentConfirmation":
+            return Checked(problem=f"wrong call {method} {path}")
+        request = json.loads(body)
+        package = request.get("packageDetail") or {}
+        if request.get("marketplaceId") != self.marketplace or not package.get(
+                "packageReferenceId", "").isdigit() or not package.get("orderItems"):
+            return Checked(problem=f"confirmShipment body wrong: {request}")
+        if package.get("carrierCode") == "Other" and not package.get("carrierName"):
+            return Checked(problem="carrierName is required with Other")
+        time.strptime(package["shipDate"], "%Y-%m-%dT%H:%M:%SZ")
+        return Checked(Shipment(order_no, package.get("carrierName") or package["carrierCode"],
+                                package["trackingNumber"]))
+
+    def _signed(self, method, path, query, headers, body) -> bool:
+        """SigV4 as AWS documents it, written here without the adapter's code."""
+        auth = headers.get("Authorization", "")
+        amz_date = headers.get("x-amz-date", "")
+        if not auth.startswith("AWS4-HMAC-SHA256 ") or len(amz_date) != 16:
+            return False
+        fields = dict(part.strip().split("=", 1) for part in auth[17:].split(","))
+        names = fields["SignedHeaders"].split(";")
+        values = {"host": headers.get("Host", ""), "x-amz-date": amz_date,
+                  "x-amz-access-token": headers.get("x-amz-access-token", "")}
+        canonical = (f"{method}\n{path}\n{query}\n"
+                     + "".join(f"{n}:{values[n]}\n" for n in names)
+                     + f"\n{';'.join(names)}\n{hashlib.sha256(body).hexdigest()}")
+        scope = f"{amz_date[:8]}/{self.region}/execute-api/aws4_request"
+        string = (f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n"
+                  f"{hashlib.sha256(canonical.encode()).hexdigest()}")
+        key = ("AWS4" + self.aws_secret).encode()
+        for piece in (amz_date[:8], self.region, "execute-api", "aws4_request"):
+            key = hmac.new(key, piece.encode(), hashlib.sha256).digest()
+        expected = hmac.new(key, string.encode(), hashlib.sha256).hexdigest()
+        return (fields["Credential"] == f"{self.aws_key_id}/{scope}"
+                and set(names) == {"host", "x-amz-date", "x-amz-access-token"}
+                and hmac.compare_digest(fields["Signature"], expected))
+
+    def lookup(self, order_no: str, shipped: bool):
+        return 200, _json({"payload": {"AmazonOrderId": order_no, "OrderItems": [
+            {"OrderItemId": "68828574383266", "SellerSKU": "KIDS-TEE-RED-110",
+             "QuantityOrdered": 2, "QuantityShipped": 2 if shipped else 0}]}})
+
+    def ok(self):
+        return 204, b""
+
+    def error(self, kind):
+        if kind in ("credentials", "sign"):
+            return 403, _json({"errors": [{"code": "Unauthorized", "message": "Access to "
+                               "requested resource is denied.", "details": ""}]})
+        if kind == "busy":
+            return 429, _json({"errors": [{"code": "QuotaExceeded",
+                                           "message": "You exceeded your quota"}]})
+        message = {"already_shipped": "The order is already shipped",
+                   "refuse_carrier": "Invalid carrier code for the marketplace"}[kind]
+        return 400, _json({"errors": [{"code": "InvalidInput", "message": message}]})
+
+
+class Shopee:
+    """v2.logistics.ship_order: query-string common parameters, HMAC-SHA256 sign."""
+
+    path = "/api/v2/logistics/ship_order"
+    shop_id = "226178945"
+
+    def check(self, method, path, query, headers, body) -> Checked:
+        q = {key: values[0] for key, values in parse_qs(query).items()}
+        if method != "POST" or path != self.path or q.get("partner_id") != APP_KEY or \
+                q.get("access_token") != TOKEN or q.get("shop_id") != self.shop_id or \
+                not _unix_now(q.get("timestamp", "")):
+            return Checked(problem=f"common parameters wrong: {q} {path}")
+        base = f"{APP_KEY}{self.path}{q['timestamp']}{TOKEN}{self.shop_id}"
+        if q.get("sign") != hmac.new(SECRET.encode(), base.encode(),
+                                     hashlib.sha256).hexdigest():
+            return Checked(problem="sign")
+        request = json.loads(body)
+        tracking = (request.get("non_integrated") or {}).get("tracking_number")
+        if not request.get("order_sn") or not tracking:
+            return Checked(problem=f"body wrong: {request}")
+        return Checked(Shipment(request["order_sn"], "", tracking))
+
+    def ok(self):
+        return 200, _json({"request_id": "r1", "error": "", "message": "", "response": {}})
+
+    def error(self, kind):
+        error, message = {
+            "already_shipped": ("logistics.ship_order_invalid_status",
+                                "The order is already shipped."),
+            "refuse_carrier": ("logistics.invalid_carrier", "The logistics carrier does not "
+                                                            "support this order."),
+            "credentials": ("error_auth", f"Invalid access_token {TOKEN}."),
+            "sign": ("error_sign", "Wrong sign."),
+            "busy": ("error_server", "Something wrong. Please try later."),
+        }[kind]
+        return 200, _json({"request_id": "r2", "error": error, "message": message,
+                           "response": {}})
+
+
+class Lazada:
+    """/order/items/get then /order/rts: system parameters, upper-case HMAC-SHA256 sign."""
+
+    path = "/rest"
+
+    def check(self, method, path, query, headers, body) -> Checked:
+        api = path.removeprefix(self.path)
+        p = _form(query.encode() if method == "GET" else body)
+        text = api + "".join(k + p[k] for k in sorted(p) if k != "sign")
+        sign = hmac.new(SECRET.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
+        stamp = p.get("timestamp", "")
+        if p.get("app_key") != APP_KEY or p.get("access_token") != TOKEN or \
+                p.get("sign_method") != "sha256" or not stamp.isdigit() or \
+                abs(int(stamp) / 1000 - time.time()) > 600:
+            return Checked(problem=f"system parameters wrong: {p}")
+        if p.get("sign") != sign:
+            return Checked(problem="sign")
+        if method == "GET" and api == "/order/items/get":
+            return Checked(extra={"lookup": p["order_id"]})
+        if method != "POST" or api != "/order/rts" or p.get("delivery_type") != "dropship":
+            return Checked(problem=f"wrong call {method} {api} {p}")
+        ids = json.loads(p["order_item_ids"])
+        if ids != [473208811250713, 473208811350713]:
+            return Checked(problem=f"order_item_ids {ids}")
+        return Checked(Shipment("473208811150713", p["shipment_provider"],
+                                p["tracking_number"]))
+
+    def lookup(self, order_no: str, shipped: bool):
+        status = "ready_to_ship" if shipped else "pending"
+        return 200, _json({"code": "0", "request_id": "r0", "data": [
+            {"order_item_id": 473208811250713, "order_id": int(order_no), "status": status},
+            {"order_item_id": 473208811350713, "order_id": int(order_no), "status": status},
+            {"order_item_id": 473208811450713, "order_id": int(order_no),
+             "status": "canceled"}]})
+
+    def ok(self):
+        return 200, _json({"code": "0", "request_id": "r1", "data": {"order_items": [
+            {"order_item_id": 473208811250713, "tracking_number": "JT1"}]}})
+
+    def error(self, kind):
+        code, message = {
+            "already_shipped": ("E0063", "Order item is already shipped"),
+            "refuse_carrier": ("E0062", "Invalid shipment provider: carrier not found"),
+            "credentials": ("IllegalAccessToken", "The specified access token is invalid or "
+                                                  "expired"),
+            "sign": ("IncompleteSignature", "The request signature does not conform to "
+                                            "platform standards"),
+            "busy": ("ServiceTimeout", "The request has failed due to a temporary failure"),
+        }[kind]
+        return 200, _json({"code": code, "type": "ISV", "message": message,
+                           "request_id": "r2"})
+
+
 DIALECTS = {"taobao": Top, "tmall": Top, "jd": Jos, "pdd": Pdd, "douyin": Doudian,
-            "shopify": ShopifyGraphql}
+            "shopify": ShopifyGraphql, "amazon": Amazon, "shopee": Shopee, "lazada": Lazada}
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -315,10 +496,13 @@ class FakePlatform:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_GET(self):  # noqa: N802 - http.server's name
+                self.do_POST(method="GET")
+
+            def do_POST(self, method="POST"):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 url = urlsplit(self.path)
-                status, answer = fake.answer("POST", url.path, url.query, self.headers, body,
+                status, answer = fake.answer(method, url.path, url.query, self.headers, body,
                                              self.path)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json" if status < 500
@@ -342,7 +526,8 @@ class FakePlatform:
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
         root = f"http://{host}:{port}"
-        return root if self.platform in ("douyin", "shopify") else root + self.dialect.path
+        return root if self.platform in ("douyin", "shopify", "amazon", "shopee") \
+            else root + self.dialect.path
 
     def next(self, *answers: str) -> "FakePlatform":
         """Script the next answers (then ``ok`` again)."""
@@ -357,7 +542,9 @@ class FakePlatform:
             if checked.problem:
                 self.problems.append(checked.problem)
                 return self.dialect.error("sign")
-            if "lookup" in checked.extra:  # Shopify's first call: read, never scripted
+            if "reply" in checked.extra:  # Amazon's LWA token: answered, never scripted
+                return checked.extra["reply"]
+            if "lookup" in checked.extra:  # a read first (Shopify, Amazon, Lazada): never scripted
                 order_no = checked.extra["lookup"]
                 return self.dialect.lookup(order_no, self.shipped[order_no] > 0)
             kind = self.script.popleft() if self.script else "ok"

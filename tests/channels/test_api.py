@@ -132,7 +132,9 @@ def test_a_refused_signature_changes_nothing_but_the_refusal_record(case, channe
     # then it is refused with a message, and only a refused-delivery record is written
     assert response.status_code == 401
     assert response.json()["code"] == "signature_refused"
-    assert ("301 s off" in response.json()["detail"]) == (case == "stale timestamp")
+    # (301 s or a little more: a loaded machine may take a second between signing and checking)
+    skew = re.search(r"is (\d+) s off", response.json()["detail"])
+    assert (skew is not None and 301 <= int(skew.group(1)) <= 305) == (case == "stale timestamp")
     refusal = RefusedDelivery.objects.get()
     assert refusal.channel_code == code and refusal.body_size == len(body)
     assert not Delivery.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels.models import CustomerIdentity, IdentityMatchSettings, IdentityMerge
+from channels.services import identity
 from channels.services.identity import identity_merge_undo
 from orderhub.core.errors import PermissionRefused
 from orders.models import Customer, Order, OrderTag
@@ -137,3 +138,35 @@ def test_duplicates_within_one_batch_are_flagged(channel, post, products):
     second = p.miniprogram_order(order_no="X2", created_at="2026-01-28T12:05:00+08:00")
     answers = post("miniprogram", p.dumps([first, second])).json()["orders"]
     assert [a["flags"] for a in answers] == [[], ["duplicate_suspected"]]
+
+
+def test_new_identities_are_written_in_the_order_of_their_unique_index(channel, post,
+                                                                       monkeypatch):
+    # Two batches pushed at once that share new buyers must take the unique index's entries
+    # in one order, or each holds one the other waits for ("deadlock detected" on
+    # uniq_identity, seen with bench/serve.py's two uploads at a time).
+    written = []
+    real_copy = identity.copy_rows_skipping_conflicts
+    real_bulk = CustomerIdentity.objects.bulk_create
+
+    def copy(model, rows):
+        written.extend(rows)
+        return real_copy(model, rows)
+
+    def bulk(objs, **kwargs):  # SQLite's path
+        written.extend({"value": o.value, "kind": o.kind} for o in objs)
+        return real_bulk(objs, **kwargs)
+
+    monkeypatch.setattr(identity, "copy_rows_skipping_conflicts", copy)
+    monkeypatch.setattr(CustomerIdentity.objects, "bulk_create", bulk)
+    channel("jd")
+    # given a page whose buyers come in descending order
+    buyers = [f"o-jd-order-{n:03d}" for n in range(20, 0, -1)]
+    response = post("jd", p.dumps(p.jd_search_response(
+        *[p.jd_order(orderId=f"3100000{n:05d}", open_id_buyer=buyer)
+          for n, buyer in enumerate(buyers)])))
+    assert response.status_code == 200, response.content
+    # then their identities were written in ascending (value, kind) order, all of them
+    keys = [(row["value"], row["kind"]) for row in written]
+    assert [value for value, _ in keys] == sorted(buyers)
+    assert keys == sorted(keys)

@@ -17,7 +17,9 @@ from tests.factories import OrderFactory
 ORDER_NO = {"taobao": "3688123456789012345", "tmall": "3688123456789012346",
             "jd": "298765432101", "pdd": "250128-123456789012345",
             "douyin": "6943123456789012345", "shopify": "5987654321098",
-            "miniprogram": "MP20260128001", "pos": "POS-0001"}
+            "miniprogram": "MP20260128001", "pos": "POS-0001",
+            "amazon": "114-3941689-8772232", "shopee": "260128ABCD1X2Y",
+            "lazada": "473208811150713"}
 
 
 def channel_of(code: str) -> Channel:

@@ -98,7 +98,7 @@ def test_monthly_consistency_report(reconciled, finance_user):
     header, *rows = rows_of(
         exports.monthly_table(actor=finance_user, month=dt.date(2026, 1, 1)), "xlsx"
     )
-    row = dict(zip(header, next(row for row in rows if row[1] == "miniprogram")))
+    row = dict(zip(header, next(row for row in rows if row[0] == "miniprogram")))
     assert (row["Orders"], row["Paid"], row["Settled (money matched)"], row["Missing money"]) == (
         2,
         2,

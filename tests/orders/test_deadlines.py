@@ -129,7 +129,9 @@ def test_created_orders_get_their_deadlines_without_a_query_per_order():
     with CaptureQueriesContext(connection) as many:
         created = services.orders_create(channel=channel, orders=make(25, 200), actor=None,
                                          reason="t")
-    assert len(many.captured_queries) == len(one.captured_queries)
+    # (SQLite splits a bulk insert past its 999-variable limit: with one event task per handler
+    # of order.created, 25 orders' tasks may take a second INSERT; a query per order would add 24)
+    assert len(one.captured_queries) <= len(many.captured_queries) <= len(one.captured_queries) + 2
     # and each has its due time and Tmall's 24 h promise
     order = Order.objects.get(pk=created[-1].pk)
     assert order.state_due_at == paid_at + 15 * MIN

@@ -19,7 +19,11 @@ from orders.state_machine import MAIN_PATH, Status
 
 pytestmark = pytest.mark.django_db
 
-CHANNEL_CODES = {"taobao", "tmall", "jd", "pdd", "douyin", "miniprogram", "pos", "shopify"}
+CHANNEL_CODES = {"taobao", "tmall", "jd", "pdd", "douyin", "miniprogram", "pos", "shopify",
+                 "amazon", "shopee", "lazada"}
+# The currencies each cross-border store sells in; the others sell in yuan.
+CURRENCIES = {"shopify": {"USD"}, "amazon": {"USD"}, "shopee": {"SGD", "MYR", "PHP"},
+              "lazada": {"MYR", "THB"}}
 CHANNEL_NUMBER = {
     "taobao": r"\d{19}",
     "tmall": r"\d{19}",
@@ -29,6 +33,9 @@ CHANNEL_NUMBER = {
     "miniprogram": r"WX\d{18}",
     "pos": r"[A-Z]{2}\d{2}-\d{8}-\d{4}",
     "shopify": r"\d{13}",
+    "amazon": r"\d{3}-\d{7}-\d{7}",
+    "shopee": r"\d{6}[A-Z0-9]{8}",
+    "lazada": r"\d{15}",
 }
 SHIPPED = {Status.AWAITING_PICKUP, Status.IN_TRANSIT, Status.DELIVERED, Status.INVOICED,
            Status.SETTLED, Status.ARCHIVED, Status.CLOSED}
@@ -57,6 +64,8 @@ def check_coverage(output: str) -> None:
     assert orders.count() == 120
     assert set(orders.values_list("status", flat=True)) == set(Status.values)
     assert set(orders.values_list("channel__code", flat=True)) == CHANNEL_CODES
+    # cross-border stores in several currencies
+    assert len(set(orders.values_list("currency", flat=True))) >= 3
     assert {o.line_count for o in orders} <= {1, 2, 3, 4}
     # gift sub-orders are numbered after their main order
     gifts = list(GiftOrder.objects.select_related("parent"))
@@ -84,8 +93,8 @@ def check_numbers_and_amounts() -> None:
             order.goods_amount + order.shipping_amount - order.discount_amount
         )
         assert order.paid_amount > 0
-        assert order.currency == ("USD" if code == "shopify" else "CNY")
-        if code != "shopify":
+        assert order.currency in CURRENCIES.get(code, {"CNY"})
+        if code not in CURRENCIES:
             assert re.fullmatch(r"1\d{10}", order.receiver_phone)
         # paid orders carry the payment serial in the payment provider's format
         if order.paid_at is not None:
