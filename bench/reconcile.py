@@ -36,8 +36,8 @@ BENCH_PREFIX = "BF"
 MERCHANT_ID = "1900000109"
 APP_ID = "wx2421b1c4370ec43b"
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
-REFUND_EVERY = 50  # one order in 50 gets a partial refund row
-FEE_EVERY = 2  # every other payment carries a WeChat fee (yellow); the rest are exact (green)
+REFUND_EVERY = 50  # one order in 50 gets a partial refund row (yellow: a person looks)
+FEE_EVERY = 2  # every other payment carries a 0.6 % WeChat fee (a cost within the ceiling: green)
 UNKNOWN_EVERY = 100  # one line in 100 names a serial no order has (red)
 
 
@@ -172,7 +172,8 @@ def reset_finance_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE finance_statementline, finance_linereview, finance_statement, "
-            "finance_ordercost, finance_channelfigure, finance_consistencycheck"
+            "finance_ordercost, finance_channelfigure, finance_consistencycheck, "
+            "finance_expectedrefund"
         )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -21,6 +22,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
@@ -37,6 +39,8 @@ from finance.models import (
     ChannelFigure,
     Colour,
     ConsistencyCheck,
+    ExpectedRefund,
+    FeeCeiling,
     Invoice,
     LineReview,
     OrderCost,
@@ -45,7 +49,7 @@ from finance.models import (
     StatementLine,
 )
 from finance.parsers.generic import dataset_bytes, template_dataset
-from finance.selectors import colour_counts
+from finance.selectors import colour_totals
 from finance.services.costs import order_cost_set_shipping
 from finance.services.invoices import invoice_record, invoices_import
 from finance.services.reviews import line_confirm, line_resolve
@@ -64,6 +68,8 @@ COLOURS: dict[str, tuple[str, str]] = {
 PENDING_UPLOADS = "finance/pending"
 _TOKEN = re.compile(r"^[0-9a-f]{64}$")
 REVIEW_LIMIT = 500
+# The board's export link carries the board's own query plus this parameter.
+EXPORT_FORMAT = "_format"
 # Confirmed files larger than this are imported by a background task, not in the request.
 INLINE_IMPORT_BYTES = 16 * 1024 * 1024
 
@@ -74,6 +80,12 @@ def colour_pill(colour: str) -> SafeString:
         '<span class="oh-badge" style="background:{};color:{}">{}</span>',
         background, text, Colour(colour).label if colour in Colour.values else colour,
     )
+
+
+def _with(query, name: str, value: str) -> str:
+    query = query.copy()
+    query[name] = value
+    return query.urlencode()
 
 
 def _context(admin_site, request: HttpRequest, title: str, **extra) -> dict:
@@ -149,7 +161,11 @@ class ReviewedFilter(admin.SimpleListFilter):
 # --- forms ----------------------------------------------------------------------------------------
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Statement file"))
-    source = forms.ChoiceField(label=_("Kind of statement"), choices=Source.choices)
+    source = forms.ChoiceField(
+        label=_("Kind of statement"), required=False,
+        choices=[("", _("Detect from the file")), *Source.choices],
+        help_text=_("Told from the file's header unless you choose one."),
+    )
     channel = forms.ModelChoiceField(
         label=_("Channel"), queryset=Channel.objects.all(), required=False,
         help_text=_("Leave empty to take the channel of the matched orders."),
@@ -377,7 +393,9 @@ class StatementAdmin(ReadOnlyAdmin):
                     outcome=outcome,
                     token=token,
                     file_name=upload.name,
-                    source=form.cleaned_data["source"],
+                    # As detected from the file when none was chosen.
+                    source=outcome.source,
+                    source_label=Source(outcome.source).label,
                     channel_id=(
                         form.cleaned_data["channel"].pk if form.cleaned_data["channel"] else ""
                     ),
@@ -532,22 +550,54 @@ class StatementLineAdmin(ReadOnlyAdmin):
         if changelist is not None:
             query = request.GET.copy()
             query.pop("colour__exact", None)
-            response.context_data["colour_counts"] = [
+            response.context_data["colour_totals"] = [
                 {
-                    "colour": colour,
-                    "pill": colour_pill(colour),
-                    "count": count,
+                    "totals": totals,
+                    "pill": colour_pill(totals.colour),
                     "url": (
-                        f"?{query.urlencode()}&colour__exact={colour}"
+                        f"?{query.urlencode()}&colour__exact={totals.colour}"
                         if query
-                        else f"?colour__exact={colour}"
+                        else f"?colour__exact={totals.colour}"
                     ),
                 }
-                for colour, count in colour_counts(changelist.queryset).items()
+                for totals in colour_totals(changelist.queryset)
             ]
             response.context_data["can_export"] = request.user.has_perm(permissions.EXPORT)
             response.context_data["reports_url"] = reverse("admin:finance_reports")
+            # The board exports exactly what it shows: its filters and search go along.
+            export = request.GET.copy()
+            response.context_data["export_urls"] = [
+                (file_format, f"{reverse('admin:finance_statementline_export')}?"
+                              f"{_with(export, EXPORT_FORMAT, file_format)}")
+                for file_format in exports.FORMATS
+            ]
         return response
+
+    def get_urls(self):
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view),
+                 name="finance_statementline_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The board's lines, with its filters and search, as xlsx or csv."""
+        _require(request, permissions.EXPORT)
+        query = request.GET.copy()
+        file_format = query.pop(EXPORT_FORMAT, ["xlsx"])[-1]
+        if file_format not in exports.FORMATS:
+            return HttpResponseBadRequest(gettext("Choose xlsx or csv."))
+        # The changelist reads its filters from request.GET; the format is not one of them.
+        request.GET = query
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(gettext("These board filters are not valid."))
+        table = exports.board_table(
+            actor=request.user, lines=changelist.get_queryset(request),
+            name=f"reconciliation-board-{timezone.localdate():%Y%m%d}",
+        )
+        return report_response(table, file_format)
 
     def _review_action(self, request, queryset, *, service, colour: str, title: str, done: str):
         lines = list(
@@ -778,6 +828,35 @@ class OrderCostInline(admin.StackedInline):
     extra = 0
     max_num = 0
     verbose_name_plural = _("cost breakdown")
+
+
+# --- refunds after-sales approved ----------------------------------------------------------------
+@admin.register(ExpectedRefund)
+class ExpectedRefundAdmin(ReadOnlyAdmin):
+    """Refunds after-sales approved and the statement line that paid each out (if any yet)."""
+
+    list_display = ("case_no", "order", "amount", "currency", "colour", "statement_line",
+                    "created_at", "matched_at")
+    list_filter = ("colour",)
+    list_select_related = ("order", "statement_line")
+    search_fields = ("=case_no", "=order__hub_no")
+    show_full_result_count = False
+    readonly_fields = [field.name for field in ExpectedRefund._meta.fields]
+
+
+# --- fee ceilings -------------------------------------------------------------------------------
+@admin.register(FeeCeiling)
+class FeeCeilingAdmin(admin.ModelAdmin):
+    """What each channel's platform may take as fees and commissions before a line turns
+    yellow; channels without a row take the defaults (3 % payment fees, 30 % commissions).
+    A change applies to the lines matched from then on (imports and re-matches)."""
+
+    list_display = ("channel", "payment_fee_percent", "commission_percent", "updated_at")
+    list_select_related = ("channel",)
+    fields = ("channel", "payment_fee_percent", "commission_percent")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("channel",) if obj is not None else ()
 
 
 # --- consistency ----------------------------------------------------------------------------------

@@ -5,13 +5,16 @@
 - ``finance.settle_finished``: an order was delivered or invoiced → it settles when its money
   was matched before (a statement that came first); otherwise the statement's import settles
   it later.
+- ``finance.expect_refund``: after-sales approved a refund → finance expects that money to go
+  out and matches the statements' refund rows to it (``finance/services/refunds.py``).
 """
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from finance.events import STATEMENT_IMPORTED
+from finance.events import REFUND_APPROVED, STATEMENT_IMPORTED
+from finance.services.refunds import approval_read, refunds_expect
 from finance.services.settlement import orders_settle_matched
 from orderhub.events.registry import handles
 from orders.events import ORDER_STATUS_CHANGED
@@ -35,3 +38,10 @@ def statement_orders_settle(events) -> None:
          label=_("Settle a delivered or invoiced order whose money came"))
 def finished_orders_settle(events) -> None:
     orders_settle_matched(actor=None, order_ids=sorted({event.order_id for event in events}))
+
+
+@handles(REFUND_APPROVED, name="finance.expect_refund",
+         label=_("Expect the money of a refund after-sales approved"))
+def refunds_approved(events) -> None:
+    approvals = [approval_read(event.order_id, event.payload) for event in events]
+    refunds_expect(approvals=[approval for approval in approvals if approval is not None])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,7 @@ class Source(models.TextChoices):
     ALIPAY_TRADE = "alipay_trade", _("Alipay trade bill")
     WECHATPAY = "wechatpay", _("WeChat Pay trade bill")
     GENERIC = "generic", _("Spreadsheet (column template)")
+    AMAZON_SETTLEMENT = "amazon_settlement", _("Amazon settlement report (flat file V2)")
 
 
 class Colour(models.TextChoices):
@@ -73,6 +75,7 @@ class Cause(models.TextChoices):
     CANCELLED_WITH_MONEY = "cancelled_with_money", _("Money for a cancelled order")
     NO_MONEY = "no_money", _("No money after the settlement window")
     NOT_ORDER = "not_order", _("Not an order")
+    AFTERSALES_REFUND = "aftersales_refund", _("After-sales refund")
 
 
 class Statement(TimeStampedModel):
@@ -375,3 +378,80 @@ class ConsistencyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.day}: {self.deviation:.4%}"
+
+
+def _percent(verbose_name, default: str, help_text) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name, max_digits=5, decimal_places=2, default=Decimal(default),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        help_text=help_text,
+    )
+
+
+class FeeCeiling(models.Model):
+    """How much a channel's platform may take of an order as fees and commissions before a
+    person looks (``finance.reconciliation.Ceiling``); channels without a row take the
+    defaults. Finance edits them in the admin."""
+
+    channel = models.OneToOneField(
+        Channel, on_delete=models.CASCADE, related_name="+", verbose_name=_("channel")
+    )
+    payment_fee_percent = _percent(
+        _("payment fee ceiling (% of the order)"), "3.00",
+        _("Alipay and WeChat Pay service fees up to this share of the order are a cost of the "
+          "order (green); above it the line is yellow."),
+    )
+    commission_percent = _percent(
+        _("commission ceiling (% of the order)"), "30.00",
+        _("Commissions (淘宝客佣金, platform technical service fees) up to this share of the "
+          "order are a cost of the order (green); above it the line is yellow."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("fee ceiling")
+        verbose_name_plural = _("fee ceilings")
+        ordering = ["channel"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payment_fee_percent__gte=0, payment_fee_percent__lte=100)
+                & models.Q(commission_percent__gte=0, commission_percent__lte=100),
+                name="fin_fee_ceiling_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.payment_fee_percent}% / {self.commission_percent}%"
+
+
+class ExpectedRefund(models.Model):
+    """Money after-sales approved to give back for an order (event
+    ``aftersales.refund_approved``): the refund rows of the Alipay and WeChat Pay statements
+    are matched to it, green to the cent, yellow with the words when they differ."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="expected_refunds", verbose_name=_("order")
+    )
+    case_id = models.PositiveBigIntegerField(_("after-sales case id"), unique=True)
+    case_no = models.CharField(_("after-sales case number"), max_length=64)
+    kind = models.CharField(_("case kind"), max_length=20, blank=True)
+    amount = _money(_("refund approved"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    statement_line = models.OneToOneField(
+        StatementLine, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="expected_refund", verbose_name=_("matched statement line"),
+    )
+    colour = models.CharField(_("colour"), max_length=6, choices=Colour.choices, blank=True)
+    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expected refund")
+        verbose_name_plural = _("expected refunds")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="fin_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_no}: {self.amount} {self.currency}"

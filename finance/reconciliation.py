@@ -6,9 +6,14 @@ to the cent; WeChat Pay's five-decimal fees are rounded half up to the cent, as 
 settles them.
 
 - green: the money received equals what the order says, to the cent (or the order was
-  refunded in full and the money went back);
-- yellow: there is a difference and it is explained exactly by fees, commissions (e.g.
-  淘宝客佣金), a partial refund or a coupon: "应收199.00元，实收198.50元，差额0.50元为微信手续费";
+  refunded in full and the money went back), or the difference is exactly what the statement
+  names as the platform's fee or commission (支付宝/微信支付服务费, 淘宝客佣金, 平台技术服务费)
+  and each stays within the channel's ceiling (a share of the order, ``Ceiling``): that is a
+  cost of the order, booked in its cost breakdown, not a difference for a person:
+  "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本";
+- yellow: what needs a person: the difference is explained exactly, but by a partial refund, a
+  coupon the order does not show, or a fee or commission above the ceiling:
+  "应收199.00元，实收178.50元，差额20.50元为部分退款20.00元、微信手续费0.50元";
 - red: no order has this serial number, money arrived for a cancelled order, or a difference
   that nothing explains; the last two raise an alert at once (a refund or a look is needed);
 - grey: withdrawals, transfers and other rows that are not an order's money.
@@ -32,6 +37,31 @@ CENT = Decimal("0.01")
 MAX_COMPONENTS = 8
 
 NOT_ORDER_WORDS = {Kind.WITHDRAWAL: "提现", Kind.TRANSFER: "转账", Kind.OTHER: "其他款项"}
+
+
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """The most a platform may take of an order before a person looks, as percentages of the
+    order's amount: payment fees (支付宝/微信支付服务费) and commissions (佣金, 技术服务费).
+
+    Finance keeps one per channel in the admin (``finance.FeeCeiling``); the defaults are
+    generous enough for normal affiliate commissions (淘宝客 is commonly 1.5 %–20 %)."""
+
+    payment_fee_percent: Decimal = Decimal("3.00")
+    commission_percent: Decimal = Decimal("30.00")
+
+    def allows(self, cause: str, amount: Decimal, of: Decimal) -> bool:
+        percent = self.commission_percent if cause == Cause.COMMISSION else self.payment_fee_percent
+        return amount <= (of * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    def limit(self, cause: str) -> Decimal:
+        return self.commission_percent if cause == Cause.COMMISSION else self.payment_fee_percent
+
+
+DEFAULT_CEILING = Ceiling()
+COST_CAUSES = frozenset({Cause.FEE, Cause.COMMISSION})
+# A deduction the statement does not name as a fee or commission (a fine, say): a person looks.
+OTHER_DEDUCTION = "other_deduction"
 
 
 @dataclass(slots=True)
@@ -72,9 +102,25 @@ def fee_in_cents(fee: Decimal) -> Decimal:
     return fee.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# What a statement calls the platform's cut (commissions, technical service fees) as opposed
+# to a payment fee (支付宝服务费, 微信手续费).
+COMMISSION_WORDS = ("佣金", "技术服务费", "平台服务费", "配送费", "Commission", "commission")
+FEE_WORDS = ("手续费", "服务费", "Fee", "fee")
+
+
 def is_commission(label: str) -> bool:
-    """A platform's cut (佣金) as opposed to a payment fee, for the cost breakdown."""
-    return "佣金" in label
+    """A platform's cut (佣金, 技术服务费) as opposed to a payment fee, for the cost breakdown."""
+    return any(word in label for word in COMMISSION_WORDS)
+
+
+def fee_cause(label: str) -> str | None:
+    """``Cause.COMMISSION`` or ``Cause.FEE`` when the label names a platform fee or commission;
+    ``None`` for any other deduction (a fine, a deposit: a person decides)."""
+    if is_commission(label):
+        return Cause.COMMISSION
+    if any(word in label for word in FEE_WORDS):
+        return Cause.FEE
+    return None
 
 
 def not_order_verdict(*, kind: str, amount: Decimal, business_type: str = "") -> Verdict:
@@ -109,11 +155,34 @@ def no_money_verdict(*, order: OrderFacts, days: int) -> Verdict:
     )
 
 
-def evaluate(orders: Sequence[OrderFacts], lines: Sequence) -> Verdict:
+def refund_verdict(*, case_no: str, approved: Decimal, refunded: Decimal) -> Verdict:
+    """A statement's refund row against the refund after-sales approved (case ``case_no``):
+    green to the cent, yellow with the words when they differ."""
+    if refunded == approved:
+        return Verdict(
+            Colour.GREEN, Cause.AFTERSALES_REFUND,
+            f"退款{yuan(refunded)}元，与售后单{case_no}批准的退款一致",
+            expected=approved, received=refunded, difference=ZERO,
+        )
+    more_or_less = "多退" if refunded > approved else "少退"
+    return Verdict(
+        Colour.YELLOW, Cause.AFTERSALES_REFUND,
+        f"售后单{case_no}批准退款{yuan(approved)}元，实退{yuan(refunded)}元，"
+        f"{more_or_less}{yuan(abs(approved - refunded))}元，请核查",
+        expected=approved, received=refunded, difference=approved - refunded,
+    )
+
+
+def evaluate(
+    orders: Sequence[OrderFacts], lines: Sequence, *, ceiling: Ceiling = DEFAULT_CEILING,
+    approved_refunds: Decimal = ZERO,
+) -> Verdict:
     """The verdict on one payment unit: ``orders`` (one, or several paid together) and every
-    statement line of their money so far (payments, refunds, fees; any statement)."""
+    statement line of their money so far (payments, refunds, fees; any statement), with the
+    channel's fee ``ceiling`` and the refunds after-sales approved for the orders (a refund
+    that equals them needs nobody)."""
     if len(orders) == 1 and len(lines) == 1:
-        verdict = _one_payment(orders[0], lines[0])
+        verdict = _one_payment(orders[0], lines[0], ceiling)
         if verdict is not None:
             return verdict
     expected = sum((order.paid_amount for order in orders), ZERO)
@@ -176,17 +245,39 @@ def evaluate(orders: Sequence[OrderFacts], lines: Sequence) -> Verdict:
         )
     components = [(Cause.PARTIAL_REFUND, "部分退款", refunded), (Cause.COUPON, "优惠券", discount)]
     components += [
-        (Cause.COMMISSION if is_commission(label) else Cause.FEE, label, amount)
-        for label, amount in fees.items()
+        (fee_cause(label) or OTHER_DEDUCTION, label, amount) for label, amount in fees.items()
     ]
     explained = _explaining(components, difference)
     if explained is not None:
+        cause = max(explained, key=lambda component: component[2])[0]
+        if cause == OTHER_DEDUCTION:
+            cause = Cause.FEE
+        over = _over_ceiling(explained, expected, ceiling)
+        refund_approved = bool(refunded) and refunded == approved_refunds
+        if not over and all(
+            component[0] in COST_CAUSES
+            or (component[0] == Cause.PARTIAL_REFUND and refund_approved)
+            for component in explained
+        ):
+            # Only the platform's named fees and commissions within the ceiling (costs), and
+            # the refunds after-sales approved, to the cent.
+            words = [f"售后退款{yuan(refunded)}元已批准"] if refund_approved else []
+            costs = "、".join(
+                f"{label}{yuan(amount)}元" for cause_of, label, amount in explained
+                if cause_of in COST_CAUSES
+            )
+            words += [f"{costs}计入订单成本"] if costs else []
+            verdict.difference = ZERO
+            return _set(verdict, Colour.GREEN, cause, f"{head}，{'，'.join(words)}")
         if len(explained) == 1:
             words = explained[0][1]
         else:
             words = "、".join(f"{label}{yuan(amount)}元" for _cause, label, amount in explained)
-        cause = max(explained, key=lambda component: component[2])[0]
-        return _set(verdict, Colour.YELLOW, cause, f"{head}，差额{yuan(difference)}元为{words}")
+        if approved_refunds and not refund_approved:
+            over += f"（售后批准退款{yuan(approved_refunds)}元，实退{yuan(refunded)}元）"
+        return _set(
+            verdict, Colour.YELLOW, cause, f"{head}，差额{yuan(difference)}元为{words}{over}"
+        )
     if difference < ZERO:
         words = f"多收{yuan(-difference)}元，无法解释，请核查是否需退款"
     else:
@@ -200,24 +291,24 @@ _COMMON: dict[tuple, Verdict | None] = {}
 _COMMON_LIMIT = 100_000
 
 
-def _one_payment(order: OrderFacts, line) -> Verdict | None:
+def _one_payment(order: OrderFacts, line, ceiling: Ceiling) -> Verdict | None:
     """The common case, decided without the general search: one order, one payment row, exact
     or short by the row's own fee. ``None`` when it is anything else."""
     if line.kind != Kind.PAYMENT or line.discount or order.status == Status.CANCELLED:
         return None
-    key = (order.paid_amount, line.amount, line.fee, line.fee_label)
+    key = (order.paid_amount, line.amount, line.fee, line.fee_label, ceiling)
     try:
         return _COMMON[key]
     except KeyError:
         pass
-    verdict = _decide_one_payment(order.paid_amount, line)
+    verdict = _decide_one_payment(order.paid_amount, line, ceiling)
     if len(_COMMON) >= _COMMON_LIMIT:
         _COMMON.clear()
     _COMMON[key] = verdict
     return verdict
 
 
-def _decide_one_payment(expected: Decimal, line) -> Verdict | None:
+def _decide_one_payment(expected: Decimal, line, ceiling: Ceiling) -> Verdict | None:
     fee = fee_in_cents(line.fee) if line.fee else ZERO
     received = line.amount - fee
     difference = expected - received
@@ -226,16 +317,34 @@ def _decide_one_payment(expected: Decimal, line) -> Verdict | None:
             Colour.GREEN, Cause.EXACT, f"金额一致：应收{yuan(expected)}元，实收{yuan(received)}元",
             expected=expected, received=received, difference=difference,
         )
-    if difference == fee and fee > ZERO:
-        label = line.fee_label or "手续费"
-        commission = fee if is_commission(label) else ZERO
+    label = line.fee_label or "手续费"
+    cause = fee_cause(label)
+    if difference == fee and fee > ZERO and cause is not None:
+        commission = fee if cause == Cause.COMMISSION else ZERO
+        head = f"应收{yuan(expected)}元，实收{yuan(received)}元"
+        over = _over_ceiling([(cause, label, fee)], expected, ceiling)
+        if over:
+            colour, words = Colour.YELLOW, f"{head}，差额{yuan(difference)}元为{label}{over}"
+        else:
+            colour, words, difference = Colour.GREEN, f"{head}，{label}{yuan(fee)}元计入订单成本", ZERO
         return Verdict(
-            Colour.YELLOW, Cause.COMMISSION if commission else Cause.FEE,
-            f"应收{yuan(expected)}元，实收{yuan(received)}元，差额{yuan(difference)}元为{label}",
-            expected=expected, received=received, difference=difference,
+            colour, cause, words, expected=expected, received=received, difference=difference,
             commission=commission, payment_fee=fee - commission,
         )
     return None
+
+
+def _over_ceiling(
+    explained: Sequence[tuple[str, str, Decimal]], expected: Decimal, ceiling: Ceiling
+) -> str:
+    """Words for the fees and commissions above the channel's ceiling ('' when none is)."""
+    words = []
+    for cause in (Cause.FEE, Cause.COMMISSION):
+        amount = sum((c[2] for c in explained if c[0] == cause), ZERO)
+        if amount and not ceiling.allows(cause, amount, expected):
+            name = "佣金" if cause == Cause.COMMISSION else "手续费"
+            words.append(f"{name}{yuan(amount)}元超过上限{ceiling.limit(cause).normalize():f}%")
+    return f"（{'，'.join(words)}，请核查）" if words else ""
 
 
 def _set(

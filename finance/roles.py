@@ -8,11 +8,13 @@ from __future__ import annotations
 _VIEW = [
     "finance.view_statement", "finance.view_statementline", "finance.view_linereview",
     "finance.view_invoice", "finance.view_ordercost", "finance.view_channelfigure",
-    "finance.view_consistencycheck",
+    "finance.view_consistencycheck", "finance.view_feeceiling", "finance.view_expectedrefund",
 ]
 _WORK = [
     "finance.import_statement", "finance.export_finance", "finance.review_statementline",
     "finance.add_invoice", "finance.change_ordercost",
+    # The fee ceilings per channel (what a platform may take before a person looks).
+    "finance.add_feeceiling", "finance.change_feeceiling", "finance.delete_feeceiling",
 ]
 
 ROLES: dict[str, list[str]] = {

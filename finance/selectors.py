@@ -6,10 +6,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
 
-from finance.models import Cause, Colour, ConsistencyCheck, Kind, Statement, StatementLine
+from finance.models import (
+    Cause,
+    Colour,
+    ConsistencyCheck,
+    FeeCeiling,
+    Kind,
+    Statement,
+    StatementLine,
+)
 from finance.parsers.base import HUB_TZ
+from finance.reconciliation import Ceiling
 from orderhub.core.errors import NotFound
 from orders.models import Channel, Order
 from orders.state_machine import Status
@@ -66,10 +75,45 @@ def board_lines(
     return lines.order_by("-occurred_at", "-id")
 
 
-def colour_counts(lines: QuerySet[StatementLine]) -> dict[str, int]:
-    rows = lines.order_by().values("colour").annotate(n=Count("id"))
-    found = {row["colour"]: row["n"] for row in rows}
-    return {colour: found.get(colour, 0) for colour in Colour.values}
+@dataclass(frozen=True)
+class ColourTotals:
+    """One colour's lines on the board and their money: expected, received and difference are
+    the payment lines' (a unit's verdict is on each of its lines; its payment line counts it
+    once), fees are every line's fee and fee rows, to the cent."""
+
+    colour: str
+    count: int
+    expected: Decimal
+    received: Decimal
+    fees: Decimal
+    difference: Decimal
+
+
+def colour_totals(lines: QuerySet[StatementLine]) -> list[ColourTotals]:
+    """Per colour (all four, in order): how many lines, expected, received, fees, difference."""
+    money_lines = Q(kind__in=[Kind.PAYMENT, Kind.MISSING])
+    fee_of_line = Case(
+        When(kind=Kind.FEE, then=-F("amount")), default=F("fee"),
+        output_field=DecimalField(max_digits=16, decimal_places=5),
+    )
+    rows = lines.order_by().values("colour").annotate(
+        n=Count("id"),
+        expected=Sum("expected_amount", filter=money_lines),
+        received=Sum("received_amount", filter=money_lines),
+        difference=Sum("difference", filter=money_lines),
+        fees=Sum(fee_of_line),
+    )
+    found = {row["colour"]: row for row in rows}
+    cent = Decimal("0.01")
+    totals = []
+    for colour in Colour.values:
+        row = found.get(colour, {})
+        totals.append(ColourTotals(
+            colour, row.get("n", 0),
+            *((row.get(name) or Decimal("0")).quantize(cent)
+              for name in ("expected", "received", "fees", "difference")),
+        ))
+    return totals
 
 
 @dataclass
@@ -160,3 +204,13 @@ def monthly_consistency(*, month: dt.date) -> list[ChannelMonth]:
         if row.orders or row.paid or row.differences:
             report.append(row)
     return report
+
+
+def fee_ceilings() -> dict[int, Ceiling]:
+    """The fee ceilings finance set, by channel id (channels without one take the default)."""
+    return {
+        channel_id: Ceiling(payment_fee, commission)
+        for channel_id, payment_fee, commission in FeeCeiling.objects.values_list(
+            "channel_id", "payment_fee_percent", "commission_percent"
+        )
+    }

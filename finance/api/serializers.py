@@ -12,9 +12,10 @@ from orders.models import Channel
 class StatementImportInputSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("The statement exactly as downloaded (csv or xlsx)."))
     source = serializers.ChoiceField(
-        choices=Source.choices,
+        choices=Source.choices, required=False, allow_blank=True, default="",
         help_text=_("alipay_account (账务明细), alipay_trade (业务明细), wechatpay (交易账单 ALL) "
-                    "or generic (the column template)."),
+                    "or generic (the column template). Leave it out to have it told from the "
+                    "file's header; given, it overrides that."),
     )
     channel = serializers.SlugRelatedField(
         slug_field="code",

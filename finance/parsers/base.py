@@ -52,6 +52,9 @@ class ParsedLine:
     counterparty: str = ""
     remark: str = ""
     currency: str = "CNY"
+    # The channel whose order number ``merchant_order_no`` is, when the statement says so
+    # (Amazon's settlement report: ``amazon``); matching then looks on that channel only.
+    channel_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from finance.models import Cause, Colour, StatementLine
-from finance.services import matching
-from finance.services.alerts import alerts_for_lines, red_line_alert
-from finance.services.statements import ALERT_CAUSES, statements_recount
+from finance.services.alerts import red_line_alert
+from finance.services.locks import matching_lock
+from finance.services.rejudge import lines_rejudge
 
 RED_ESCALATES_AFTER = dt.timedelta(hours=2)
 REMATCH_LIMIT = 20000
@@ -23,31 +23,17 @@ ESCALATE_LIMIT = 1000
 
 @transaction.atomic
 def red_lines_rematch(*, limit: int = REMATCH_LIMIT) -> int:
-    """Match unknown-serial red lines again; returns how many found their order."""
+    """Match unknown-serial red lines again; returns how many found their order.
+
+    Takes the import's lock (an import running now finishes first), and locks the lines it
+    reads: a person resolving one of them meanwhile waits, or is waited for and wins."""
+    matching_lock()
     lines = list(
-        StatementLine.objects.filter(
+        StatementLine.objects.select_for_update(of=("self",)).filter(
             colour=Colour.RED, cause=Cause.UNKNOWN_SERIAL, reviewed_at__isnull=True
         ).order_by("id")[:limit]
     )
-    if not lines:
-        return 0
-    result = matching.reconcile(lines, skip_earlier_ids=frozenset(line.id for line in lines))
-    now = timezone.now()
-    changed = list(result.changed_earlier)
-    found = 0
-    for line, verdict, match in zip(lines, result.verdicts, result.matches):
-        if match is not None and matching.apply_verdict(line, verdict, order=match, now=now):
-            changed.append(line)
-            found += 1
-    if changed:
-        statements_recount(matching.save_changed(changed))
-        matching.costs_refresh(result.units)
-        alerts_for_lines(
-            StatementLine.objects.filter(
-                id__in=[line.id for line in changed if line.cause in ALERT_CAUSES]
-            ).select_related("order")
-        )
-    return found
+    return len(lines_rejudge(lines))
 
 
 @transaction.atomic

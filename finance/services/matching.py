@@ -17,21 +17,26 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from finance.models import Colour, Kind, NOT_ORDER_KINDS, StatementLine
+from finance.events import refunds_matched_record
+from finance.models import Colour, ExpectedRefund, Kind, NOT_ORDER_KINDS, StatementLine
 from finance.parsers.base import taobao_order_no
 from finance.reconciliation import (
     CENT,
+    DEFAULT_CEILING,
     ZERO,
     OrderFacts,
     Verdict,
     evaluate,
     not_order_verdict,
+    refund_verdict,
     unmatched_verdict,
     unreferenced_fee_verdict,
 )
+from finance.selectors import fee_ceilings
 from finance.services.bulk import querysets_in, upsert_costs, value_rows
 from orders.models import Channel, Order
 
@@ -44,9 +49,10 @@ EARLIER_LINE_FIELDS = (
     "expected_amount", "received_amount", "difference", "red_since", "escalated_at",
     "reviewed_at", "reviewed_by", "review_reason", "payment_serial_no", "merchant_order_no",
 )
+# A person's review is never among them: a reviewed line keeps its verdict (apply_verdict).
 VERDICT_FIELDS = (
     "order", "channel", "colour", "cause", "explanation", "expected_amount", "received_amount",
-    "difference", "red_since", "escalated_at", "reviewed_at", "reviewed_by", "review_reason",
+    "difference", "red_since", "escalated_at",
 )
 
 
@@ -86,6 +92,7 @@ class OrderIndex:
         rest = {
             line.merchant_order_no for line in candidates
             if line.merchant_order_no and line.payment_serial_no not in self.by_serial
+            and not getattr(line, "channel_code", "")
         }
         tids = {taobao_order_no(number) for number in rest} - {""}
         plain = {number for number in rest if not taobao_order_no(number)}
@@ -95,6 +102,15 @@ class OrderIndex:
         )
         self.by_channel_no = _orders_where("channel_order_no", plain)
         self.by_hub_no = _orders_where("hub_no", {number.upper() for number in plain})
+        # Statements that name the channel (Amazon's settlement report): its order numbers only.
+        self.on_channel: dict[str, dict[str, list[OrderFacts]]] = {}
+        for code in {getattr(line, "channel_code", "") for line in candidates} - {""}:
+            self.on_channel[code] = _orders_where(
+                "channel_order_no",
+                {line.merchant_order_no for line in candidates
+                 if line.channel_code == code and line.merchant_order_no},
+                channel__code=code,
+            )
 
     def match(self, line) -> tuple[OrderFacts, ...]:
         """The orders of the line's payment (several when paid together), or none."""
@@ -105,6 +121,9 @@ class OrderIndex:
         number = line.merchant_order_no
         if not number:
             return ()
+        code = getattr(line, "channel_code", "")
+        if code:
+            return tuple(self.on_channel.get(code, {}).get(number, ())[:1])
         tid = taobao_order_no(number)
         if tid:
             candidates = self.by_taobao_tid.get(tid, [])
@@ -128,14 +147,69 @@ class Unit:
         return self.orders[0]
 
 
+@dataclass(frozen=True, slots=True)
+class RefundPair:
+    """A statement's refund row newly matched to the refund after-sales approved."""
+
+    refund: ExpectedRefund
+    line_key: str
+    colour: str
+
+
 @dataclass
 class Reconciliation:
-    """The result for a batch: per line its verdict and order, per unit its verdict."""
+    """The result for a batch: per line its verdict and order, per unit its verdict, and the
+    refund rows newly matched to approved refunds (saved by ``refund_pairs_save``)."""
 
     verdicts: list[Verdict]
     matches: list[OrderFacts | None]
     units: dict[int, Unit]
     changed_earlier: list[StatementLine]
+    refund_pairs: list[RefundPair] = field(default_factory=list)
+
+
+def _expected_refunds(order_ids: list[int]) -> dict[int, list[ExpectedRefund]]:
+    found: dict[int, list[ExpectedRefund]] = defaultdict(list)
+    if not ExpectedRefund.objects.exists():
+        return found  # no refund approved yet: nothing to read for a million orders
+    refunds = ExpectedRefund.objects.order_by("id")
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        refunds = refunds.select_for_update()  # a pairing is written once
+    for queryset in querysets_in(refunds, "order_id", order_ids):
+        for refund in queryset:
+            found[refund.order_id].append(refund)
+    return found
+
+
+def _pair_refunds(
+    refunds: list[ExpectedRefund], lines: Sequence, pairs: list[RefundPair]
+) -> dict[int, Verdict]:
+    """Each refund row of a unit against the approved refund it pays out: the one it was
+    matched to before, else the first unmatched one of the same amount, else the oldest
+    unmatched one. Returns the rows' own verdicts by ``id(line)``; new pairs go to ``pairs``."""
+    if not refunds:
+        return {}
+    by_line = {refund.statement_line_id: refund for refund in refunds if refund.statement_line_id}
+    free = [refund for refund in refunds if not refund.statement_line_id]
+    verdicts = {}
+    for line in lines:
+        if line.kind != Kind.REFUND or getattr(line, "reviewed_at", None) is not None:
+            continue
+        refund = by_line.get(getattr(line, "id", None))
+        if refund is None:
+            refund = next((r for r in free if r.amount == line.refund_amount), None) or (
+                free[0] if free else None
+            )
+            if refund is None:
+                continue
+            free.remove(refund)
+        verdict = refund_verdict(
+            case_no=refund.case_no, approved=refund.amount, refunded=line.refund_amount
+        )
+        if not refund.statement_line_id:
+            pairs.append(RefundPair(refund, line.line_key, verdict.colour))
+        verdicts[id(line)] = verdict
+    return verdicts
 
 
 def reconcile(lines: Sequence, *, skip_earlier_ids: frozenset[int] = frozenset()) -> Reconciliation:
@@ -170,6 +244,10 @@ def reconcile(lines: Sequence, *, skip_earlier_ids: frozenset[int] = frozenset()
         unit.new.append(position)
         matches[position] = orders[0]
     lines_of_units = StatementLine.objects.order_by().only(*EARLIER_LINE_FIELDS)
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Earlier lines may be re-judged and saved: a person reviewing one of them at the same
+        # moment waits (their review locks the line too) and then sees the new verdict.
+        lines_of_units = lines_of_units.select_for_update(of=("self",))
     with_lines = [order_id for order_id, unit in units.items() if unit.primary.has_lines]
     for earlier in querysets_in(lines_of_units, "order_id", with_lines):
         for line in earlier.iterator(chunk_size=2000):
@@ -177,24 +255,37 @@ def reconcile(lines: Sequence, *, skip_earlier_ids: frozenset[int] = frozenset()
                 units[line.order_id].earlier.append(line)
     now = timezone.now()
     changed: list[StatementLine] = []
+    ceilings = fee_ceilings() if units else {}
+    refunds = _expected_refunds(
+        [order.id for unit in units.values() for order in unit.orders]
+    ) if units else {}
+    pairs: list[RefundPair] = []
     for unit in units.values():
+        unit_lines = [lines[position] for position in unit.new] + unit.earlier
+        approved = [refund for order in unit.orders for refund in refunds.get(order.id, ())]
         unit.verdict = verdict = evaluate(
-            unit.orders, [lines[position] for position in unit.new] + unit.earlier
+            unit.orders, unit_lines,
+            ceiling=ceilings.get(unit.primary.channel_id, DEFAULT_CEILING),
+            approved_refunds=sum((refund.amount for refund in approved), ZERO),
         )
+        # A refund row paying out an approved refund has its own verdict.
+        own = _pair_refunds(approved, unit_lines, pairs)
         for position in unit.new:
-            verdicts[position] = verdict
+            verdicts[position] = own.get(id(lines[position]), verdict)
         for line in unit.earlier:
-            if apply_verdict(line, verdict, order=unit.primary, now=now):
+            if apply_verdict(line, own.get(id(line), verdict), order=unit.primary, now=now):
                 changed.append(line)
-    return Reconciliation(verdicts, matches, units, changed)
+    return Reconciliation(verdicts, matches, units, changed, pairs)
 
 
 def apply_verdict(line: StatementLine, verdict: Verdict, *, order: OrderFacts | None, now) -> bool:
     """Give a saved line its (new) verdict; ``False`` if nothing changed.
 
-    A change of colour restarts the red clock and drops an earlier confirmation: it was given
-    for what the line said before.
+    A line a person confirmed or resolved keeps the verdict they reviewed: no automatic
+    re-match overwrites it (``False``). Otherwise a change of colour restarts the red clock.
     """
+    if line.reviewed_at is not None:
+        return False
     order_id = order.id if order else None
     if (
         line.colour == verdict.colour and line.cause == verdict.cause
@@ -204,9 +295,6 @@ def apply_verdict(line: StatementLine, verdict: Verdict, *, order: OrderFacts | 
     if line.colour != verdict.colour or line.explanation != verdict.explanation:
         line.red_since = now if verdict.colour == Colour.RED else None
         line.escalated_at = None
-        line.reviewed_at = None
-        line.reviewed_by = None
-        line.review_reason = ""
     line.order_id = order_id
     if order is not None:
         line.channel_id = order.channel_id
@@ -223,6 +311,31 @@ def save_changed(lines: list[StatementLine]) -> set[int]:
     """Save re-judged lines; returns the statements whose colour counts must be redone."""
     StatementLine.objects.bulk_update(lines, VERDICT_FIELDS, batch_size=500)
     return {line.statement_id for line in lines if line.statement_id}
+
+
+def refund_pairs_save(pairs: Sequence[RefundPair]) -> int:
+    """Write the refund rows' matches to the approved refunds (after the rows are saved) and
+    tell after-sales (``finance.refund_matched``); returns how many."""
+    if not pairs:
+        return 0
+    ids = dict(
+        StatementLine.objects.filter(line_key__in=[pair.line_key for pair in pairs])
+        .values_list("line_key", "id")
+    )
+    now = timezone.now()
+    matched = []
+    for pair in pairs:
+        refund = pair.refund
+        refund.statement_line_id = ids[pair.line_key]
+        refund.colour = pair.colour
+        refund.matched_at = now
+        matched.append(refund)
+    ExpectedRefund.objects.bulk_update(matched, ["statement_line", "colour", "matched_at"])
+    refunds_matched_record([
+        (refund.order_id, refund.case_id, refund.statement_line_id, refund.colour)
+        for refund in matched
+    ])
+    return len(matched)
 
 
 # --- cost breakdown -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -27,20 +27,19 @@ from finance import permissions
 from finance.models import Cause, Colour, Source, Statement, StatementLine
 from finance.parsers import PARSERS
 from finance.parsers.base import ParsedLine, StatementRejected
+from finance.parsers.detect import detect_source
 from finance.events import statement_imported_record
 from finance.reconciliation import OrderFacts, Verdict
 from finance.services import matching
 from finance.services.alerts import alerts_for_lines
 from finance.services.bulk import chunks, insert_rows, querysets_in, value_rows
 from finance.services.consistency import channel_figures_refresh
+from finance.services.locks import matching_lock
 from orderhub.core.errors import Conflict, ValidationFailed
 from orders.models import Channel
 
 logger = logging.getLogger(__name__)
 
-# One import at a time: the second waits for the first and then sees its rows, so overlapping
-# files never make two lines of one row and unit verdicts see every line (PostgreSQL).
-IMPORT_LOCK_KEY = 0x0F1A_57A7
 PREVIEW_LIMIT = 200
 # Red causes that need someone at once (the others escalate after two hours).
 ALERT_CAUSES = frozenset({Cause.CANCELLED_WITH_MONEY, Cause.AMOUNT_MISMATCH})
@@ -116,13 +115,14 @@ def statement_import(
     *,
     content: bytes,
     file_name: str,
-    source: str,
+    source: str = "",
     actor,
     channel: Channel | None = None,
     dry_run: bool = False,
     preview_limit: int = PREVIEW_LIMIT,
 ) -> ImportOutcome:
-    """Import a statement file and reconcile it (or, with ``dry_run``, only say what would be)."""
+    """Import a statement file and reconcile it (or, with ``dry_run``, only say what would be);
+    ``source`` empty: the kind of statement is told from the file."""
     with _collector_paused(), transaction.atomic():
         return _import(
             content=content, file_name=file_name, source=source, actor=actor, channel=channel,
@@ -135,14 +135,18 @@ def _import(
     preview_limit: int,
 ) -> ImportOutcome:
     permissions.require(actor, permissions.IMPORT)
+    if not content:
+        raise ValidationFailed(f"{file_name or 'The file'} is empty.")
+    if not source:
+        # Told from the file's own header; a source given is an override.
+        source = detect_source(content, file_name=file_name)
     if source not in Source.values:
         raise ValidationFailed(
             f"Unknown statement source '{source}'; use one of {', '.join(Source.values)}."
         )
-    if not content:
-        raise ValidationFailed(f"{file_name or 'The file'} is empty.")
     if not dry_run:
-        _one_import_at_a_time()
+        # One import (or red-line re-match) at a time: see finance/services/locks.py.
+        matching_lock()
     digest = file_digest(content)
     existing = Statement.objects.filter(file_sha256=digest).first()
     if existing is not None:
@@ -198,6 +202,7 @@ def _import(
     outcome.statement = statement
     if result.changed_earlier:
         statements_recount(matching.save_changed(result.changed_earlier))
+    matching.refund_pairs_save(result.refund_pairs)
     with _phase("cost breakdown", file_name):
         matching.costs_refresh(result.units)
     alerts_for_lines(_alerting_lines(lines, result))
@@ -206,12 +211,6 @@ def _import(
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     statement_imported_record(statement_id=statement.pk, actor_id=actor_id)
     return outcome
-
-
-def _one_import_at_a_time() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 def _already_imported(statement: Statement, *, dry_run: bool, file_name: str) -> ImportOutcome:

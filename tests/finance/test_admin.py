@@ -39,7 +39,10 @@ def imported(finance_user, wechat_order_refunded, wechat_order_exact, statement_
 def test_board_counts_lines_per_colour_and_filters(finance_client, imported):
     response = finance_client.get(BOARD)
     assert response.status_code == 200
-    counts = {item["colour"]: item["count"] for item in response.context["colour_counts"]}
+    counts = {
+        item["totals"].colour: item["totals"].count for item in response.context["colour_totals"]
+    }
+    # The paid-in-full order's 0.50 WeChat fee is a cost (green); the partial refund is yellow.
     assert counts == {"green": 1, "yellow": 2, "red": 0, "grey": 0}
     yellow = finance_client.get(
         BOARD, {"colour__exact": "yellow", "statement__id__exact": imported.pk}
@@ -200,3 +203,19 @@ def test_order_page_shows_the_cost_breakdown_to_finance_only(role, sees_costs, c
     # then only finance and managers see the breakdown
     assert response.status_code == 200
     assert ("8.50" in response.content.decode()) is sees_costs
+
+
+def test_upload_without_a_kind_detects_it_and_imports_as_detected(finance_client, miniprogram):
+    OrderFactory(channel=miniprogram, payment_serial_no="4200000000000000000311",
+                 paid_amount=Decimal("10.00"))
+    content = wechat_bill([WechatRow("4200000000000000000311", "MP311", settled="10.00")])
+    preview = finance_client.post(UPLOAD, {"file": SimpleUploadedFile("b.csv", content)})
+    assert preview.status_code == 200
+    assert preview.context["source"] == "wechatpay"
+    assert 'id="detected-source"' in preview.content.decode()
+    done = finance_client.post(UPLOAD, {
+        "token": preview.context["token"], "source": preview.context["source"],
+        "channel": "", "file_name": "b.csv",
+    })
+    assert done.status_code == 302
+    assert Statement.objects.get().source == "wechatpay"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from finance.models import Cause, Colour, Kind
 from finance.parsers.base import ParsedLine
-from finance.reconciliation import OrderFacts, evaluate
+from finance.reconciliation import Ceiling, OrderFacts, evaluate
 from finance.services.matching import allocate
 from orders.state_machine import Status
 
@@ -48,11 +48,42 @@ def test_exact_amount_is_green():
     assert verdict.difference == Decimal("0.00")
 
 
-def test_wechat_fee_is_yellow_in_finance_words():
+def test_wechat_fee_within_the_ceiling_is_a_cost_and_green():
     verdict = evaluate([order("199.00")], [payment("199.00", fee="0.50000")])
-    assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.FEE
-    assert verdict.explanation == "应收199.00元，实收198.50元，差额0.50元为微信手续费"
+    assert verdict.colour == Colour.GREEN and verdict.cause == Cause.FEE
+    assert verdict.explanation == "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本"
     assert verdict.payment_fee == Decimal("0.50")
+    assert (verdict.received, verdict.difference) == (Decimal("198.50"), Decimal("0.00"))
+
+
+def test_fee_above_the_ceiling_is_yellow_and_says_so():
+    tight = Ceiling(payment_fee_percent=Decimal("0.20"))
+    verdict = evaluate([order("199.00")], [payment("199.00", fee="0.50000")], ceiling=tight)
+    assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.FEE
+    assert verdict.explanation == (
+        "应收199.00元，实收198.50元，差额0.50元为微信手续费（手续费0.50元超过上限0.2%，请核查）"
+    )
+    # Still a cost of the order in its breakdown.
+    assert verdict.payment_fee == Decimal("0.50")
+
+
+def test_the_ceiling_is_inclusive_to_the_cent():
+    ceiling = Ceiling(payment_fee_percent=Decimal("0.60"))
+    at = evaluate([order("100.00")], [payment("100.00", fee="0.60000")], ceiling=ceiling)
+    above = evaluate([order("100.00")], [payment("100.00", fee="0.61000")], ceiling=ceiling)
+    assert (at.colour, above.colour) == (Colour.GREEN, Colour.YELLOW)
+
+
+def test_a_deduction_not_named_as_a_fee_or_commission_needs_a_person():
+    verdict = evaluate([order("299.00")], [payment("299.00"), fee_row("20.00", "违规罚款")])
+    assert verdict.colour == Colour.YELLOW
+    assert verdict.explanation == "应收299.00元，实收279.00元，差额20.00元为违规罚款"
+
+
+def test_platform_technical_service_fee_counts_as_commission():
+    verdict = evaluate([order("299.00")], [payment("299.00"), fee_row("14.95", "平台技术服务费")])
+    assert (verdict.colour, verdict.cause) == (Colour.GREEN, Cause.COMMISSION)
+    assert verdict.commission == Decimal("14.95")
 
 
 def test_five_decimal_fee_is_rounded_half_up_to_the_cent():
@@ -60,11 +91,19 @@ def test_five_decimal_fee_is_rounded_half_up_to_the_cent():
     assert verdict.received == Decimal("198.50")
 
 
-def test_commission_row_explains_the_difference():
+def test_commission_row_within_the_ceiling_is_green():
     verdict = evaluate([order("299.00")], [payment("299.00", fee="0"), fee_row("5.98", "淘宝客佣金")])
-    assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.COMMISSION
-    assert verdict.explanation == "应收299.00元，实收293.02元，差额5.98元为淘宝客佣金"
+    assert verdict.colour == Colour.GREEN and verdict.cause == Cause.COMMISSION
+    assert verdict.explanation == "应收299.00元，实收293.02元，淘宝客佣金5.98元计入订单成本"
     assert verdict.commission == Decimal("5.98") and verdict.payment_fee == Decimal("0.00")
+
+
+def test_commission_above_its_ceiling_is_yellow():
+    verdict = evaluate(
+        [order("100.00")], [payment("100.00"), fee_row("31.00", "淘宝客佣金")],
+    )
+    assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.COMMISSION
+    assert verdict.explanation.endswith("（佣金31.00元超过上限30%，请核查）")
 
 
 def test_partial_refund_with_fee_given_back_lists_both():

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import tablib
 
-from finance.models import Colour, Invoice, LineReview, OrderCost, StatementLine
+from finance.models import Colour, FeeCeiling, Invoice, LineReview, OrderCost, StatementLine
 from finance.parsers.base import StatementRejected
 from finance.parsers.generic import dataset_bytes
 from finance.services.costs import order_cost_set_shipping
@@ -34,6 +34,8 @@ def import_rows(actor, *rows: WechatRow) -> None:
 
 @pytest.fixture
 def yellow_line(finance_user, miniprogram):
+    # A fee above the channel's ceiling: a person looks.
+    FeeCeiling.objects.create(channel=miniprogram, payment_fee_percent=Decimal("0.10"))
     OrderFactory(
         channel=miniprogram,
         payment_serial_no="4200000000000000000201",

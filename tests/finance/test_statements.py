@@ -63,7 +63,8 @@ def test_alipay_account_bill_exact_commission_withdrawal_and_unknown(
         statement_file("alipay_account_20260128.csv"), "alipay_account", finance_user
     )
     # then each row has its colour and explanation
-    assert outcome.counts == {"green": 1, "yellow": 2, "red": 1, "grey": 1}
+    # (the 淘宝客佣金 is within the channel's ceiling: a cost of the order, green)
+    assert outcome.counts == {"green": 3, "yellow": 0, "red": 1, "grey": 1}
     statement = outcome.statement
     assert statement.channel == taobao and statement.imported_by == finance_user
     assert (
@@ -71,7 +72,7 @@ def test_alipay_account_bill_exact_commission_withdrawal_and_unknown(
         statement.yellow_count,
         statement.red_count,
         statement.grey_count,
-    ) == (1, 2, 1, 1)
+    ) == (3, 0, 1, 1)
     green = line_for("2026012822001412340001")
     assert (green.order, green.colour, green.explanation) == (
         exact,
@@ -81,8 +82,8 @@ def test_alipay_account_bill_exact_commission_withdrawal_and_unknown(
     # the commission row names another serial: it is matched by its merchant order number T200P<tid>
     commission = line_for("2026012822001412340009", Kind.FEE)
     assert commission.order == with_commission
-    assert commission.colour == line_for("2026012822001412340002").colour == Colour.YELLOW
-    assert commission.explanation == "应收299.00元，实收293.02元，差额5.98元为淘宝客佣金"
+    assert commission.colour == line_for("2026012822001412340002").colour == Colour.GREEN
+    assert commission.explanation == "应收299.00元，实收293.02元，淘宝客佣金5.98元计入订单成本"
     withdrawal = StatementLine.objects.get(kind=Kind.WITHDRAWAL)
     assert (withdrawal.order, withdrawal.colour, withdrawal.explanation) == (
         None,
@@ -122,7 +123,7 @@ def test_fee_alone_reads_as_finance_writes_it(finance_user, miniprogram):
         [WechatRow("4200000000000000000021", "MP2026012800021", settled="199.00", fee="0.50000")]
     )
     import_file(content, "wechatpay", finance_user)
-    assert line_for("4200000000000000000021").explanation == "应收199.00元，实收198.50元，差额0.50元为微信手续费"
+    assert line_for("4200000000000000000021").explanation == "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本"
 
 
 def test_refund_in_a_later_statement_recolours_the_earlier_payment(finance_user, miniprogram):
@@ -349,7 +350,7 @@ def test_account_bill_with_expense_as_plain_number(finance_user, taobao):
         ]
     )
     import_file(content, "alipay_account", finance_user)
-    assert line_for("2026012822001400000011").explanation == "应收50.00元，实收49.70元，差额0.30元为支付宝服务费"
+    assert line_for("2026012822001400000011").explanation == "应收50.00元，实收49.70元，支付宝服务费0.30元计入订单成本"
     assert OrderCost.objects.get(order=order).payment_fee == Decimal("0.30")
 
 
