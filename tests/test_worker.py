@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import runpy
+import secrets
 import signal
 import subprocess
 import sys
@@ -191,13 +192,20 @@ def stop(process: subprocess.Popen) -> bool:
 
 
 @pytest.fixture
-def qcluster(transactional_db, tmp_path):
+def qcluster(transactional_db, tmp_path, monkeypatch):
     """``manage.py qcluster`` on the test database, with the production settings (pool on)."""
+    # A production key of its own (the worker refuses the development one with DEBUG off); the
+    # tasks this process queues are signed with it, as a web server sharing the key signs them.
+    secret_key = "worker-test-" + secrets.token_urlsafe(48)
+    monkeypatch.setattr(Conf, "SECRET_KEY", secret_key)
     environ = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "orderhub.settings",
         "DATABASE_URL": worker_database_url(),
         "DB_POOL": "1",
+        # Production refuses the development key (orderhub/core/startup.py), the worker too.
+        "DEBUG": "0",
+        "SECRET_KEY": secret_key,
         "Q_SYNC": "0",
         "Q_WORKERS": str(WORKERS),
         "LOG_LEVEL": "INFO",
