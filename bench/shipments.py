@@ -32,6 +32,7 @@ import json
 import os
 import sys
 import time
+from urllib.parse import urlencode
 
 from bench import common
 
@@ -106,8 +107,9 @@ def bench_push(pushes: int) -> bool:
         param = _param(number)
         sign = hashlib.md5(f"{param}{SALT}".encode()).hexdigest().upper()
         started = common.now_ms()
-        answer = client.post("/api/logistics/tracking/kuaidi100/", {"param": param, "sign": sign},
-                             secure=True)
+        answer = client.post("/api/logistics/tracking/kuaidi100/",
+                             urlencode({"param": param, "sign": sign}),
+                             content_type="application/x-www-form-urlencoded", secure=True)
         samples.append(common.now_ms() - started)
         if answer.status_code != 200:
             common.fail(f"push refused: {answer.status_code} {answer.content[:300]!r}")

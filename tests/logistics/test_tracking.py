@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -40,6 +41,9 @@ from tests.logistics.shipments_kit import (
     sf_route,
 )
 
+# Kuaidi100 posts its pushes as a urlencoded form (a multipart body would be an upload).
+FORM = "application/x-www-form-urlencoded"
+
 K100_OK = {"result": True, "returnCode": "200", "message": "成功"}
 SF_OK = {"return_code": "0000", "return_msg": "成功"}
 COLLECTED = k100_line("2026-01-28 18:02:11", "【深圳市】顺丰速运 已收取快件", "103", "广东省深圳市")
@@ -60,7 +64,7 @@ def push(client, django_capture_on_commit_callbacks):
     class Pusher:
         def k100(self, param: str, salt: str = SALT):
             with django_capture_on_commit_callbacks(execute=True):
-                return client.post(K100_URL, k100_form(param, salt))
+                return client.post(K100_URL, urlencode(k100_form(param, salt)), content_type=FORM)
 
         def sf(self, body: str, token: str = SF_TOKEN):
             with django_capture_on_commit_callbacks(execute=True):
@@ -141,7 +145,7 @@ def test_a_bad_kuaidi100_push_is_refused_and_changes_nothing(
     }[form]
     events = Event.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(K100_URL, body)
+        answer = client.post(K100_URL, urlencode(body), content_type=FORM)
     assert answer.status_code == status
     assert answer.json()["result"] is False and words in answer.json()["message"]
     assert _state(shipment) == (ShipmentStatus.AWAITING_PICKUP, Status.AWAITING_PICKUP, 1)
@@ -154,7 +158,7 @@ def test_a_bad_kuaidi100_push_is_refused_and_changes_nothing(
 def test_a_push_larger_than_the_limit_is_refused(client, settings):
     settings.ORDERHUB_COURIER_PUSH_MAX_BYTES = 200
     param = k100_param(SF_NO, [HUB, COLLECTED, SIGNED])
-    answer = client.post(K100_URL, k100_form(param))
+    answer = client.post(K100_URL, urlencode(k100_form(param)), content_type=FORM)
     assert answer.status_code == 413 and answer.json()["result"] is False
     stored = CourierPush.objects.get()
     assert stored.outcome == "refused" and len(stored.body.encode()) <= 200
