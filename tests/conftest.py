@@ -138,3 +138,18 @@ def _webhook_subscriptions_forgotten():
     subscribed_kinds_clear()
     yield
     subscribed_kinds_clear()
+
+
+@pytest.fixture
+def wsgi_keeps_connection():
+    """A raw ``WSGIHandler`` closes the database connection at each request's start and end,
+    as a server must; inside a test's transaction (PostgreSQL) the next query would then need a
+    new connection. Django's test client disconnects the same signal handler; so do these tests."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

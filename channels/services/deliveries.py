@@ -9,6 +9,7 @@ changes nothing (idempotent re-delivery, e.g. a webhook retried after a timeout)
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -137,8 +138,10 @@ def delivery_process(
 def _finish(delivery: Delivery, *, status: str, result: dict | None = None, error: str = "",
             count: int = 0, replay_of: Delivery | None = None) -> None:
     delivery.status = status
-    delivery.error = error
-    delivery.result = result or {}
+    # A payload's words quoted in the answer may hold a NUL (JSON's "\u0000"), which no
+    # PostgreSQL text or jsonb value can store.
+    delivery.error = error.replace("\x00", "\ufffd")
+    delivery.result = json.loads(json.dumps(result or {}).replace("\\u0000", "\\ufffd"))
     delivery.order_count = count
     delivery.replay_of = replay_of
     delivery.processed_at = timezone.now()

@@ -19,8 +19,10 @@ pytestmark = [requires_postgres("concurrent deliveries"), pytest.mark.django_db(
 
 def test_the_same_delivery_four_times_at_once_creates_one_order(make_user, a_warehouse):
     # Given an integrator, the products and one JD order's body
-    ChannelEndpoint.objects.update_or_create(channel=Channel.objects.get(code="jd"),
-                                             defaults={"webhook_secret": "s"})
+    # (transactional tests run on a flushed database: the migration's channels may be gone)
+    jd, _ = Channel.objects.get_or_create(
+        code="jd", defaults={"abbreviation": "JD", "name": "京东POP店", "platform": "jd"})
+    ChannelEndpoint.objects.update_or_create(channel=jd, defaults={"webhook_secret": "s"})
     for sku in ("SKU-TEE-WHITE-L", "MB-C200"):
         ProductFactory(sku=sku, name=sku)
     key = Token.objects.create(user=make_user("integrator", username="erp")).key

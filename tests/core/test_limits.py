@@ -12,6 +12,8 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+pytestmark = pytest.mark.usefixtures("wsgi_keeps_connection")
+
 
 class ExplodingStream:
     """A request body that must not be read."""
