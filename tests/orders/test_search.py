@@ -165,4 +165,7 @@ def test_postgresql_answers_each_reading_from_its_index(book, typed, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = Order.objects.filter(order_search_q(typed)).order_by("-id")[:50].explain()
     assert "Seq Scan" not in plan
-    assert index in plan or "1234 " in typed and "order_receiver_name_idx" in plan
+    # (on a tiny table a last-four query may be served by either last-four index or the name one)
+    either = {"order_phone_last4_name_idx", "order_phone_last4_placed_idx",
+              "order_receiver_name_idx"}
+    assert index in plan or "1234 " in typed and any(name in plan for name in either)
