@@ -1,36 +1,16 @@
 """A real browser (Debian's chromium through Playwright) drives the order back office."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.state_machine import Status
+from tests.browser import PASSWORD, browser_type_launch_args  # noqa: F401 (fixture)
 from tests.factories import OrderFactory, OrderLineFactory
-
-CHROMIUM = Path("/usr/bin/chromium")
-# No network of its own (updates, sync, QUIC probes): the test talks only to the live server.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-PASSWORD = "pass-for-tests-1"  # tests.factories.UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("a_warehouse")]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright launches Debian's chromium (``playwright install`` cannot download)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    return {
-        **browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS,
-        "headless": True,
-    }
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from orders import services
 from orders.metrics.services import order_flows_refresh, order_flows_route
 from tests.factories import ChannelFactory, OrderFactory
-from tests.orders.test_browser import (  # noqa: F401 - the fixtures that launch chromium
+from tests.browser import (  # noqa: F401 - the fixture that launches chromium
     PASSWORD,
     browser_type_launch_args,
 )

@@ -5,8 +5,6 @@ home page is its workbench, and the header's search box finds orders.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,32 +14,15 @@ from orderhub.alerts.services import alert_raise
 from orders.models import Hold
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory
-from tests.orders.test_browser import PASSWORD, browser_type_launch_args  # noqa: F401 (fixture)
+from tests.browser import PASSWORD, browser_type_launch_args, shot, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("a_warehouse")]
-
-SCREENSHOTS = os.environ.get("WORKBENCH_SCREENSHOTS", "")
-
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
             "viewport": {"width": 1440, "height": 900}}
-
-
-def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
-
-
-def sign_in(page, live_server, user, next_url: str = "/admin/") -> None:
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#login-form [type=submit]").click()
 
 
 @pytest.fixture
