@@ -18,8 +18,9 @@ from django.utils import timezone
 from orderhub.alerts.services import alert_raise
 from orderhub.core.history import audited_bulk_update
 
+from aftersales import texts
 from aftersales.models import Case
-from aftersales.state_machine import WAITING_ON_SELLER
+from aftersales.state_machine import WAITING_ON_SELLER, Kind
 
 OVERDUE_KIND = "aftersales_overdue"
 
@@ -39,15 +40,14 @@ def cases_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> int:
         late = now - case.due_at
         alert_raise(
             key=breach_key(case), kind=OVERDUE_KIND, team=case.team, order=case.order,
-            title=f"售后 {case.case_no} 超时未处理 ({case.get_kind_display()})",
-            message=(f"Case {case.case_no} on order {case.order or case.channel_order_no} "
-                     f"was due {timezone.localtime(case.due_at):%Y-%m-%d %H:%M} "
-                     f"({int(late.total_seconds() // 60)} min ago); the platform may decide "
-                     f"for the seller."),
+            title=texts.OVERDUE_TITLE.encode(case=case.case_no, kind=Kind(case.kind)),
+            message=texts.OVERDUE_MESSAGE.encode(
+                case=case.case_no, order=case.order.hub_no if case.order else case.channel_order_no,
+                due=case.due_at, late=int(late.total_seconds() // 60)),
             data={"case_id": case.pk}, now=now,
         )
         case.is_overdue = True
     if due:
         audited_bulk_update(due, Case, fields=["is_overdue"], actor=None,
-                            reason="answer deadline passed")
+                            reason=texts.DEADLINE_PASSED.encode())
     return len(due)

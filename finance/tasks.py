@@ -11,6 +11,7 @@ import logging
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 
+from finance import texts
 from finance.services.alerts import TEAM
 from finance.services.consistency import consistency_check
 from finance.services.escalation import red_lines_escalate, red_lines_rematch
@@ -39,7 +40,7 @@ def import_statement_file(
         # Nobody waits on the page: tell finance through the alert inbox.
         alert_raise(
             key=f"finance:import_failed:{stored.rsplit('/', 1)[-1]}", kind="finance_import_failed",
-            title=f"Statement {file_name} was not imported", message=problem.message, team=TEAM,
+            title=texts.IMPORT_FAILED.encode(file=file_name), message=problem.message, team=TEAM,
             data={"file_name": file_name, "source": source, **problem.extra},
         )
         return {"imported": False}

@@ -25,6 +25,7 @@ from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from logistics.models import FulfilmentRule, FulfilmentSettings, RuleCondition
 from orders.models import Order, OrderLine, OrderTag, Product
@@ -80,25 +81,26 @@ def _number(text: str) -> Decimal:
     try:
         number = Decimal(text.strip().replace(",", "").replace("，", ""))
     except (InvalidOperation, AttributeError):
-        raise ValueError(f"'{text}' is not a number") from None
+        raise ValueError(gettext("'%(text)s' is not a number") % {"text": text}) from None
     if not number.is_finite():
         # NaN and Infinity parse, but comparing with them raises at match time.
-        raise ValueError(f"'{text}' is not a number")
+        raise ValueError(gettext("'%(text)s' is not a number") % {"text": text})
     return number
 
 
 def condition_problem(*, fact: str, operator: str, value: str) -> str | None:
     """Why a condition cannot work (for the admin form), or ``None``."""
     if fact not in FACT_KINDS:
-        return f"unknown order field '{fact}'"
+        return gettext("unknown order field '%(fact)s'") % {"fact": fact}
     kind = FACT_KINDS[fact]
     if operator not in OPERATORS_BY_KIND[kind]:
-        allowed = ", ".join(str(Op(op).label) for op in OPERATORS_BY_KIND[kind])
+        allowed = "、".join(str(Op(op).label) for op in OPERATORS_BY_KIND[kind])
         shown = Op(operator).label if operator in Op.values else operator
-        return f"'{shown}' does not apply to {Fact(fact).label} (use: {allowed})"
+        return gettext("'%(operator)s' does not apply to %(fact)s (use: %(allowed)s)") % {
+            "operator": shown, "fact": Fact(fact).label, "allowed": allowed}
     values = split_values(value) if operator in ("in", "not_in") or kind == SET else [value]
     if not values or not any(v.strip() for v in values):
-        return "the value is empty"
+        return gettext("the value is empty")
     if kind == NUMBER:
         for item in values:
             try:

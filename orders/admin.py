@@ -25,7 +25,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -53,6 +52,7 @@ from orders.models import (
 from orders.admin_deadlines import TrafficLightFilter, traffic_light_column
 from orders.admin_filters import CustomerFilter, GiftScanFilter, OpenHoldFilter, OverdueFilter
 from orders.blockers import blocker_text, order_blockers
+from orderhub.core.history_sentences import field_value
 from orders.selectors import order_search_q, order_timeline
 from orders.state_machine import (
     FINAL_STATUSES,
@@ -108,17 +108,8 @@ def _field_label(name: str) -> str:
 
 
 def _value_label(name: str, value) -> str:
-    if value is None or value == "":
-        return "—"
-    if name == "status" and value in Status.values:
-        return str(Status(value).label)
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    # The timeline carries datetimes as UTC strings; staff read local time (Asia/Shanghai).
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is not None and timezone.is_aware(moment):
-        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
+    # Labels of choices, yes/no, local times, stored texts rendered: as every history page.
+    return field_value(Order, name, value)
 
 
 def timeline_rows(order: Order, viewer=None) -> list[dict]:

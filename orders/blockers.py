@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from orderhub.core.texts import render
 from orders.models import GiftOrder, Hold, Order
 from orders.state_machine import Status
 
@@ -65,7 +66,7 @@ def order_blockers(*, order: Order, holds: list[Hold], gifts: list[GiftOrder],
 def _hold_blocker(hold: Hold) -> Blocker:
     if hold.source == Hold.Source.OUT_OF_STOCK and hold.params.get("shortages"):
         return Blocker("out_of_stock", {"shortages": hold.params["shortages"]}, tone="danger")
-    return Blocker("held", {"source": hold.get_source_display(), "reason": hold.reason},
+    return Blocker("held", {"source": hold.get_source_display(), "reason": render(hold.reason)},
                    tone="danger")
 
 

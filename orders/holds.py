@@ -18,6 +18,8 @@ from django.utils import timezone
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor, audit
 from orderhub.events.services import NewEvent, events_record
+from orderhub.core.texts import fit, render
+from orders import texts
 from orders.events import ORDER_HELD, ORDER_RELEASED
 from orders.locks import order_lock
 from orders.models import Hold, Order
@@ -51,7 +53,7 @@ def open_holds(order: Order) -> list[Hold]:
 
 def holds_text(holds: Sequence[Hold]) -> str:
     """``"Out of stock: …; Staff: …"``: the open holds in a sentence, for messages."""
-    return "; ".join(f"{hold.get_source_display()}: {hold.reason}" for hold in holds)
+    return "; ".join(f"{hold.get_source_display()}: {render(hold.reason)}" for hold in holds)
 
 
 def hold_place_locked(
@@ -62,7 +64,7 @@ def hold_place_locked(
     instance); ``None`` when a hold with this key is open already. Records ``order.held``."""
     if key and Hold.objects.filter(order=locked, key=key, released_at__isnull=True).exists():
         return None
-    hold = Hold.objects.create(order=locked, source=source, key=key, reason=reason[:255],
+    hold = Hold.objects.create(order=locked, source=source, key=key, reason=fit(reason, 255),
                                params=params or {}, placed_by=_user(actor))
     locked.on_hold = True
     events_record([NewEvent(ORDER_HELD, locked.pk, {"hold_id": hold.pk, "source": source,
@@ -88,7 +90,7 @@ def hold_place(
     hold = hold_place_locked(locked, source=source, reason=reason, actor=actor, key=key,
                              params=params)
     if hold is not None:
-        audit(locked, actor=actor, reason=f"hold: {hold.reason}")
+        audit(locked, actor=actor, reason=texts.HOLD.encode(reason=hold.reason))
         locked.save(update_fields=["on_hold", "updated_at"])
         order.refresh_from_db()
     return hold
@@ -129,10 +131,10 @@ def order_release_hold(
                        extra={"current_state": locked.status})
     now = timezone.now()
     for hold in lifted:
-        hold.released_at, hold.released_by, hold.release_reason = now, _user(actor), reason[:255]
+        hold.released_at, hold.released_by, hold.release_reason = now, _user(actor), fit(reason, 255)
     Hold.objects.bulk_update(lifted, ["released_at", "released_by", "release_reason"])
     locked.on_hold = Hold.objects.filter(order=locked, released_at__isnull=True).exists()
-    audit(locked, actor=actor, reason=f"release: {reason}")
+    audit(locked, actor=actor, reason=texts.RELEASE.encode(reason=reason))
     locked.save(update_fields=["on_hold", "updated_at"])
     events_record([NewEvent(ORDER_RELEASED, locked.pk, {"hold_id": hold.pk,
                                                         "source": hold.source})

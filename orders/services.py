@@ -24,6 +24,8 @@ from django_fsm import ConcurrentTransition, can_proceed
 from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor, audit, audited_bulk_create
+from orderhub.core.texts import field_of
+from orders import texts
 from orders.events import order_moved_record, orders_created_record
 from orders.holds import (
     ADDRESS_CHANGE_KEY,
@@ -336,9 +338,8 @@ def gift_order_create(
 
 # --- transitions --------------------------------------------------------------------------------
 def _default_reason(move: Move) -> str:
-    """The move's label in the hub's language: history text must not depend on who is asking."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(move.label)
+    """The move's label, stored as a text code: each reader reads it in their own language."""
+    return texts.MOVE_NOTES[move.name].encode()
 
 
 def check_move_permission(*, move: Move, actor: Actor) -> None:
@@ -474,7 +475,7 @@ def order_close(*, order: Order, actor: Actor, reason: str = "") -> Order:
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel before the parcel leaves; open gift sub-orders are cancelled with it."""
     cancelled = _transition(order=order, name="cancel", actor=actor, reason=reason)
-    _cancel_gifts(order=cancelled, actor=actor, reason=reason or "main order cancelled")
+    _cancel_gifts(order=cancelled, actor=actor, reason=reason or texts.MAIN_CANCELLED.encode())
     return cancelled
 
 
@@ -482,7 +483,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
 def order_refund(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Refund the buyer in full; open gift sub-orders are cancelled with it."""
     refunded = _transition(order=order, name="refund", actor=actor, reason=reason)
-    _cancel_gifts(order=refunded, actor=actor, reason=reason or "main order refunded")
+    _cancel_gifts(order=refunded, actor=actor, reason=reason or texts.MAIN_REFUNDED.encode())
     return refunded
 
 
@@ -567,9 +568,9 @@ def order_set_priority(*, order: Order, priority: int, actor: Actor, reason: str
     locked = _lock(order)
     if locked.priority != priority:
         locked.priority = priority
-        # The code name, not the label: the history reads the same in every language.
+        # A text code: the history reads in each reader's language.
         audit(locked, actor=actor,
-              reason=f"priority {Order.Priority(priority).name.lower()}: {reason}")
+              reason=texts.PRIORITY.encode(priority=Order.Priority(priority), reason=reason))
         locked.save(update_fields=["priority", "updated_at"])
         order.refresh_from_db()
     return locked
@@ -627,8 +628,8 @@ def order_change_contact(
     for name, value in changed.items():
         setattr(locked, name, value)
     fields = [*changed, "updated_at"]
-    why = (f"address changed: {reason.strip()}" if moved
-           else f"edited: {', '.join(changed)}: {reason.strip()}")
+    why_text, why = ((texts.ADDRESS_CHANGED, {"reason": reason.strip()}) if moved
+                     else (texts.EDITED, {"fields": [field_of(Order, name) for name in changed], "reason": reason.strip()}))
     intercepted = bool(moved) and locked.status in IN_WAREHOUSE and hold_place_locked(
         locked, source=Hold.Source.ADDRESS_CHANGE, key=ADDRESS_CHANGE_KEY, actor=actor,
         reason=reason.strip(),
@@ -636,21 +637,20 @@ def order_change_contact(
     ) is not None
     if intercepted:
         fields.append("on_hold")
-        why += "; held: picking had started"
-    audit(locked, actor=actor, reason=why)
+        why_text = texts.ADDRESS_CHANGED_HELD
+    audit(locked, actor=actor, reason=why_text.encode(**why))
     locked.save(update_fields=fields)
     if intercepted:
         record_id = locked.history.order_by("-history_id").values_list("history_id", flat=True)[0]
         alert_raise(
             key=f"address-changed:{locked.pk}:{record_id}", kind="address_changed",
             team="warehouse", order=locked,
-            title=f"Order {locked.hub_no}: address changed after picking started (held)",
-            message=(
-                f"New address: {locked.receiver_name} {locked.receiver_phone}, "
-                f"{locked.receiver_province} {locked.receiver_city} {locked.receiver_district} "
-                f"{locked.receiver_address}. Reason: {reason.strip()}. Relabel the parcel, "
-                f"then release the hold."
-            ),
+            title=texts.ADDRESS_CHANGED_TITLE.encode(hub_no=locked.hub_no),
+            message=texts.ADDRESS_CHANGED_MESSAGE.encode(
+                address=f"{locked.receiver_name} {locked.receiver_phone}, "
+                        f"{locked.receiver_province} {locked.receiver_city} "
+                        f"{locked.receiver_district} {locked.receiver_address}",
+                reason=reason.strip()),
             data={"changed": moved},
         )
     order.refresh_from_db()
@@ -681,7 +681,7 @@ def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
             f"has left the warehouse or is closed; a refund now goes through after-sales.",
             extra={"current_state": locked.status},
         )
-    note = f"refund requested: {reason.strip()}"
+    note = texts.REFUND_REQUESTED.encode(reason=reason.strip())
     if hold_place_locked(locked, source=Hold.Source.REFUND_REQUEST, key=REFUND_REQUEST_KEY,
                          reason=reason.strip(), actor=actor) is None:
         raise Conflict(f"A refund has already been requested for order {locked.hub_no}.")
@@ -692,8 +692,8 @@ def order_request_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     if locked.status in IN_WAREHOUSE:
         alert_raise(
             key=f"refund-requested:{locked.pk}", kind="refund_requested", team="warehouse",
-            order=locked, title=f"Order {locked.hub_no}: refund requested, stop packing (held)",
-            message=f"The buyer asked for a refund ({reason.strip()}); the order is held.",
+            order=locked, title=texts.REFUND_TITLE.encode(hub_no=locked.hub_no),
+            message=texts.REFUND_MESSAGE.encode(reason=reason.strip()),
         )
     order.refresh_from_db()
     return locked
@@ -730,7 +730,7 @@ def gift_scan(*, gift: GiftOrder, actor: Actor, code: str) -> GiftOrder:
     locked.scan()
     locked.scanned_at = timezone.now()
     locked.scanned_by = actor if getattr(actor, "is_authenticated", False) else None
-    audit(locked, actor=actor, reason=f"gift scanned: {code}")
+    audit(locked, actor=actor, reason=texts.GIFT_SCANNED.encode(code=code))
     locked.save(update_fields=["status", "scanned_at", "scanned_by", "updated_at"])
     gift.refresh_from_db()
     return locked

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from finance import texts
 from finance.models import Cause, StatementLine
 from orderhub.alerts.services import alert_raise
 
 TEAM = "finance"
 
 _TITLES = {
-    Cause.CANCELLED_WITH_MONEY: "Money received for cancelled order {order}: refund or check",
-    Cause.AMOUNT_MISMATCH: "Amount differs from order {order}: check the payment",
+    Cause.CANCELLED_WITH_MONEY: texts.CANCELLED_WITH_MONEY,
+    Cause.AMOUNT_MISMATCH: texts.AMOUNT_MISMATCH,
 }
-_RED_TITLE = "Unresolved red statement line for 2 hours: {what}"
 
 
 def line_alert_key(line: StatementLine, reason: str) -> str:
@@ -44,7 +44,7 @@ def alerts_for_lines(lines: Iterable[StatementLine]) -> int:
             continue
         _alert, created = alert_raise(
             key=line_alert_key(line, line.cause), kind=f"finance_{line.cause}",
-            title=title.format(order=line.order.hub_no if line.order else "?"),
+            title=title.encode(order=line.order.hub_no if line.order else "?"),
             message=line.explanation, order=line.order, team=TEAM, data=_line_data(line),
         )
         raised += created
@@ -60,7 +60,7 @@ def red_line_alert(line: StatementLine) -> bool:
     )
     _alert, created = alert_raise(
         key=line_alert_key(line, "red"), kind="finance_red_line",
-        title=_RED_TITLE.format(what=what), message=line.explanation, order=line.order,
+        title=texts.RED_LINE.encode(what=what), message=line.explanation, order=line.order,
         team=TEAM, data=_line_data(line),
     )
     return created

@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from finance import texts
 from finance.models import ChannelFigure, ConsistencyCheck, Kind, Source, Statement, StatementLine
 from finance.parsers.base import HUB_TZ
 from finance.services.alerts import TEAM
@@ -120,10 +121,8 @@ def consistency_check(
                     f"{figure.source}"
                 ),
                 kind="finance_consistency",
-                title=(
-                    f"Paid orders on {figure.channel.name} for {figure.day:%Y-%m-%d} differ from "
-                    f"the channel's figure by {deviation:.2%}"
-                ),
+                title=texts.CONSISTENCY.encode(channel=figure.channel.name, day=figure.day,
+                                               deviation=f"{deviation:.2%}"),
                 message=(
                     f"{figure.day:%Y-%m-%d} {figure.channel.name}：中枢已支付订单{hub}笔，"
                     f"渠道数据（{figure.source}）{figure.paid_orders}笔，偏差{deviation:.2%}，"

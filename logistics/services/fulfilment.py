@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from logistics import texts
 from logistics.models import (
     FulfilmentDecision,
     FulfilmentRule,
@@ -39,6 +40,7 @@ from logistics.services.routing import Allocation, Plan, allocate_many, capacity
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.errors import Conflict, DomainError, NotFound, PermissionRefused
+from orderhub.core.texts import choice
 from orders.channel_sync import order_tags_add
 from orders.locks import orders_for_update
 from orders.metrics.services import order_flows_route
@@ -55,7 +57,6 @@ from orders.state_machine import AWAITING_SHIPMENT, Status
 
 # Paid and still in the warehouse's hands: the orders that hold stock.
 ELIGIBLE = AWAITING_SHIPMENT
-OUT_OF_STOCK = "out of stock: "
 RETRY_PERMISSION = "logistics.retry_fulfilment"
 Kind = RuleAction.Kind
 # Order in which actions are carried out, whatever the rules' order.
@@ -104,7 +105,7 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
         preferred, notes = _carry_out(order, matched)
         matched_of[order.pk], notes_of[order.pk] = matched, notes
         plans.append(Plan(order=order, lines=batch.lines[order.pk], preferred=preferred,
-                          reason=f"order {order.hub_no} paid"))
+                          reason=texts.ORDER_PAID.encode(hub_no=order.hub_no)))
     allocations, taken = allocate_many(plans)
     decisions = FulfilmentDecision.objects.bulk_create([
         FulfilmentDecision(
@@ -141,21 +142,23 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
 
 
 def _summary(matched: list[Matched], allocation: Allocation) -> str:
-    rules = ", ".join(m.rule.name for m in matched) or "none"
-    return f"{allocation.summary() or 'not routed'}. Rules matched: {rules}."
+    rules = [m.rule.name for m in matched] or texts.NO_RULES.encode()
+    return texts.DECISION.encode(summary=allocation.summary() or texts.NOT_ROUTED.encode(),
+                                 rules=rules)
 
 
 def shortage_text(allocation: Allocation) -> str:
     """``SKU X (needs 2, 0 available)``: the best any warehouse could do (what the hold says)."""
     if not allocation.shortages:
-        return "no active warehouse can ship it"
-    return ", ".join(f"SKU {s.sku} (needs {s.needed}, {s.available} available)"
-                     for s in allocation.best_shortages())
+        return texts.NO_WAREHOUSE.encode()
+    return texts.SUMMARY.encode(parts=[
+        texts.SHORTAGE.encode(sku=s.sku, needed=s.needed, available=s.available)
+        for s in allocation.best_shortages()])
 
 
 def out_of_stock_reason(allocation: Allocation) -> str:
     """``out of stock: SKU X (needs 2, 0 available)``."""
-    return OUT_OF_STOCK + shortage_text(allocation)
+    return texts.OUT_OF_STOCK.encode(shortages=shortage_text(allocation))
 
 
 def _after_allocation(order: Order, decision: FulfilmentDecision,
@@ -165,9 +168,9 @@ def _after_allocation(order: Order, decision: FulfilmentDecision,
             alert_raise(
                 key=f"over-capacity:{decision.warehouse_id}:{timezone.localdate():%Y-%m-%d}",
                 kind="warehouse_over_capacity", team="operations", order=order,
-                title=f"{allocation.warehouse.name} is over its daily capacity",
-                message=f"Every candidate warehouse was full; {order.hub_no} was given to "
-                        f"{allocation.warehouse.code} anyway.",
+                title=texts.OVER_CAPACITY_TITLE.encode(warehouse=allocation.warehouse.name),
+                message=texts.OVER_CAPACITY_MESSAGE.encode(hub_no=order.hub_no,
+                                                           warehouse=allocation.warehouse.code),
             )
         return
     reason = out_of_stock_reason(allocation)
@@ -178,7 +181,8 @@ def _after_allocation(order: Order, decision: FulfilmentDecision,
                    for s in allocation.best_shortages()]})
     alert_raise(
         key=f"out-of-stock:{order.pk}", kind="out_of_stock", team="warehouse", order=order,
-        title=f"Order {order.hub_no} held, {reason}", message=allocation.summary(),
+        title=texts.HELD_TITLE.encode(hub_no=order.hub_no, reason=reason),
+        message=allocation.summary(),
         data={"shortages": [
             {"warehouse": s.warehouse, "sku": s.sku, "needed": s.needed,
              "available": s.available} for s in allocation.shortages
@@ -196,7 +200,7 @@ def _carry_out(order: Order, matched: list[Matched]) -> tuple[list[Warehouse], l
         for action in match.rule.actions.all():
             if action.kind == Kind.ASSIGN_WAREHOUSE and action.warehouse is not None:
                 preferred.append(action.warehouse)
-                notes[index].append(f"prefer warehouse {action.warehouse.code}")
+                notes[index].append(texts.NOTE_PREFER.encode(warehouse=action.warehouse.code))
             elif action.kind in _KIND_ORDER:
                 steps.append(_Step(action.kind, match, action))
     top_priority = max((s.action.priority for s in steps if s.kind == Kind.SET_PRIORITY
@@ -206,28 +210,32 @@ def _carry_out(order: Order, matched: list[Matched]) -> tuple[list[Warehouse], l
         try:
             notes[index].append(_ACTIONS[step.kind](order, step, top_priority))
         except DomainError as refused:
-            notes[index].append(f"{step.action.get_kind_display()} skipped: {refused.message}")
+            notes[index].append(texts.NOTE_SKIPPED.encode(action=Kind(step.action.kind),
+                                                           why=refused.message))
     return preferred, notes
 
 
 def _rule_reason(step: _Step) -> str:
     seen = "; ".join(step.match.seen)
-    return f"rule '{step.match.rule.name}'" + (f": {seen}" if seen else "")
+    if seen:
+        return texts.RULE_SEEN.encode(rule=step.match.rule.name, seen=seen)
+    return texts.RULE.encode(rule=step.match.rule.name)
 
 
 def _add_tag(order: Order, step: _Step, _top) -> str:
     tag = step.action.value.strip()[:50] or "rule"
-    order_tags_add(tags=[(order.pk, tag, f"rule '{step.match.rule.name}'")])
-    return f"tag {tag}"
+    order_tags_add(tags=[(order.pk, tag, texts.RULE.encode(rule=step.match.rule.name))])
+    return texts.NOTE_TAG.encode(tag=tag)
 
 
 def _set_priority(order: Order, step: _Step, top) -> str:
     wanted = step.action.priority
-    label = Order.Priority(wanted).label if wanted is not None else "?"
+    label = Order.Priority(wanted) if wanted is not None else "?"
     if wanted is None or wanted != top or order.priority >= wanted:
-        return f"priority {label} (not raised: already {order.get_priority_display()})"
+        return texts.NOTE_PRIORITY_KEPT.encode(priority=label,
+                                               current=Order.Priority(order.priority))
     order_set_priority(order=order, priority=wanted, actor=None, reason=_rule_reason(step))
-    return f"priority {label}"
+    return texts.NOTE_PRIORITY.encode(priority=label)
 
 
 def _add_gift(order: Order, step: _Step, _top) -> str:
@@ -237,21 +245,21 @@ def _add_gift(order: Order, step: _Step, _top) -> str:
         order=order, sku=sku, title=product.name if product else sku,
         promotion=step.match.rule.name[:100], actor=None, reason=_rule_reason(step),
     )
-    return f"gift {gift.hub_no} ({sku})"
+    return texts.NOTE_GIFT.encode(gift=gift.hub_no, sku=sku)
 
 
 def _risk_review(order: Order, step: _Step, _top) -> str:
     if order.status != Status.PAID:
-        return f"risk review skipped: the order is already {order.status}"
+        return texts.NOTE_REVIEW_SKIPPED.encode(status=choice(Status, order.status))
     order_send_to_review(order=order, actor=None, reason=_rule_reason(step))
-    return "sent to risk review"
+    return texts.NOTE_REVIEW.encode()
 
 
 def _hold(order: Order, step: _Step, _top) -> str:
     reason = step.action.value.strip() or _rule_reason(step)
     hold_place(order=order, actor=None, reason=reason, source=Hold.Source.RULE,
                key=f"rule:{step.match.rule.pk}", params={"rule": step.match.rule.name})
-    return f"held: {reason}"
+    return texts.NOTE_HELD.encode(reason=reason)
 
 
 _ACTIONS: dict[str, Callable[[Order, _Step, int | None], str]] = {
@@ -286,9 +294,10 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
     ]
     [allocation], taken = allocate_many([Plan(
         order=order, lines=list(order.lines.order_by("pk")), preferred=preferred,
-        reason=f"order {order.hub_no}: reservation retried")])
+        reason=texts.RESERVATION_RETRIED.encode(hub_no=order.hub_no))])
     decision.attempts += 1
-    decision.summary = f"{allocation.summary()} (attempt {decision.attempts})."
+    decision.summary = texts.DECISION_RETRY.encode(summary=allocation.summary(),
+                                                   attempt=decision.attempts)
     if not allocation.ok:
         decision.save(update_fields=["attempts", "summary", "updated_at"])
         return decision
@@ -299,7 +308,7 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
     _lift_out_of_stock_hold(order)
     alert = Alert.objects.filter(key=f"out-of-stock:{order.pk}").first()
     if alert is not None:
-        alert_resolve(alert=alert, actor=None, resolution="stock reserved on retry")
+        alert_resolve(alert=alert, actor=None, resolution=texts.RESERVED_ON_RETRY.encode())
     parcels_merge(decided=[(order, decision)])
     capacity_count(counts=taken)
     return decision
@@ -307,4 +316,5 @@ def fulfilment_retry(*, order_id: int, actor: Actor) -> FulfilmentDecision:
 
 def _lift_out_of_stock_hold(order: Order) -> None:
     """Lift the out-of-stock hold; another hold (a rule, a person) keeps the order held."""
-    order_release_own_hold(order=order, key=OUT_OF_STOCK_KEY, reason="stock reserved on retry")
+    order_release_own_hold(order=order, key=OUT_OF_STOCK_KEY,
+                           reason=texts.RESERVED_ON_RETRY.encode())

@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from logistics import texts
 from logistics.models import Reservation, Stock, StockMovement, Warehouse, WarehouseDay
 from logistics.rules import normalise_place, split_values
 from orderhub.core.bulk import insert_instances
@@ -65,18 +66,18 @@ class Allocation:
         parts = []
         if self.warehouse is not None:
             held = sum(r.quantity for r in self.reservations)
-            parts.append(f"routed to {self.warehouse.code}; {held} unit(s) reserved")
+            parts.append(texts.ROUTED.encode(warehouse=self.warehouse.code, units=held))
         if self.over_capacity:
-            parts.append("every candidate warehouse was at capacity: taken over capacity")
+            parts.append(texts.OVER_CAPACITY.encode())
         elif self.full:
-            parts.append(f"at capacity today: {', '.join(self.full)}")
+            parts.append(texts.AT_CAPACITY.encode(warehouses=list(self.full)))
         if self.shortages:
-            parts.append("short: " + "; ".join(
-                f"{s.sku} at {s.warehouse} (needs {s.needed}, {s.available} available)"
-                for s in self.shortages))
+            parts.append(texts.SHORT.encode(shortages=[
+                texts.SHORT_AT.encode(sku=s.sku, warehouse=s.warehouse, needed=s.needed,
+                                      available=s.available) for s in self.shortages]))
         if self.untracked:
-            parts.append(f"not stock-managed (nothing reserved): {', '.join(self.untracked)}")
-        return ". ".join(parts)
+            parts.append(texts.UNTRACKED.encode(skus=list(self.untracked)))
+        return texts.SUMMARY.encode(parts=parts) if parts else ""
 
     def best_shortages(self) -> list[Shortage]:
         """Per SKU, the best any warehouse could do (what the hold and the alert name)."""

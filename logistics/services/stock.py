@@ -24,11 +24,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
+from logistics import texts
 from logistics.models import FulfilmentDecision, Reservation, Stock, StockMovement, Warehouse
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import alert_raise, alert_resolve
 from orderhub.core.bulk import insert_instances, update_columns
 from orderhub.core.errors import PermissionRefused, ValidationFailed
+from orderhub.core.texts import choice, fit
 from orderhub.events.services import NewEvent, events_record
 from orders.locks import order_lock
 from orders.models import Order, OrderLine
@@ -77,7 +79,7 @@ def stock_movement(
     stock.samples += samples
     return StockMovement(
         stock=stock, kind=kind, quantity=quantity, on_hand_delta=on_hand,
-        reserved_delta=reserved, samples_delta=samples, reason=reason[:255], order_id=order_id,
+        reserved_delta=reserved, samples_delta=samples, reason=fit(reason, 255), order_id=order_id,
         order_line_id=line_id, actor=_user(actor),
     )
 
@@ -130,12 +132,12 @@ def low_stock_check(*, stock_ids: Sequence[int]) -> int:
             stock.save(update_fields=["low_stock_alerted", "low_stock_crossings"])
             alert_raise(
                 key=low_stock_key(stock), kind="low_stock", team="warehouse",
-                title=f"Low stock: {stock.sku} at {stock.warehouse.code} ({stock.available} left)",
-                message=(
-                    f"{stock.sku} in {stock.warehouse.name}: {stock.available} available "
-                    f"(threshold {stock.low_stock_threshold}; on hand {stock.on_hand}, reserved "
-                    f"{stock.reserved}, samples {stock.samples})."
-                ),
+                title=texts.LOW_STOCK_TITLE.encode(sku=stock.sku, warehouse=stock.warehouse.code,
+                                                   available=stock.available),
+                message=texts.LOW_STOCK_MESSAGE.encode(
+                    sku=stock.sku, warehouse=stock.warehouse.name, available=stock.available,
+                    threshold=stock.low_stock_threshold, on_hand=stock.on_hand,
+                    reserved=stock.reserved, samples=stock.samples),
                 data={"stock_id": stock.pk, "sku": stock.sku, "warehouse": stock.warehouse.code,
                       "available": stock.available},
             )
@@ -375,12 +377,11 @@ class Drift:
 
     def describe(self) -> str:
         s = self.stock
-        return (
-            f"{s.sku} at {s.warehouse.code}: counters on hand {s.on_hand} / reserved "
-            f"{s.reserved} / samples {s.samples}; ledger {self.ledger_on_hand} / "
-            f"{self.ledger_reserved} / {self.ledger_samples}; open reservations "
-            f"{self.reservations}"
-        )
+        return texts.DRIFT_MESSAGE.encode(
+            sku=s.sku, warehouse=s.warehouse.code, on_hand=s.on_hand, reserved=s.reserved,
+            samples=s.samples, ledger_on_hand=self.ledger_on_hand,
+            ledger_reserved=self.ledger_reserved, ledger_samples=self.ledger_samples,
+            reservations=self.reservations)
 
 
 def stock_drift() -> list[Drift]:
@@ -415,7 +416,8 @@ def stock_drift_check() -> list[Drift]:
         alert_raise(
             key=f"stock-drift:{drift.stock.pk}:{drift.signature}", kind="stock_drift",
             team="warehouse", level=Alert.Level.DIRECTOR,
-            title=f"Stock counters drifted: {drift.stock.sku} at {drift.stock.warehouse.code}",
+            title=texts.DRIFT_TITLE.encode(sku=drift.stock.sku,
+                                           warehouse=drift.stock.warehouse.code),
             message=drift.describe(), data={"stock_id": drift.stock.pk,
                                             "signature": drift.signature},
         )
@@ -434,11 +436,11 @@ class OrderDrift:
     units: int = 0
 
     def describe(self) -> str:
+        status = choice(Status, self.status)
         if self.problem == HOLDS_AFTER_END:
-            return (f"Order {self.hub_no} is '{self.status}' but still holds {self.units} "
-                    f"reserved unit(s): they should have been released or deducted.")
-        return (f"Order {self.hub_no} is '{self.status}' (paid, in the warehouse's hands) but "
-                f"holds no stock: it was never decided, or its reservation was lost.")
+            return texts.ORDER_HOLDS_AFTER_END.encode(hub_no=self.hub_no, status=status,
+                                                      units=self.units)
+        return texts.ORDER_HOLDS_NONE.encode(hub_no=self.hub_no, status=status)
 
 
 HOLDS_AFTER_END = "holds_after_end"
@@ -488,7 +490,7 @@ def orders_stock_drift_check(*, now: dt.datetime | None = None) -> list[OrderDri
         alert_raise(
             key=f"order-stock-drift:{drift.order_id}:{drift.problem}", kind="order_stock_drift",
             team="warehouse", level=Alert.Level.DIRECTOR, order=orders.get(drift.order_id),
-            title=drift.describe()[:200], message=drift.describe(),
+            title=drift.describe(), message=drift.describe(),
             data={"problem": drift.problem, "units": drift.units},
         )
     return drifts

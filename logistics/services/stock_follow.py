@@ -22,12 +22,14 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from logistics import texts
 from logistics.models import FulfilmentDecision, Reservation
 from logistics.services.fulfilment import fulfilment_decide, shortage_text
 from logistics.services.parcels import address_key, parcels_ship
 from logistics.services.routing import Plan, allocate_many
 from logistics.services.stock import orders_left_the_warehouse, stock_reservations_close
 from orderhub.alerts.services import alert_raise
+from orderhub.core.texts import choice
 from orders.locks import orders_lock
 from orders.models import OrderLine
 from orders.selectors import orders_fulfilled_by_channel
@@ -69,15 +71,16 @@ def _route_the_unrouted(orders) -> None:
         lines[line.order_id].append(line)
     allocations, _taken = allocate_many([
         Plan(order=order, lines=lines[order.pk],
-             reason=f"order {order.hub_no} left the warehouse without a reservation")
+             reason=texts.NO_RESERVATION.encode(hub_no=order.hub_no))
         for order in orders])
     FulfilmentDecision.objects.bulk_create([
         FulfilmentDecision(
             order=order, warehouse=allocation.warehouse, over_capacity=False,
             outcome=(FulfilmentDecision.Outcome.ALLOCATED if allocation.ok
                      else FulfilmentDecision.Outcome.OUT_OF_STOCK),
-            summary=f"{allocation.summary() or 'not routed'}. Decided when the order had "
-                    f"already left the warehouse (status {order.status}).",
+            summary=texts.DECIDED_LATE.encode(
+                summary=allocation.summary() or texts.NOT_ROUTED.encode(),
+                status=choice(Status, order.status)),
             address_key=address_key(order),
         )
         for order, allocation in zip(orders, allocations)
@@ -88,10 +91,9 @@ def _route_the_unrouted(orders) -> None:
             alert_raise(
                 key=f"shipped-without-stock:{order.pk}", kind="shipped_without_stock",
                 team="warehouse", order=order,
-                title=f"Order {order.hub_no} left the warehouse, but the hub had no stock for "
-                      f"it ({shortage_text(allocation)})",
-                message=f"{allocation.summary()}. Count the stock of these SKUs: the hub's "
-                        f"figures are higher than what is on the shelves.",
+                title=texts.SHIPPED_WITHOUT_STOCK_TITLE.encode(
+                    hub_no=order.hub_no, shortages=shortage_text(allocation)),
+                message=texts.SHIPPED_WITHOUT_STOCK_MESSAGE.encode(summary=allocation.summary()),
             )
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from logistics import texts
 from logistics.shipments.models import (
     OPEN_SHIPMENT_STATUSES,
     Carrier,
@@ -46,16 +47,16 @@ def trace_alerts_on_push(*, shipment: Shipment, holds_before: int, failures_befo
     """Alert when this push took the parcel to its second sorting-centre hold, or recorded a
     failed delivery attempt (each attempt alerts once)."""
     order_id = _first_order_ids([shipment.pk]).get(shipment.pk)
-    name = f"{shipment.carrier.name} {shipment.tracking_no}"
+    name = {"carrier": shipment.carrier.name, "tracking_no": shipment.tracking_no}
     if holds_before < SORTING_HOLDS_ALERT <= shipment.sorting_holds:
         alert_raise(key=f"shipment-sorting-hold:{shipment.pk}", kind="shipment_sorting_hold",
                     team=TEAM, order=_order(order_id),
-                    title=f"{name}: held at a sorting centre {shipment.sorting_holds} times",
+                    title=texts.SORTING_HOLD_TITLE.encode(**name, times=shipment.sorting_holds),
                     message=line_text, data={"shipment_id": shipment.pk})
     for attempt in range(failures_before + 1, shipment.failed_attempts + 1):
         alert_raise(key=f"shipment-failed-attempt:{shipment.pk}:{attempt}",
                     kind="shipment_failed_attempt", team=TEAM, order=_order(order_id),
-                    title=f"{name}: delivery attempt {attempt} failed",
+                    title=texts.FAILED_ATTEMPT_TITLE.encode(**name, attempt=attempt),
                     message=line_text, data={"shipment_id": shipment.pk})
 
 
@@ -84,9 +85,9 @@ def stale_trace_sweep(*, now: dt.datetime | None = None) -> int:
             specs.append(AlertSpec(
                 key=f"shipment-stale:{pk}:{int(last.timestamp())}", kind="shipment_stale",
                 team=TEAM, order_id=firsts.get(pk),
-                title=f"{carrier.name} {number}: no movement for {hours} h",
-                message=f"Last movement {timezone.localtime(last):%Y-%m-%d %H:%M}; the carrier's "
-                        f"limit is {carrier.stale_hours} h.",
+                title=texts.STALE_TITLE.encode(carrier=carrier.name, tracking_no=number,
+                                               hours=hours),
+                message=texts.STALE_MESSAGE.encode(last=last, limit=carrier.stale_hours),
                 data={"shipment_id": pk}))
             alerted.append(pk)
         if len(specs) >= SWEEP_BATCH:

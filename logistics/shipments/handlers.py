@@ -16,12 +16,14 @@ import logging
 
 from django.utils.translation import gettext_lazy as _
 
+from logistics import texts
 from logistics.shipments.events import SHIPMENT_CREATED, SHIPMENT_RETURNED, SHIPMENT_STATUS_CHANGED
 from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentStatus
 from logistics.shipments.services import SHIPMENT_STATUS_OF_ORDER, shipments_follow_orders
 from logistics.shipments.subscriptions import subscriptions_send
 from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import DomainError
+from orderhub.core.texts import choice, fit
 from orderhub.core.tasks import enqueue_on_commit
 from orderhub.events.registry import handles
 from orders.events import ORDER_CREATED, ORDER_STATUS_CHANGED
@@ -96,8 +98,8 @@ def orders_follow_trace(events) -> None:
             alert_raise(
                 key=f"trace-move-refused:{order.pk}:{event.pk}", kind="shipment_trace",
                 team="customer_service", order=order,
-                title=f"Order {order.hub_no}: the courier's trace could not move it",
-                message=f"{reason}\n{refused.message}")
+                title=texts.TRACE_REFUSED_TITLE.encode(hub_no=order.hub_no),
+                message=texts.TRACE_REFUSED_MESSAGE.encode(reason=reason, why=refused.message))
 
 
 @handles(SHIPMENT_RETURNED, name="logistics.shipment_returned",
@@ -108,10 +110,11 @@ def shipments_returned(events) -> None:
         if order is None:
             continue
         payload = event.payload
-        reason = f"{payload.get('carrier')} {payload.get('tracking_no')}: " \
-                 f"{payload.get('reason') or payload.get('status')}"
+        reason = texts.RETURNED_REASON.encode(
+            carrier=payload.get("carrier"), tracking_no=payload.get("tracking_no"),
+            what=payload.get("reason") or choice(ShipmentStatus, payload.get("status")))
         try:
-            hold_place(order=order, actor=None, reason=reason[:255], source=Hold.Source.AFTERSALES,
+            hold_place(order=order, actor=None, reason=fit(reason, 255), source=Hold.Source.AFTERSALES,
                        key=f"{RETURNED_HOLD_KEY}:{payload['shipment_id']}",
                        params={"shipment_id": payload["shipment_id"],
                                "status": payload.get("status")})
@@ -120,6 +123,7 @@ def shipments_returned(events) -> None:
         alert_raise(
             key=f"shipment-returned:{payload['shipment_id']}:{order.pk}",
             kind="shipment_returned", team="customer_service", order=order,
-            title=f"Order {order.hub_no}: parcel {payload.get('tracking_no')} "
-                  f"{'refused' if payload.get('status') == ShipmentStatus.REFUSED else 'returned'}",
+            title=texts.RETURNED_TITLE.encode(
+                hub_no=order.hub_no, tracking_no=payload.get("tracking_no"),
+                status=choice(ShipmentStatus, payload.get("status"))),
             message=reason, data={"shipment_id": payload["shipment_id"]})

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from logistics import texts
 from logistics.models import FulfilmentDecision, Warehouse
 from logistics.rules import normalise_place
 from logistics.shipments.alerts import trace_alerts_on_push
@@ -269,9 +270,8 @@ def _handed_over_without_parcel(order: Order) -> None:
     the channel, so the warehouse is told."""
     alert_raise(
         key=f"shipment-missing:{order.pk}", kind="shipment_missing", team="warehouse",
-        order=order, title=f"Order {order.hub_no}: handed over without a parcel",
-        message="The order left with no carrier and tracking number: record its parcel "
-                "(POST /api/orders/<hub_no>/shipments/ or the order page).")
+        order=order, title=texts.MISSING_PARCEL_TITLE.encode(hub_no=order.hub_no),
+        message=texts.MISSING_PARCEL_MESSAGE.encode())
 
 
 def _handed_over(shipment: Shipment) -> None:

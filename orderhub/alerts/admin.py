@@ -114,7 +114,7 @@ class NotificationTargetForm(forms.ModelForm):
     class Meta:
         model = NotificationTarget
         fields = ["name", "transport", "team", "email_to", "webhook_url", "secret",
-                  "mention_mobiles", "is_active"]
+                  "mention_mobiles", "language", "is_active"]
         widgets = {"secret": SecretInput}
 
     def __init__(self, *args, **kwargs):
@@ -155,7 +155,7 @@ class NotificationTargetAdmin(admin.ModelAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             # View-only: the masked forms, never the stored secrets.
             return ["name", "transport", "team", "email_to", "destination", "signed",
-                    "mention_mobiles", "is_active"]
+                    "mention_mobiles", "language", "is_active"]
         fields = list(NotificationTargetForm.Meta.fields)
         return [*fields, "clear_secret"] if obj is not None else fields
 

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from orderhub.core.history import AuditedHistory
 from orderhub.core.models import TimeStampedModel
+from orderhub.core.texts import render
 
 
 class Alert(TimeStampedModel):
@@ -84,7 +85,7 @@ class Alert(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"[{self.get_level_display()}] {self.title}"
+        return f"[{self.get_level_display()}] {render(self.title)}"
 
 
 class Team(models.TextChoices):
@@ -124,6 +125,10 @@ class NotificationTarget(TimeStampedModel):
         help_text=_("Comma-separated mobile numbers to @ in DingTalk and WeCom messages."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language its messages are written in."),
+    )
 
     class Meta:
         verbose_name = _("notification target")

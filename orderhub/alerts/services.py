@@ -30,6 +30,7 @@ from orderhub.alerts.tasks import alert_deliveries_send
 from orderhub.core.errors import Conflict, PermissionRefused, model_permission_check
 from orderhub.core.history import history_note
 from orderhub.core.tasks import enqueue_on_commit
+from orderhub.core.texts import fit
 
 ALERT_PERMISSION = "alerts.change_alert"
 OPEN = Alert.AlertStatus.OPEN
@@ -93,7 +94,7 @@ def alert_raise(
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                key=key, kind=kind, title=title[:200], message=message, order=order, team=team,
+                key=key, kind=kind, title=fit(title, 200), message=message, order=order, team=team,
                 level=level, data=data or {}, raised_at=now,
                 next_escalation_at=next_escalation_at(kind=kind, level=level, raised_at=now),
             )
@@ -128,7 +129,7 @@ def alerts_raise_many(*, specs: Sequence[AlertSpec], now: dt.datetime) -> list[A
         return []
     alerts = [
         Alert(
-            key=spec.key, kind=spec.kind, title=spec.title[:200], message=spec.message,
+            key=spec.key, kind=spec.kind, title=fit(spec.title, 200), message=spec.message,
             order_id=spec.order_id, team=spec.team, level=Alert.Level.TEAM_LEAD, data=spec.data,
             raised_at=now, next_escalation_at=next_escalation_at(
                 kind=spec.kind, level=Alert.Level.TEAM_LEAD, raised_at=now),

@@ -1,5 +1,6 @@
 import sys
 
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_migrate
@@ -17,6 +18,12 @@ def _sync_roles(**kwargs) -> None:
     from orderhub.core.roles import sync_roles
 
     sync_roles()
+
+
+class LoginAttemptsConfig(AxesAppConfig):
+    """django-axes (login throttling), named in the reader's language in the admin."""
+
+    verbose_name = _("Login attempts")
 
 
 class CoreConfig(AppConfig):
@@ -39,6 +46,10 @@ class CoreConfig(AppConfig):
                 sys.exit(f"Order Hub refuses to start: {problem}")
         # Infrastructure signal only: stamps every history row with the request's IP address.
         from orderhub.core import history  # noqa: F401
+        # Stored texts (codes with parameters) read in each staff member's language.
+        from orderhub.core.admin_texts import install as install_admin_texts
+
+        install_admin_texts()
 
         # A flush (e.g. after a transactional test) deletes the system user; make it again.
         post_migrate.connect(_reset_system_user, sender=self, dispatch_uid="core-system-user")

@@ -20,6 +20,7 @@ from orderhub.core.api import (
     ValidMultipleChoiceField,
     choices_text,
 )
+from orderhub.core.text_fields import StoredTextField
 from orders.holds import holds_text
 from orders.models import Channel, GiftOrder, Hold, Order, OrderLine
 from orders.selectors import order_timeline
@@ -227,7 +228,8 @@ class TimelineEntrySerializer(serializers.Serializer):
     user = serializers.CharField(allow_null=True, help_text=_("Username of who made the change."))
     ip_address = serializers.IPAddressField(allow_null=True, help_text=_(
         "Where the change came from; null unless the role audits staff (managers)."))
-    reason = serializers.CharField(allow_blank=True)
+    reason = StoredTextField(allow_blank=True, help_text=_(
+        "Why, in the request's language (Accept-Language)."))
     status = OrderStatusField(help_text=_("Status after the change."))
     changes = FieldChangeSerializer(many=True)
 
@@ -239,6 +241,8 @@ class HoldSerializer(serializers.ModelSerializer):
                                              help_text=_("Empty: the hub itself."))
     released_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_open = serializers.BooleanField()
+    reason = StoredTextField(help_text=_("Why, in the request's language (Accept-Language)."))
+    release_reason = StoredTextField()
 
     class Meta:
         model = Hold

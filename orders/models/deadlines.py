@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -115,8 +116,9 @@ class ShipByPromise(models.Model):
         constraints = [_channel_or_global("uniq_ship_by_channel")]
 
     def __str__(self) -> str:
-        where = self.channel.code if self.channel_id else _("default")
-        return f"{where}: {self.hours} h ({self.urgent_hours} h urgent)"
+        where = self.channel.name if self.channel_id else _("default")
+        return gettext("%(where)s: %(hours)s h (%(urgent)s h urgent)") % {
+            "where": where, "hours": self.hours, "urgent": self.urgent_hours}
 
 
 class TrafficLightSettings(models.Model):

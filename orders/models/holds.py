@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orderhub.core.texts import render
 from orders.models.order import Order
 
 
@@ -66,7 +67,7 @@ class Hold(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_source_display()}: {self.reason}"
+        return f"{self.get_source_display()}: {render(self.reason)}"
 
     @property
     def is_open(self) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orderhub.alerts.services import alert_raise, alert_resolve
+from orders import texts
 from orders.models import SHIP_BY_WATCHED_STATUSES, Order
 from orders.sla.config import DeadlineConfig, deadline_config
 from orders.state_machine import Status
@@ -177,16 +178,14 @@ def _record_late_shipment(*, order: Order, now: dt.datetime) -> None:
     alert, created = alert_raise(
         key=ship_by_breach_key(order_id=order.pk, ship_by=order.ship_by),
         kind=SHIP_BY_KIND,
-        title=f"{order.hub_no}: shipped after its promised ship-by time",
-        message=(
-            f"Order {order.hub_no} was promised to ship by {_local(order.ship_by)} and left the "
-            f"warehouse at {_local(now)}; it moved on before a sweep saw the breach."
-        ),
+        title=texts.SHIPPED_LATE_TITLE.encode(hub_no=order.hub_no),
+        message=texts.SHIPPED_LATE_MESSAGE.encode(hub_no=order.hub_no, ship_by=order.ship_by,
+                                                  left=now),
         order=order, team="warehouse", now=now, notify=False,
         data={"ship_by": order.ship_by.isoformat(), "hub_no": order.hub_no},
     )
     if created:
-        alert_resolve(alert=alert, actor=None, resolution="shipped late, before a sweep", now=now)
+        alert_resolve(alert=alert, actor=None, resolution=texts.SHIPPED_LATE_RESOLUTION.encode(), now=now)
 
 
 def _record_late_stay(*, order: Order, left: StateLeft, now: dt.datetime) -> None:
@@ -194,12 +193,11 @@ def _record_late_stay(*, order: Order, left: StateLeft, now: dt.datetime) -> Non
     alert, created = alert_raise(
         key=sla_breach_key(order_id=order.pk, status=left.status, entered_at=left.entered_at),
         kind=SLA_KIND,
-        title=f"{order.hub_no}: {Status(left.status).label} took {_duration(taken)}",
-        message=(
-            f"Order {order.hub_no} stayed in '{left.status}' from {_local(left.entered_at)} to "
-            f"{_local(now)}, past its due time {_local(left.due_at)}; it moved on before a "
-            f"sweep saw the breach."
-        ),
+        title=texts.STEP_LATE_TITLE.encode(hub_no=order.hub_no, status=Status(left.status),
+                                           taken=_duration(taken)),
+        message=texts.STEP_LATE_MESSAGE.encode(
+            hub_no=order.hub_no, status=Status(left.status), entered=left.entered_at, left=now,
+            due=left.due_at),
         order=order, team=_team(order, left.status), now=now, notify=False,
         data={"status": left.status, "entered_at": left.entered_at.isoformat(),
               "due_at": left.due_at.isoformat(), "hub_no": order.hub_no},
@@ -213,13 +211,11 @@ def _team(order: Order, status: str) -> str:
     return allowance.team if allowance else ""
 
 
-def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
 def _duration(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return texts.DURATION_HOURS.encode(hours=minutes // 60, minutes=minutes % 60)
+    return texts.DURATION_MINUTES.encode(minutes=minutes)
 
 
 # --- traffic lights -----------------------------------------------------------------------------

@@ -43,9 +43,10 @@ from orderhub.alerts.services import (
     alerts_resolve_many,
 )
 from orderhub.core.history import system_user, system_user_id
-from orders.holds import holds_text, open_holds
+from orders import texts
+from orders.holds import open_holds
 from orders.locks import orders_lock
-from orders.models import SHIP_BY_WATCHED_STATUSES, Order
+from orders.models import SHIP_BY_WATCHED_STATUSES, Hold, Order
 from orders.sla.config import STEPS_OF_STATUS, DeadlineConfig, deadline_config
 from orders.sla.deadlines import SHIP_BY_KIND, SLA_KIND, ship_by_breach_key, sla_breach_key
 from orders.state_machine import Status
@@ -154,19 +155,21 @@ def _minutes(delta: dt.timedelta) -> int:
 def _spec(breach: Breach, order: Order, now: dt.datetime, config: DeadlineConfig) -> AlertSpec:
     allowance = config.allowance(breach.status, breach.channel_id)
     team = allowance.team if allowance else "warehouse"
-    held = f" It is on hold: {holds_text(open_holds(order))}." if order.on_hold else ""
-    label = Status(breach.status).label
-    due = timezone.localtime(breach.due_at)
+    held = texts.HELD_NOTE.encode(holds=[
+        texts.HOLD_LINE.encode(source=Hold.Source(hold.source), reason=hold.reason)
+        for hold in open_holds(order)]) if order.on_hold else ""
+    status = Status(breach.status)
     late = _minutes(now - breach.due_at)
     if breach.kind == SLA_KIND:
-        title = f"{order.hub_no}: {label} over its SLA ({allowance.minutes} min)"
-        message = (f"Order {order.hub_no} has been in '{breach.status}' since "
-                   f"{timezone.localtime(breach.entered_at):%Y-%m-%d %H:%M}; it was due by "
-                   f"{due:%Y-%m-%d %H:%M} ({late} min late).{held}")
+        title = texts.SLA_TITLE.encode(hub_no=order.hub_no, status=status,
+                                       minutes=allowance.minutes)
+        message = texts.SLA_MESSAGE.encode(hub_no=order.hub_no, status=status,
+                                           entered=breach.entered_at, due=breach.due_at,
+                                           late=late, held=held)
     else:
-        title = f"{order.hub_no}: not shipped by the promised {due:%m-%d %H:%M}"
-        message = (f"Order {order.hub_no} was promised to ship by {due:%Y-%m-%d %H:%M} and is "
-                   f"still '{breach.status}' ({late} min late).{held}")
+        title = texts.SHIP_BY_TITLE.encode(hub_no=order.hub_no, due=breach.due_at)
+        message = texts.SHIP_BY_MESSAGE.encode(hub_no=order.hub_no, due=breach.due_at,
+                                               status=status, late=late, held=held)
     return AlertSpec(
         key=breach.key, kind=breach.kind, title=title, message=message,
         order_id=breach.order_id, team=team,
@@ -235,7 +238,7 @@ def _raise_breaches(breaches: list[Breach], now: dt.datetime, config: DeadlineCo
     ]
     specs = [_spec(breach, locked[breach.order_id], now, config) for breach in confirmed]
     alerts_raise_many(specs=specs, now=now)
-    reasons = {spec.order_id: f"deadline sweep: {spec.title}" for spec in specs}
+    reasons = {spec.order_id: texts.DEADLINE_SWEEP.encode(title=spec.title) for spec in specs}
     report.marked_stuck = _mark_stuck([locked[order_id] for order_id in reasons], reasons)
     report.raised = confirmed
 

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from orderhub.alerts.models import Alert, AlertEvent
 from orderhub.core.api import ValidChoiceField, ValidMultipleChoiceField
+from orderhub.core.text_fields import StoredTextField
 
 
 class AlertFilterSerializer(serializers.Serializer):
@@ -48,6 +49,10 @@ class AlertSerializer(serializers.ModelSerializer):
                                             default=None)
     resolved_by = serializers.CharField(source="resolved_by.username", allow_null=True,
                                         default=None)
+    # Stored as codes with parameters; read in the request's language (Accept-Language).
+    title = StoredTextField()
+    message = StoredTextField()
+    resolution = StoredTextField()
 
     class Meta:
         model = Alert

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from orderhub.alerts.ladder import Rung
-from orderhub.alerts.models import Alert, AlertDelivery, AlertEvent, NotificationTarget
+from orderhub.alerts.models import Alert, AlertDelivery, AlertEvent, NotificationTarget, Team
 from orderhub.alerts.notify.robots import AlertText, DeliveryError, robot_post
+from orderhub.core.texts import label, render
 
 Transport = NotificationTarget.Transport
 Status = AlertDelivery.DeliveryStatus
@@ -86,21 +88,26 @@ class SendReport:
         return {"sent": len(self.sent), "retrying": len(self.retrying), "failed": len(self.failed)}
 
 
-def alert_text(alert: Alert) -> AlertText:
-    """What a delivery says about an alert."""
-    lines = [
-        f"Level {alert.level}: {alert.get_level_display()}",
-        f"Kind: {alert.kind}" + (f" · team: {alert.team}" if alert.team else ""),
-        f"Raised: {timezone.localtime(alert.raised_at):%Y-%m-%d %H:%M}",
-    ]
-    if alert.order_id:
-        lines.append(f"Order: {alert.order.hub_no}")
-    if alert.message:
-        lines.append(alert.message)
-    base_url = getattr(settings, "ORDERHUB_BASE_URL", "").rstrip("/")
-    if base_url:
-        lines.append(f"{base_url}/admin/alerts/alert/{alert.pk}/change/")
-    return AlertText(title=f"[L{alert.level}] {alert.title}", lines=tuple(lines))
+def alert_text(alert: Alert, *, language: str | None = None) -> AlertText:
+    """What a delivery says about an alert, in ``language`` (the recipient's; by default the
+    hub's, zh-hans): the stored title and message rendered from their codes."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        lines = [
+            gettext("Level %(level)s: %(label)s") % {"level": alert.level,
+                                                      "label": alert.get_level_display()},
+            gettext("Raised: %(at)s") % {
+                "at": timezone.localtime(alert.raised_at).strftime("%Y-%m-%d %H:%M")},
+        ]
+        if alert.team:
+            lines.insert(1, gettext("Team: %(team)s") % {"team": label(Team, alert.team)})
+        if alert.order_id:
+            lines.append(gettext("Order: %(hub_no)s") % {"hub_no": alert.order.hub_no})
+        if alert.message:
+            lines.append(render(alert.message))
+        base_url = getattr(settings, "ORDERHUB_BASE_URL", "").rstrip("/")
+        if base_url:
+            lines.append(f"{base_url}/admin/alerts/alert/{alert.pk}/change/")
+        return AlertText(title=f"[L{alert.level}] {render(alert.title)}", lines=tuple(lines))
 
 
 def _claim(*, now: dt.datetime, limit: int) -> list[AlertDelivery]:
@@ -126,7 +133,7 @@ def _send(delivery: AlertDelivery) -> None:
         raise DeliveryError("the target was deleted")
     if not target.is_active:
         raise DeliveryError(f"the target {target.name} is switched off")
-    text = alert_text(delivery.alert)
+    text = alert_text(delivery.alert, language=target.language)
     if target.transport == Transport.EMAIL:
         message = EmailMessage(
             subject=text.title, body=text.plain, from_email=settings.DEFAULT_FROM_EMAIL,

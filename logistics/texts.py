@@ -1,0 +1,106 @@
+"""The texts logistics stores for people (alerts, hold reasons, fulfilment summaries): codes with
+parameters, rendered in the reader's language (``orderhub.core.texts``)."""
+from django.utils.translation import gettext_lazy as _
+
+from orderhub.core.texts import define
+
+LOW_STOCK_TITLE = define("logistics.alert.low_stock",
+                         _("Low stock: %(sku)s at %(warehouse)s (%(available)s left)"))
+LOW_STOCK_MESSAGE = define(
+    "logistics.alert.low_stock_message",
+    _("%(sku)s in %(warehouse)s: %(available)s available (threshold %(threshold)s; on hand "
+      "%(on_hand)s, reserved %(reserved)s, samples %(samples)s)."))
+DRIFT_TITLE = define("logistics.alert.stock_drift",
+                     _("Stock counters drifted: %(sku)s at %(warehouse)s"))
+DRIFT_MESSAGE = define(
+    "logistics.alert.stock_drift_message",
+    _("%(sku)s at %(warehouse)s: counters on hand %(on_hand)s / reserved %(reserved)s / samples "
+      "%(samples)s; ledger %(ledger_on_hand)s / %(ledger_reserved)s / %(ledger_samples)s; open "
+      "reservations %(reservations)s"))
+ORDER_HOLDS_AFTER_END = define(
+    "logistics.alert.order_holds_after_end",
+    _("Order %(hub_no)s is %(status)s but still holds %(units)s reserved unit(s): they should "
+      "have been released or deducted."))
+ORDER_HOLDS_NONE = define(
+    "logistics.alert.order_holds_none",
+    _("Order %(hub_no)s is %(status)s (paid, in the warehouse's hands) but holds no stock: it "
+      "was never decided, or its reservation was lost."))
+OVER_CAPACITY_TITLE = define("logistics.alert.over_capacity",
+                             _("%(warehouse)s is over its daily capacity"))
+OVER_CAPACITY_MESSAGE = define(
+    "logistics.alert.over_capacity_message",
+    _("Every candidate warehouse was full; %(hub_no)s was given to %(warehouse)s anyway."))
+HELD_TITLE = define("logistics.alert.order_held", _("Order %(hub_no)s held, %(reason)s"))
+NO_WAREHOUSE = define("logistics.shortage.no_warehouse", _("no active warehouse can ship it"))
+SHORTAGE = define("logistics.shortage.sku",
+                  _("SKU %(sku)s (needs %(needed)s, %(available)s available)"))
+OUT_OF_STOCK = define("logistics.hold.out_of_stock", _("out of stock: %(shortages)s"))
+ROUTED = define("logistics.summary.routed",
+                _("routed to %(warehouse)s; %(units)s unit(s) reserved"))
+OVER_CAPACITY = define("logistics.summary.over_capacity",
+                       _("every candidate warehouse was at capacity: taken over capacity"))
+AT_CAPACITY = define("logistics.summary.at_capacity", _("at capacity today: %(warehouses)s"))
+SHORT = define("logistics.summary.short", _("short: %(shortages)s"))
+SHORT_AT = define("logistics.summary.short_at",
+                  _("%(sku)s at %(warehouse)s (needs %(needed)s, %(available)s available)"))
+UNTRACKED = define("logistics.summary.untracked",
+                   _("not stock-managed (nothing reserved): %(skus)s"))
+SUMMARY = define("logistics.summary", _("%(parts)s"))
+STALE_TITLE = define("logistics.alert.shipment_stale",
+                     _("%(carrier)s %(tracking_no)s: no movement for %(hours)s h"))
+STALE_MESSAGE = define(
+    "logistics.alert.shipment_stale_message",
+    _("Last movement %(last)s; the carrier's limit is %(limit)s h."))
+SORTING_HOLD_TITLE = define(
+    "logistics.alert.sorting_hold",
+    _("%(carrier)s %(tracking_no)s: held at a sorting centre %(times)s times"))
+FAILED_ATTEMPT_TITLE = define(
+    "logistics.alert.failed_attempt",
+    _("%(carrier)s %(tracking_no)s: delivery attempt %(attempt)s failed"))
+ORDER_PAID = define("logistics.stock.order_paid", _("order %(hub_no)s paid"))
+RESERVATION_RETRIED = define("logistics.stock.reservation_retried",
+                             _("order %(hub_no)s: reservation retried"))
+RESERVED_ON_RETRY = define("logistics.hold.reserved_on_retry", _("stock reserved on retry"))
+RULE = define("logistics.rule", _("rule '%(rule)s'"))
+RULE_SEEN = define("logistics.rule_seen", _("rule '%(rule)s': %(seen)s"))
+NOT_ROUTED = define("logistics.summary.not_routed", _("not routed"))
+DECISION = define("logistics.summary.decision",
+                  _("%(summary)s. Rules matched: %(rules)s."))
+DECISION_RETRY = define("logistics.summary.retry", _("%(summary)s (attempt %(attempt)s)."))
+NO_RULES = define("logistics.summary.no_rules", _("none"))
+NOTE_PREFER = define("logistics.note.prefer", _("prefer warehouse %(warehouse)s"))
+NOTE_TAG = define("logistics.note.tag", _("tag %(tag)s"))
+NOTE_PRIORITY = define("logistics.note.priority", _("priority %(priority)s"))
+NOTE_PRIORITY_KEPT = define("logistics.note.priority_kept",
+                            _("priority %(priority)s (not raised: already %(current)s)"))
+NOTE_GIFT = define("logistics.note.gift", _("gift %(gift)s (%(sku)s)"))
+NOTE_REVIEW = define("logistics.note.review", _("sent to risk review"))
+NOTE_REVIEW_SKIPPED = define("logistics.note.review_skipped",
+                             _("risk review skipped: the order is already %(status)s"))
+NOTE_HELD = define("logistics.note.held", _("held: %(reason)s"))
+NOTE_SKIPPED = define("logistics.note.skipped", _("%(action)s skipped: %(why)s"))
+NO_RESERVATION = define("logistics.stock.no_reservation",
+                        _("order %(hub_no)s left the warehouse without a reservation"))
+DECIDED_LATE = define(
+    "logistics.summary.decided_late",
+    _("%(summary)s. Decided when the order had already left the warehouse (status "
+      "%(status)s)."))
+SHIPPED_WITHOUT_STOCK_TITLE = define(
+    "logistics.alert.shipped_without_stock",
+    _("Order %(hub_no)s left the warehouse, but the hub had no stock for it (%(shortages)s)"))
+SHIPPED_WITHOUT_STOCK_MESSAGE = define(
+    "logistics.alert.shipped_without_stock_message",
+    _("%(summary)s. Count the stock of these SKUs: the hub's figures are higher than what is "
+      "on the shelves."))
+MISSING_PARCEL_TITLE = define("logistics.alert.shipment_missing",
+                              _("Order %(hub_no)s: handed over without a parcel"))
+MISSING_PARCEL_MESSAGE = define(
+    "logistics.alert.shipment_missing_message",
+    _("The order left with no carrier and tracking number: record its parcel (on the order "
+      "page, or through the API)."))
+TRACE_REFUSED_TITLE = define("logistics.alert.trace_refused",
+                             _("Order %(hub_no)s: the courier's trace could not move it"))
+TRACE_REFUSED_MESSAGE = define("logistics.alert.trace_refused_message", _("%(reason)s\n%(why)s"))
+RETURNED_REASON = define("logistics.hold.returned", _("%(carrier)s %(tracking_no)s: %(what)s"))
+RETURNED_TITLE = define("logistics.alert.shipment_returned",
+                        _("Order %(hub_no)s: parcel %(tracking_no)s %(status)s"))
