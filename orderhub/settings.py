@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_q",
     "import_export",
-    "orderhub.core.apps.LoginAttemptsConfig",  # django-axes, named in Chinese
+    "orderhub.core.login_attempts.LoginAttemptsConfig",  # django-axes, named in Chinese
     "orderhub.core",
     "orderhub.events",
     "orderhub.alerts",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 
 from orders.models import Channel, Customer, GiftOrder, Hold, Order, OrderLine, Product
 from orders.state_machine import Status
+from orderhub.core.texts import render
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):
@@ -77,9 +78,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
 
 def open_reasons(order: Order) -> list[str]:
-    """The reasons of the order's open holds, oldest first."""
-    return list(Hold.objects.filter(order=order, released_at__isnull=True).order_by("id")
-                .values_list("reason", flat=True))
+    """The reasons of the order's open holds, oldest first, as read (stored texts rendered)."""
+    return [render(reason) for reason in Hold.objects.filter(
+        order=order, released_at__isnull=True).order_by("id").values_list("reason", flat=True)]
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

@@ -34,6 +34,7 @@ from orders.channel_sync import (
 from orders.holds import CHANNEL_ADDRESS_KEY, CHANNEL_STOP_KEY
 from orders.models import Channel, Order
 from orders.services import Actor, LineInput, OrderInput, hub_numbers_reserve
+from channels import texts
 from channels.adapters import fields as f
 from channels.adapters.base import Adapter, CanonicalOrder, PayloadError
 from channels.models import ChannelOrderState, Delivery
@@ -44,9 +45,6 @@ from channels.services.identity import customers_resolve, duplicates_find, items
 
 CREATED, UPDATED, DROPPED = "created", "updated", "dropped"
 _MAX_LEN = {"channel_order_no": 64, "payment_serial_no": 64, "tracking_no": 64}
-# The words of a hold placed because the channel stops the order (locked, paused, refund in
-# progress); a newer delivery that no longer stops it lifts that hold by its key, and only it.
-STOP_MARKER = "the channel stops the order: "
 _CLIP = {"name": 100, "phone": 32, "province": 32, "city": 32, "district": 32, "address": 255}
 
 
@@ -217,7 +215,8 @@ def orders_ingest(
 
 
 def _ingest(*, channel, orders, latest, actor, delivery, force, reserved) -> list[dict[str, Any]]:
-    label = f"{channel.code} delivery #{delivery.pk}" if delivery else f"{channel.code} delivery"
+    label = (texts.DELIVERY.encode(channel=channel.name, id=delivery.pk) if delivery
+             else texts.DELIVERY_NO_ID.encode(channel=channel.name))
     existing = orders_by_channel_no(channel=channel, numbers=latest, lock=True)
     answers: dict[str, Answer] = {}
 
@@ -247,7 +246,8 @@ def _create(*, channel, orders, actor, label, delivery, answers, reserved) -> di
     inputs = [_order_input(order, m, cid)
               for order, m, cid in zip(orders, mapped, resolution.customer_ids)]
     outcome = orders_create_from_channel(channel=channel, orders=inputs, actor=actor,
-                                         reason=f"{label}: new order", reserved=reserved)
+                                         reason=texts.NEW_ORDER.encode(source=label),
+                                         reserved=reserved)
     states, tags, created = [], [], []
     for order, m in zip(orders, mapped):
         saved = outcome.created.get(order.channel_order_no)
@@ -281,7 +281,7 @@ def _create(*, channel, orders, actor, label, delivery, answers, reserved) -> di
                if order.hold_reason and saved.status in STOPPABLE}
     for held in Order.objects.filter(pk__in=to_hold).order_by("pk"):
         order_hold_for_channel(order=held, key=CHANNEL_STOP_KEY,
-                               reason=f"{label}: {STOP_MARKER}{to_hold[held.pk]}")
+                               reason=texts.CHANNEL_STOPS.encode(source=label, why=to_hold[held.pk]))
     return outcome.existing
 
 
@@ -317,7 +317,7 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
         channel=channel,
         updates=[(saved, _order_input(order, m, None)) for (saved, order, _st), m
                  in zip(todo, mapped)],
-        actor=actor, reason=f"{label}: channel data",
+        actor=actor, reason=texts.CHANNEL_DATA.encode(source=label),
     )
     moved_address = {o.pk for o in outcome.address_changed_in_warehouse}
     tags, mapped_ok, new_states, changed_states = [], [], [], []
@@ -326,20 +326,21 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
         before = (saved.status, saved.on_hold)
         if saved.pk in moved_address:
             order_hold_for_channel(order=saved, key=CHANNEL_ADDRESS_KEY,
-                                   reason=f"{label}: receiver changed after the warehouse "
-                                          f"started")
+                                   reason=texts.RECEIVER_CHANGED.encode(source=label))
         status = order_apply_channel_status(
             order=saved, status=order.status, actor=None,
-            reason=f"{label}: channel reports {order.channel_status}", paid_at=order.paid_at,
+            reason=texts.CHANNEL_REPORTS.encode(source=label, status=order.channel_status),
+            paid_at=order.paid_at,
             payment_serial_no=order.payment_serial_no, carrier=order.carrier,
             tracking_no=order.tracking_no,
         )
         if order.hold_reason and saved.status in STOPPABLE:
             order_hold_for_channel(order=saved, key=CHANNEL_STOP_KEY,
-                                   reason=f"{label}: {STOP_MARKER}{order.hold_reason}")
+                                   reason=texts.CHANNEL_STOPS.encode(source=label,
+                                                                     why=order.hold_reason))
         elif not order.hold_reason:
             order_release_channel_hold(order=saved, key=CHANNEL_STOP_KEY,
-                                       reason=f"{label}: the channel no longer stops the order")
+                                       reason=texts.NO_LONGER_STOPS.encode(source=label))
         answer.changed = saved.pk in outcome.changed_ids or (saved.status, saved.on_hold) != before
         answer.note = status.note if status.result not in ("unchanged", "moved") else ""
         flags = _flags(order, m)

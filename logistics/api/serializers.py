@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from logistics.models import FulfilmentDecision, Parcel, Reservation
+from orderhub.core.text_fields import StoredTextField
 
 REASON_MAX_LENGTH = 500
 
@@ -92,7 +93,7 @@ class RuleMatchSerializer(serializers.Serializer):
     rule = serializers.CharField(source="rule_name")
     priority = serializers.IntegerField(source="rule_priority")
     seen = serializers.CharField(help_text=_("The conditions that held, with the order's values."))
-    done = serializers.CharField(help_text=_("What the rule's actions did."))
+    done = StoredTextField(help_text=_("What the rule's actions did (in the request's language)."))
 
 
 class ReservationSerializer(serializers.ModelSerializer):
@@ -129,7 +130,7 @@ class FulfilmentSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=FulfilmentDecision.Outcome.choices,
                                       allow_null=True)
     warehouse = serializers.CharField(allow_null=True)
-    summary = serializers.CharField(allow_blank=True)
+    summary = StoredTextField(allow_blank=True)
     over_capacity = serializers.BooleanField()
     decided_at = serializers.DateTimeField(allow_null=True)
     matched_rules = RuleMatchSerializer(many=True)

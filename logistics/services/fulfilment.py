@@ -120,7 +120,7 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
     RuleMatch.objects.bulk_create([
         RuleMatch(decision=decision, rule=m.rule, rule_name=m.rule.name,
                   rule_priority=m.rule.priority, seen="; ".join(m.seen),
-                  done="; ".join(notes_of[decision.order_id][index]))
+                  done=texts.SUMMARY.encode(parts=notes_of[decision.order_id][index]))
         for decision in decisions for index, m in enumerate(matched_of[decision.order_id])
     ])
     placed = [(order, decision, allocation)

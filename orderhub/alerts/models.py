@@ -126,7 +126,7 @@ class NotificationTarget(TimeStampedModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans",
         help_text=_("The language its messages are written in."),
     )
 

@@ -14,6 +14,9 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from orderhub.core.roles import ROLE_LABELS
 
 _DEFAULT_ACTIONS = ("add", "change", "delete", "view")
 
@@ -26,7 +29,7 @@ def permission_label(permission: Permission) -> str:
     except LookupError:  # a permission of a removed app or model
         return str(permission)
     app_name = apps.get_app_config(content_type.app_label).verbose_name
-    model_name = model._meta.verbose_name
+    model_name = _model_name(model)
     action, _sep, rest = permission.codename.partition("_")
     if action in _DEFAULT_ACTIONS and rest == model._meta.model_name:
         what = {
@@ -38,20 +41,45 @@ def permission_label(permission: Permission) -> str:
     return f"{app_name} | {model_name} | {what}"
 
 
+def _model_name(model) -> str:
+    # simple-history names its models "historical <name>" in English, untranslatable there.
+    original = getattr(model, "instance_type", None)
+    if original is not None and model.__name__.startswith("Historical"):
+        return gettext("historical %(model)s") % {"model": original._meta.verbose_name}
+    return str(model._meta.verbose_name)
+
+
+def role_label(name: str) -> str:
+    """A role (group) as staff read it: its label for the hub's roles, else its name."""
+    label = ROLE_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
 class PermissionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Permission) -> str:
         return permission_label(obj)
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Group) -> str:
+        return role_label(obj.name)
 
 
 class _TranslatedPermissions:
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         if db_field.name in ("permissions", "user_permissions"):
             kwargs["form_class"] = PermissionChoiceField
+        elif db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
         return super().formfield_for_manytomany(db_field, request=request, **kwargs)
 
 
 class RoleAdmin(_TranslatedPermissions, GroupAdmin):
-    pass
+    list_display = ("role", "name")
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return role_label(group.name)
 
 
 class StaffUserAdmin(_TranslatedPermissions, UserAdmin):

@@ -1,6 +1,5 @@
 import sys
 
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_migrate
@@ -18,12 +17,6 @@ def _sync_roles(**kwargs) -> None:
     from orderhub.core.roles import sync_roles
 
     sync_roles()
-
-
-class LoginAttemptsConfig(AxesAppConfig):
-    """django-axes (login throttling), named in the reader's language in the admin."""
-
-    verbose_name = _("Login attempts")
 
 
 class CoreConfig(AppConfig):

@@ -14,8 +14,15 @@ import importlib.util
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+from django.utils.translation import gettext_lazy as _
 
 ROLE_NAMES = ("customer_service", "warehouse", "operations", "finance", "manager", "integrator")
+# How staff read the role names (the groups' names are these codes).
+ROLE_LABELS = {
+    "customer_service": _("Customer service"), "warehouse": _("Warehouse"),
+    "operations": _("Operations"), "finance": _("Finance"), "manager": _("Manager"),
+    "integrator": _("Integrator"),
+}
 
 
 def declared_roles() -> dict[str, list[str]]:

@@ -21,16 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 
-from orderhub.core.roles import ROLE_NAMES
+from orderhub.core.roles import ROLE_LABELS, ROLE_NAMES
 
 # The workbench is for the back office; integrators only use the API.
 STAFF_ROLES: tuple[str, ...] = tuple(name for name in ROLE_NAMES if name != "integrator")
-ROLE_LABELS = {
-    "customer_service": _("Customer service"), "warehouse": _("Warehouse"),
-    "operations": _("Operations"), "finance": _("Finance"), "manager": _("Manager"),
-}
 # Beyond this a count says "10,000+": the exact figure changes nothing on a to-do list and
 # would cost a count over every matching row.
 COUNT_CAP = 10_000

@@ -16,6 +16,7 @@ from orderhub.alerts.models import Alert
 from orderhub.events.models import Event
 from orderhub.events.services import event_record
 from orders.models import Hold, Order
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_a_refund_before_shipping_stops_the_warehouse_then_refunds_the_order(ope
     case_transition(case=case, name="refund", actor=None)
     order.refresh_from_db()
     assert order.status == "refunded"
-    assert order.history.latest().history_change_reason == f"售后 {case.case_no}: 全额退款"
+    assert render(order.history.latest().history_change_reason) == f"售后 {case.case_no}: 全额退款"
     assert refund_events(case) == [{"case_id": case.pk, "case_no": case.case_no,
                                     "amount": "199.00", "currency": "CNY",
                                     "kind": "refund_only"}]

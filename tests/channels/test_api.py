@@ -19,6 +19,7 @@ from orders.models import Order, OrderTag
 from orders.state_machine import Status
 from tests.channels import payloads as p
 from tests.factories import open_reasons
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 HUB_NO = re.compile(r"^[A-Z]+\d{8}\d{5}$")
@@ -58,7 +59,7 @@ def test_batch_api_creates_the_order_with_hub_number_history_and_stored_delivery
     # and the order's history names the integrator and the delivery
     created = order.history.get()
     assert created.history_user.username == "erp"
-    assert f"{code} delivery #" in created.history_change_reason
+    assert "delivery #" in render(created.history_change_reason)
     # and the delivery is kept verbatim with its outcome
     delivery = Delivery.objects.get()
     assert delivery.body_bytes == raw
@@ -281,7 +282,7 @@ def test_a_channel_cancel_in_the_warehouse_holds_the_order_with_the_reason(chann
     assert order.on_hold
     [hold] = order.holds.all()
     assert (hold.source, hold.key) == ("channel", "channel:cancel")
-    assert "cancelled the order after the warehouse took it" in hold.reason
+    assert "cancelled the order after the warehouse took it" in render(hold.reason)
     assert answer["changed"] is True
 
 
@@ -290,7 +291,7 @@ def test_a_locked_order_is_held_and_released_when_jd_unlocks_it(channel, post):
     post("jd", p.dumps(p.jd_order(orderState="LOCKED")))
     order = only_order("jd")
     [hold] = order.holds.all()
-    assert order.on_hold and "LOCKED" in hold.reason and hold.key == "channel:stop"
+    assert order.on_hold and "LOCKED" in render(hold.reason) and hold.key == "channel:stop"
     # a person's hold placed meanwhile stays when the channel lifts its own
     holds.order_hold(order=order, actor=None, reason="call the buyer first")
     post("jd", p.dumps(p.jd_order(modified="2026-01-28 12:00:00")))

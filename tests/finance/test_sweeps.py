@@ -30,6 +30,7 @@ from orders.services import order_deliver, order_invoice
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import WechatRow, wechat_bill
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +226,7 @@ def test_a_statements_orders_are_settled_in_batches_and_the_held_one_waits(
         else:
             assert order.status == Status.SETTLED
             assert latest.history_user == finance_user
-            assert latest.history_change_reason == (
+            assert render(latest.history_change_reason) == (
                 f"money matched in payment statement #{statement.pk}")
 
 

@@ -18,6 +18,7 @@ from orders.models import GiftOrder, Order
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory
 from tests.factories import open_reasons
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_start_picking_from_the_queue_calls_the_service(login, client, paid_orde
     order.refresh_from_db()
     assert order.status == Status.PICKING
     assert "Picking started for 1 order(s)." in messages_of(response)
-    assert order.history.order_by("-history_id").first().history_change_reason == "picking queue"
+    assert render(order.history.order_by("-history_id").first().history_change_reason) == "picking queue"
 
 
 def test_operations_write_rules_and_impossible_conditions_are_refused(login, client):

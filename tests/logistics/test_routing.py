@@ -7,6 +7,7 @@ from logistics.models import FulfilmentDecision, FulfilmentRule, Warehouse, Ware
 from logistics.services.fulfilment import fulfilment_process
 from logistics.services.routing import candidate_warehouses
 from orderhub.alerts.models import Alert
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_capacity_used_overflows_to_the_next_warehouse(two_warehouses, paid_orde
     # then the third overflows to West, and East's counter says 2
     assert [routed_to(o) for o in orders] == ["EAST", "EAST", "WEST"]
     assert WarehouseDay.objects.get(warehouse=east).assigned == 2
-    assert "at capacity today: EAST" in FulfilmentDecision.objects.get(order=orders[2]).summary
+    assert "at capacity today: EAST" in render(FulfilmentDecision.objects.get(order=orders[2]).summary)
 
 
 def test_a_warehouse_without_the_stock_is_skipped_and_not_counted(two_warehouses, paid_order,

@@ -31,6 +31,7 @@ from orders import services
 from orders.services import LineInput, OrderInput
 from orders.state_machine import Status
 from tests.factories import ChannelFactory
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,7 @@ def test_out_of_stock_holds_nothing_and_holds_the_order(only_warehouse, stocked,
     assert not Reservation.objects.filter(order=order).exists()
     assert order.on_hold
     [hold] = order.holds.all()
-    assert (hold.source, hold.key, hold.reason) == (
+    assert (hold.source, hold.key, render(hold.reason)) == (
         "out_of_stock", "out_of_stock", "SKU SKU-B (needs 3, 1 available)")
     assert hold.params == {"shortages": [{"sku": "SKU-B", "needed": 3, "available": 1}]}
     alert = Alert.objects.get(key=f"out-of-stock:{order.pk}")
@@ -194,7 +195,7 @@ def test_restock_retries_out_of_stock_orders(only_warehouse, stocked, paid_order
     order.refresh_from_db()
     assert FulfilmentDecision.objects.get(order=order).outcome == "allocated"
     assert not order.on_hold
-    assert order.history.order_by("-history_id").first().history_change_reason == (
+    assert render(order.history.order_by("-history_id").first().history_change_reason) == (
         "release: stock reserved on retry")
     assert Alert.objects.get(key=f"out-of-stock:{order.pk}").status == "resolved"
 

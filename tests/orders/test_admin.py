@@ -18,6 +18,7 @@ from orders.models import Channel, GiftOrder, Order
 from orders.state_machine import MOVES, Status
 from tests.conftest import ROLES, requires_postgres
 from tests.factories import GiftOrderFactory, OrderFactory, OrderLineFactory, open_reasons
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +255,7 @@ def test_editing_the_receiver_records_history_and_leaves_the_status(login, clien
     latest = order.history.order_by("-history_id").first()
     assert latest.ip_address == "192.0.2.44"
     assert latest.history_user.groups.filter(name="customer_service").exists()
-    assert latest.history_change_reason == "address changed: edited in the admin"
+    assert render(latest.history_change_reason) == "address changed: edited in the admin"
 
 
 def contact_form(order, **changes) -> dict[str, str]:
@@ -292,7 +293,7 @@ def test_editing_the_receiver_and_the_buyer_note_in_one_save_keeps_both(login, c
     order.refresh_from_db()
     assert (order.receiver_address, order.buyer_note) == ("新地址 9 号", "工作日送到前台")
     latest = order.history.order_by("-history_id").first()
-    assert latest.history_change_reason == "address changed: edited in the admin"
+    assert render(latest.history_change_reason) == "address changed: edited in the admin"
     assert order.history.count() == 2
 
 
@@ -398,7 +399,8 @@ def test_hold_and_release_through_the_page(login, client):
     client.post(reverse("admin:orders_order_release_hold", args=[order.pk]), {"reason": "ok"})
     order.refresh_from_db()
     assert not order.on_hold
-    reasons = list(order.history.order_by("history_id").values_list("history_change_reason", flat=True))
+    reasons = [render(reason) for reason in order.history.order_by("history_id")
+               .values_list("history_change_reason", flat=True)]
     assert reasons[1:] == ["hold: buyer moved", "release: ok"]
 
 

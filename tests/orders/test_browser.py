@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from orders.state_machine import Status
 from tests.browser import PASSWORD, browser_type_launch_args  # noqa: F401 (fixture)
 from tests.factories import OrderFactory, OrderLineFactory
+from orderhub.core.texts import render
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("a_warehouse")]
@@ -46,5 +47,5 @@ def test_warehouse_starts_picking_a_paid_order(live_server, page, make_user):
     latest = order.history.order_by("-history_id").first()
     assert latest.status == Status.PICKING
     assert latest.history_user_id == user.pk
-    assert latest.history_change_reason == "wave 3, aisle B"
+    assert render(latest.history_change_reason) == "wave 3, aisle B"
     assert latest.ip_address == "127.0.0.1"

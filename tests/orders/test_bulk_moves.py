@@ -24,6 +24,7 @@ from orderhub.alerts.models import Alert, Team
 from orders.models import Order, SlaPolicy, SlaStep, not_on_hold
 from orders.state_machine import MOVES, MOVES_BY_NAME, Status
 from tests.factories import ChannelFactory, OrderFactory
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +205,7 @@ def test_the_report_says_why_each_order_was_not_moved(manager):
                               actor=manager, reason="")
     # then only the ready one moved, with the move's label as the reason, and each other says why
     assert report.moved == {ready.pk: ready.hub_no}
-    assert ready.history.latest("history_id").history_change_reason == "Settle"
+    assert render(ready.history.latest("history_id").history_change_reason) == "Settle"
     why = {item.order_id: (item.why, item.error.code) for item in report.not_moved}
     assert why == {
         wrong.pk: (WRONG_STATE, "illegal_transition"), held.pk: (ON_HOLD, "order_on_hold"),

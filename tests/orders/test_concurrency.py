@@ -25,6 +25,7 @@ from orders.services import IllegalTransition
 from orders.state_machine import Status
 from tests.conftest import requires_postgres
 from tests.factories import ChannelFactory, OrderFactory
+from orderhub.core.texts import render
 
 pytestmark = [requires_postgres(), pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("a_warehouse")]
@@ -174,7 +175,7 @@ def test_conflicting_moves_at_once_exactly_one_wins(staff, source, first, second
         )
         # and that row is the winner's: its user and its reason
         assert row.history_user == users[winner]
-        assert row.history_change_reason == f"by {winner}"
+        assert render(row.history_change_reason) == f"by {winner}"
 
 
 def test_picking_and_cancel_at_once_never_leave_a_cancelled_order_picking(staff):

@@ -43,6 +43,7 @@ from orders.sla.rehearsal import sla_policy_rehearse
 from orders.sla.sweep import sla_sweep, sla_sweep_until_done
 from orders.state_machine import Status
 from tests.factories import OrderFactory
+from orderhub.core.texts import render
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
@@ -185,7 +186,7 @@ def test_two_hours_one_minute_in_picking_raises_level_1_and_marks_the_order_stuc
     record = order.history.first()
     assert (record.history_type, record.is_stuck, record.status) == ("~", True, "picking")
     assert record.history_user.username == settings.ORDERHUB_SYSTEM_USERNAME
-    assert record.history_change_reason == f"deadline sweep: {alert.title}"
+    assert render(record.history_change_reason) == f"deadline sweep: {alert.title}"
     assert record.hub_no == order.hub_no and record.state_due_at == t0 + 2 * HOUR
 
 
@@ -420,7 +421,7 @@ def test_saving_a_changed_policy_shows_its_rehearsal_first(deadline_admin):
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.minutes == 60
-    assert policy.history.first().history_change_reason == "changed in the admin"
+    assert render(policy.history.first().history_change_reason) == "changed in the admin"
 
 
 def test_the_inbox_counts_unread_alerts_and_acknowledges(deadline_admin):

@@ -11,6 +11,7 @@ from orders.models import GiftOrder, Order, OrderTag
 from orders.services import GiftNotScanned, IllegalTransition
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory, ProductFactory, open_reasons
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_label_is_refused_until_the_gift_is_scanned_then_allowed(packer, as_requ
         services.gift_scan(gift=gift, actor=packer, code=" 6901234567892 ")
     gift.refresh_from_db()
     assert (gift.status, gift.scanned_by) == (GiftOrder.GiftStatus.SCANNED, packer)
-    assert gift.history.order_by("-history_id").first().history_change_reason == (
+    assert render(gift.history.order_by("-history_id").first().history_change_reason) == (
         "gift scanned: 6901234567892")
     # then the label is allowed
     services.order_print_label(order=order, actor=packer, tracking_no="SF123")
@@ -122,7 +123,7 @@ def test_address_change_after_picking_started_holds_and_alerts_the_warehouse(mak
     assert order.on_hold
     [hold] = order.holds.all()
     assert (hold.source, hold.reason, hold.placed_by) == ("address_change", "typo", cs)
-    assert order.history.order_by("-history_id").first().history_change_reason == (
+    assert render(order.history.order_by("-history_id").first().history_change_reason) == (
         "address changed: typo; held: picking had started")
     alert = Alert.objects.get(kind="address_changed")
     assert (alert.team, alert.order_id) == ("warehouse", order.pk)
@@ -209,7 +210,7 @@ def test_set_priority_records_the_reason_and_needs_change_order(make_user):
                                 reason="rule 'VIP'")
     order.refresh_from_db()
     assert order.priority == Order.Priority.URGENT
-    assert order.history.order_by("-history_id").first().history_change_reason == (
+    assert render(order.history.order_by("-history_id").first().history_change_reason) == (
         "priority urgent: rule 'VIP'")
     with pytest.raises(PermissionRefused):
         services.order_set_priority(order=order, priority=0, actor=make_user("warehouse"),

@@ -43,6 +43,8 @@ ALLOWED = {
     "lazada", "miniprogram", "wechat", "weixin", "alipay", "wechatpay", "dingtalk", "feishu",
     "wecom", "sf", "kuaidi", "yto", "zto", "sto", "ems", "yunda", "jt", "deppon", "top", "afn",
     "mfn", "fba", "django", "lwa", "openid", "unionid",
+    # keys named on the keyboard (Django's own Chinese help for multiple choice keeps them)
+    "control", "command", "mac",
     # the language switcher names each language in itself; the product's own name
     "english", "en", "zh", "hans",
     # file formats offered for import and export
@@ -104,10 +106,16 @@ def english_words(text: str, data_words: set[str]) -> set[str]:
         if before.isdigit() or before in "-_./@#:" or after.isdigit() or after in "-_./@":
             continue
         if len(word) < 2 or word.lower() in ALLOWED or word.lower() in data_words \
-                or CURRENCY.fullmatch(word):
+                or CURRENCY.fullmatch(word) or _two_data_words(word.lower(), data_words):
             continue
         found.add(word)
     return found
+
+
+def _two_data_words(word: str, data_words: set[str]) -> bool:
+    """Two values of the data shown side by side ("SingaporeSingapore")."""
+    return any(word[:cut] in data_words and word[cut:] in data_words
+               for cut in range(2, len(word) - 1))
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -133,7 +141,7 @@ PRODUCED = re.compile(r"(^|_)(reason|message|explanation|summary|error|descripti
                       # and the codes it keeps, which a page shows through their labels
                       r"kind|key|codename|func|hook|type|source|action|event|events|cause|"
                       r"status|outcome|verdict|step|team)($|_)")
-NOT_DATA_APPS = {"auth", "contenttypes", "sessions", "django_q", "axes", "admin"}
+NOT_DATA_APPS = {"auth", "contenttypes", "sessions", "axes", "admin"}
 
 
 def data_words() -> set[str]:
