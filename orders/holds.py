@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor, audit
@@ -67,8 +68,11 @@ def hold_place_locked(
     hold = Hold.objects.create(order=locked, source=source, key=key, reason=fit(reason, 255),
                                params=params or {}, placed_by=_user(actor))
     locked.on_hold = True
+    # Integrators read the reason in the hub's language (a webhook has no Accept-Language).
+    with translation.override(settings.LANGUAGE_CODE):
+        reason_words = render(hold.reason)
     events_record([NewEvent(ORDER_HELD, locked.pk, {"hold_id": hold.pk, "source": source,
-                                                    "reason": hold.reason})])
+                                                    "reason": reason_words})])
     return hold
 
 

@@ -46,7 +46,8 @@ def _model_name(model) -> str:
     original = getattr(model, "instance_type", None)
     if original is not None and model.__name__.startswith("Historical"):
         return gettext("historical %(model)s") % {"model": original._meta.verbose_name}
-    return str(model._meta.verbose_name)
+    # A model without a verbose name of its own is named from its class, in English.
+    return gettext(str(model._meta.verbose_name))
 
 
 def role_label(name: str) -> str:
@@ -75,7 +76,7 @@ class _TranslatedPermissions:
 
 
 class RoleAdmin(_TranslatedPermissions, GroupAdmin):
-    list_display = ("role", "name")
+    list_display = ("role",)
 
     @admin.display(description=_("role"), ordering="name")
     def role(self, group: Group) -> str:
