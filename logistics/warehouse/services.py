@@ -178,10 +178,19 @@ def station_step(state: StationState, order: Order | None) -> str:
     return Step.ORDER
 
 
+def scanned_text(text: str) -> str:
+    """What a scanner or keyboard sent, without control characters (a NUL cannot even be
+    looked up in PostgreSQL) and the blanks around it."""
+    return _CONTROL.sub("", text or "").strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def station_scan(*, state: StationState, code: str, actor: Actor) -> ScanResult:
     """One scan (or typed code and Enter) at the station; ``state`` is updated in place."""
     check_permissions(actor, STATION_PERMISSIONS)
-    code = (code or "").strip()
+    code = scanned_text(code)
     order = station_order(state)
     if order is None or station_step(state, order) == Step.ORDER:
         state.leave()
@@ -366,7 +375,7 @@ def manifest_numbers(text: str) -> list[str]:
     """The tracking numbers of a pasted or scanned manifest (one per line, or separated by
     spaces, commas or semicolons), upper case, each once, in their order."""
     seen: dict[str, None] = {}
-    for number in re.split(r"[\s,;，；]+", text or ""):
+    for number in re.split(r"[\s,;，；]+", _CONTROL.sub(" ", text or "")):
         if number:
             seen.setdefault(number.upper(), None)
     numbers = list(seen)

@@ -22,19 +22,6 @@ from tests.factories import open_reasons
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client, make_user):
-    """``login("warehouse")``: the test client as a new user of that role; pages in English."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def as_role(role: str):
-        user = make_user(role)
-        client.force_login(user)
-        return user
-
-    return as_role
-
-
 def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 

@@ -23,7 +23,7 @@ from logistics.warehouse.services import (
 from orderhub.core.errors import PermissionRefused, ValidationFailed
 from orders.models import GiftOrder, Order, Product
 from orders.state_machine import Status
-from tests.factories import GiftOrderFactory, OrderFactory, OrderLineFactory
+from tests.factories import GiftOrderFactory, OrderFactory
 from tests.logistics.fake_kuaidi100 import KEY, SECRET, FakeKuaidi100
 
 pytestmark = pytest.mark.django_db
@@ -50,25 +50,13 @@ def queued(only_warehouse, paid_order):
     return make
 
 
-@pytest.fixture
-def as_role(client, make_user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def login(role: str):
-        user = make_user(role)
-        client.force_login(user)
-        return user
-
-    return login
-
-
 def history_reasons(order: Order) -> list[tuple[str, str]]:
     return [(row.history_change_reason, row.history_user.username if row.history_user else "")
             for row in order.history.order_by("history_id")][1:]
 
 
 # --- waves and pick lists -----------------------------------------------------------------------
-def test_a_wave_sums_the_goods_per_sku_and_location_and_marks_gifts(client, as_role, queued):
+def test_a_wave_sums_the_goods_per_sku_and_location_and_marks_gifts(client, login, queued):
     # given two orders sharing a SKU, one with a gift, and the SKUs' locations in T1
     one = queued({"SKU-A": 2, "SKU-B": 1}, due_in=-3)
     two = queued({"SKU-A": 3}, due_in=-1)
@@ -76,7 +64,7 @@ def test_a_wave_sums_the_goods_per_sku_and_location_and_marks_gifts(client, as_r
     warehouse = queued.place["T1"]
     PickLocation.objects.create(warehouse=warehouse, sku="SKU-A", location="A-01-1")
     PickLocation.objects.create(warehouse=warehouse, sku="SKU-B", location="B-07-3")
-    user = as_role("warehouse")
+    user = login("warehouse")
     # when the warehouse makes a wave of both from the queue
     response = client.post(reverse(QUEUE), {
         "action": "make_wave", "_selected_action": [one.fulfilment.pk, two.fulfilment.pk]})
@@ -104,7 +92,7 @@ def test_a_wave_sums_the_goods_per_sku_and_location_and_marks_gifts(client, as_r
     assert reverse("admin:logistics_wave_picklist", args=[wave.pk]) in queue
 
 
-def test_a_wave_leaves_out_held_and_already_waved_orders_with_reasons(as_role, queued, make_user):
+def test_a_wave_leaves_out_held_and_already_waved_orders_with_reasons(login, queued, make_user):
     held = queued(hold_reason="address check")
     free = queued()
     actor = make_user("warehouse")
@@ -118,15 +106,15 @@ def test_a_wave_leaves_out_held_and_already_waved_orders_with_reasons(as_role, q
         waves_create(order_ids=[free.pk], actor=make_user("customer_service"))
 
 
-def test_pick_list_needs_the_wave_permission(client, as_role, queued, make_user):
+def test_pick_list_needs_the_wave_permission(client, login, queued, make_user):
     made = waves_create(order_ids=[queued().pk], actor=make_user("warehouse"))
-    as_role("finance")
+    login("finance")
     url = reverse("admin:logistics_wave_picklist", args=[made.waves[0].pk])
     assert client.get(url).status_code == 403
 
 
 # --- the queue ----------------------------------------------------------------------------------
-def test_the_queue_runs_across_warehouses_most_overdue_first(client, as_role, queued, warehouse):
+def test_the_queue_runs_across_warehouses_most_overdue_first(client, login, queued, warehouse):
     # given orders in two warehouses, due at different times (one held, one urgent)
     other = warehouse("B2", priority=5)
     soon = queued({"SKU-A": 1}, due_in=2)
@@ -134,7 +122,7 @@ def test_the_queue_runs_across_warehouses_most_overdue_first(client, as_role, qu
     little_late = queued({"SKU-C": 1}, due_in=-0.5, hold_reason="buyer asked to wait")
     urgent = queued({"SKU-D": 1}, due_in=3, priority=Order.Priority.URGENT)
     PickLocation.objects.create(warehouse=other, sku="SKU-B", location="C-02-4")
-    as_role("warehouse")
+    login("warehouse")
     response = client.get(reverse(QUEUE))
     # then by how far past due, whatever the warehouse
     assert [e.order_id for e in response.context["cl"].result_list] == [
@@ -157,12 +145,12 @@ def scan(client, code: str, action: str = "scan"):
     return page.context["result"], page
 
 
-def test_the_station_takes_an_order_from_paid_to_handed_over(client, as_role, queued):
+def test_the_station_takes_an_order_from_paid_to_handed_over(client, login, queued):
     # given a paid order of two units and a gift; the product's barcode known
     Product.objects.create(sku="SKU-A", name="T恤", barcode="6901234567892")
     order = queued({"SKU-A": 2})
     gift = GiftOrderFactory(parent=order, sku="GIFT-MUG")
-    user = as_role("warehouse")
+    user = login("warehouse")
     # scan the order by its channel number: picking starts
     result, page = scan(client, order.channel_order_no)
     assert result["ok"], result
@@ -213,9 +201,9 @@ def test_the_station_takes_an_order_from_paid_to_handed_over(client, as_role, qu
     ]
 
 
-def test_too_many_of_an_item_is_refused_and_esc_leaves_the_order(client, as_role, queued):
+def test_too_many_of_an_item_is_refused_and_esc_leaves_the_order(client, login, queued):
     order = queued({"SKU-A": 1, "SKU-B": 1})
-    as_role("warehouse")
+    login("warehouse")
     scan(client, order.hub_no.lower())
     assert scan(client, "SKU-A")[0]["ok"]
     result, page = scan(client, "SKU-A")
@@ -228,10 +216,10 @@ def test_too_many_of_an_item_is_refused_and_esc_leaves_the_order(client, as_role
     assert order.status == Status.PICKING  # left where it was, nothing undone
 
 
-def test_the_station_refuses_held_unknown_and_finished_orders(client, as_role, queued):
+def test_the_station_refuses_held_unknown_and_finished_orders(client, login, queued):
     held = queued(hold_reason="address check")
     done = OrderFactory(status=Status.DELIVERED)
-    as_role("warehouse")
+    login("warehouse")
     assert "held" in scan(client, held.hub_no)[0]["message"]
     assert "No order" in scan(client, "NOPE-123")[0]["message"]
     assert "nothing" in scan(client, done.hub_no)[0]["message"]
@@ -239,24 +227,24 @@ def test_the_station_refuses_held_unknown_and_finished_orders(client, as_role, q
     assert held.status == Status.PAID
 
 
-def test_the_pick_list_barcode_brings_the_waves_next_order(client, as_role, queued, make_user):
+def test_the_pick_list_barcode_brings_the_waves_next_order(client, login, queued, make_user):
     first, second = queued(due_in=-2), queued(due_in=-1)
     wave = waves_create(order_ids=[first.pk, second.pk], actor=make_user("warehouse")).waves[0]
-    as_role("warehouse")
+    login("warehouse")
     result, page = scan(client, wave.number)
     assert result["ok"] and page.context["order"] == first
 
 
 @pytest.mark.parametrize("role", ["customer_service", "finance", "operations", "integrator"])
-def test_the_station_and_hand_over_are_the_warehouses(client, as_role, role):
-    as_role(role)
+def test_the_station_and_hand_over_are_the_warehouses(client, login, role):
+    login(role)
     assert client.get(reverse(STATION)).status_code == 403
     assert client.post(reverse(STATION), {"code": "x"}).status_code == 403
     assert client.get(reverse(HANDOVER)).status_code == 403
 
 
-def test_the_station_opens_for_the_warehouse(client, as_role):
-    as_role("warehouse")
+def test_the_station_opens_for_the_warehouse(client, login):
+    login("warehouse")
     page = client.get(reverse(STATION))
     assert page.status_code == 200 and 'id="scan-input"' in page.content.decode()
 
@@ -289,10 +277,10 @@ def labelled(carrier: str, number: str) -> Order:
     return order
 
 
-def test_a_carriers_parcels_are_handed_over_in_one_step(client, as_role):
+def test_a_carriers_parcels_are_handed_over_in_one_step(client, login):
     one, two = labelled("SF", "SF1234567890001"), labelled("SF", "SF1234567890002")
     other = labelled("ZTO", "781234567890")
-    user = as_role("warehouse")
+    user = login("warehouse")
     page = client.get(reverse(HANDOVER))
     assert page.status_code == 200 and "SF" in page.content.decode()
     response = client.post(reverse(HANDOVER), {"carrier": "SF", "manifest": ""})
@@ -328,3 +316,14 @@ def test_a_manifest_hands_over_its_parcels_and_says_why_not_for_the_rest(make_us
         manifest_numbers(" ".join(f"SF{n:013d}" for n in range(501)))
     with pytest.raises(PermissionRefused):
         handover_batch(actor=make_user("customer_service"), carrier_code="SF")
+
+
+def test_control_characters_in_a_scan_or_manifest_are_no_error(client, login, queued):
+    order = queued()
+    login("warehouse")
+    result, _page = scan(client, f"\x00{order.hub_no}\x1b")
+    assert result["ok"], result
+    assert manifest_numbers("SF1234567890001\x00SF1234567890002") == [
+        "SF1234567890001", "SF1234567890002"]
+    response = client.post(reverse(HANDOVER), {"carrier": "", "manifest": "SF\x0012"})
+    assert response.status_code == 200
