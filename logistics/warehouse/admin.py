@@ -73,8 +73,16 @@ class WaveAdmin(admin.ModelAdmin):
 
 @admin.register(PickLocation)
 class PickLocationAdmin(admin.ModelAdmin):
+    """One by one here, or many at once pasted from a spreadsheet (``paste/``)."""
+
     list_display = ("sku", "location", "warehouse")
     list_editable = ("location",)
     list_filter = ("warehouse",)
     search_fields = ("=sku", "location")
     list_select_related = ("warehouse",)
+    change_list_template = "logistics/warehouse/picklocation_change_list.html"
+
+    def get_urls(self):
+        return [path("paste/", self.admin_site.admin_view(partial(
+            views.pick_locations_paste_view, admin_site=self.admin_site)),
+            name="logistics_picklocation_paste")] + super().get_urls()

@@ -24,7 +24,7 @@ from logistics.shipments.api import _waybill_number
 from logistics.shipments.carriers import OTHER, name_key
 from logistics.shipments.models import Shipment
 from logistics.shipments.services import carriers_by_name, shipment_label_print
-from logistics.warehouse.models import Wave, WaveOrder
+from logistics.warehouse.models import PickLocation, Wave, WaveOrder
 from logistics.warehouse.selectors import (
     awaiting_pickup_shipments,
     order_goods,
@@ -421,3 +421,53 @@ def handover_batch(*, actor: Actor, carrier_code: str = "",
                 continue
             results.append(HandedOver(order.hub_no, shipment.tracking_no, True))
     return results
+
+
+# --- pick locations -----------------------------------------------------------------------------
+LOCATION_PERMISSIONS = ("logistics.add_picklocation", "logistics.change_picklocation")
+LOCATION_LINES_LIMIT = 5000
+_LOCATION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._/-]{0,31}")
+
+
+def location_lines(text: str) -> list[tuple[str, str]]:
+    """``SKU location`` per line, as pasted from a spreadsheet's two columns (tab) or typed
+    (spaces, a comma); every bad line is named, and then nothing is read."""
+    rows, problems = [], []
+    lines = [line for line in _CONTROL.sub(lambda m: m.group() if m.group() in "\t\n" else "",
+                                           text or "").splitlines() if line.strip()]
+    if len(lines) > LOCATION_LINES_LIMIT:
+        raise ValidationFailed(_("At most %(limit)d lines at once; this has %(count)d.")
+                               % {"limit": LOCATION_LINES_LIMIT, "count": len(lines)})
+    for number, line in enumerate(lines, start=1):
+        parts = [part for part in re.split(r"[\t,，]+|\s+", line.strip()) if part]
+        if len(parts) != 2 or len(parts[0]) > 64 or not _LOCATION.fullmatch(parts[1]):
+            problems.append(_("Line %(number)d ('%(line)s'): write the SKU and its location, "
+                              "e.g. TEE-WHITE-L A-03-2.")
+                            % {"number": number, "line": line.strip()[:80]})
+            continue
+        rows.append((parts[0], parts[1].upper()))
+    if problems:
+        raise ValidationFailed(" ".join(problems[:10]))
+    if not rows:
+        raise ValidationFailed(_("Paste at least one line: a SKU and its location."))
+    return rows
+
+
+@transaction.atomic
+def pick_locations_set(*, warehouse_id: int, rows: Sequence[tuple[str, str]],
+                       actor: Actor) -> tuple[int, int]:
+    """Set where each SKU is picked in one warehouse (a SKU's last line wins); returns how
+    many locations were added and how many changed."""
+    check_permissions(actor, LOCATION_PERMISSIONS)
+    wanted = dict(rows)
+    known = {row.sku: row for row in PickLocation.objects.select_for_update().filter(
+        warehouse_id=warehouse_id, sku__in=list(wanted))}
+    added = [PickLocation(warehouse_id=warehouse_id, sku=sku, location=location)
+             for sku, location in wanted.items() if sku not in known]
+    changed = [known[sku] for sku, location in wanted.items()
+               if sku in known and known[sku].location != location]
+    for row in changed:
+        row.location = wanted[row.sku]
+    PickLocation.objects.bulk_create(added)
+    PickLocation.objects.bulk_update(changed, ["location"])
+    return len(added), len(changed)

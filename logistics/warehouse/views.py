@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from logistics.models import FulfilmentDecision
+from logistics.models import FulfilmentDecision, Warehouse
 from logistics.shipments.carriers import OTHER
 from logistics.shipments.models import Carrier
 from logistics.warehouse.barcodes import code128_svg
@@ -20,19 +20,22 @@ from logistics.warehouse.models import Wave
 from logistics.warehouse.selectors import locations_of, pick_list, waiting_by_carrier, wave_get
 from logistics.warehouse.services import (
     HANDOVER_PERMISSIONS,
+    LOCATION_PERMISSIONS,
     STATION_PERMISSIONS,
     StationState,
     Step,
     handover_batch,
     items_to_scan,
+    location_lines,
     manifest_numbers,
+    pick_locations_set,
     station_carrier_name,
     station_order,
     station_scan,
     station_step,
     station_waybill,
 )
-from orderhub.core.errors import DomainError
+from orderhub.core.errors import DomainError, ValidationFailed
 from orders.models import GiftOrder
 
 SESSION_KEY = "orderhub.scan_station"
@@ -166,4 +169,35 @@ def handover_view(request: HttpRequest, admin_site) -> HttpResponse:
         **admin_site.each_context(request), "title": _("Hand over to the courier"),
         "carriers": waiting_by_carrier(), "chosen": carrier, "manifest": manifest,
         "results": results,
+    })
+
+
+# --- pick locations pasted from a spreadsheet ---------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def pick_locations_paste_view(request: HttpRequest, admin_site) -> HttpResponse:
+    """A warehouse's pick locations, many at once: two columns pasted (SKU, location)."""
+    _require(request, LOCATION_PERMISSIONS)
+    warehouses = list(Warehouse.objects.filter(is_active=True).order_by("priority", "code"))
+    chosen = request.POST.get("warehouse", "")
+    text = request.POST.get("lines", "")[:400_000]
+    if request.method == "POST":
+        warehouse = next((w for w in warehouses if str(w.pk) == chosen), None)
+        try:
+            if warehouse is None:
+                raise ValidationFailed(_("Choose the warehouse."))
+            added, changed = pick_locations_set(warehouse_id=warehouse.pk,
+                                                rows=location_lines(text), actor=request.user)
+        except DomainError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("%(warehouse)s: %(added)d location(s) added, "
+                                        "%(changed)d changed.")
+                             % {"warehouse": warehouse.code, "added": added,
+                                "changed": changed})
+            return HttpResponseRedirect(
+                f"{reverse('admin:logistics_picklocation_changelist')}"
+                f"?warehouse__id__exact={warehouse.pk}")
+    return TemplateResponse(request, "logistics/warehouse/pick_locations_paste.html", {
+        **admin_site.each_context(request), "title": _("Paste pick locations"),
+        "warehouses": warehouses, "chosen": chosen, "lines": text,
     })

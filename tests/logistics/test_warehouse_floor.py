@@ -327,3 +327,22 @@ def test_control_characters_in_a_scan_or_manifest_are_no_error(client, login, qu
         "SF1234567890001", "SF1234567890002"]
     response = client.post(reverse(HANDOVER), {"carrier": "", "manifest": "SF\x0012"})
     assert response.status_code == 200
+
+
+def test_pick_locations_are_pasted_all_or_nothing(client, login, only_warehouse):
+    warehouse = only_warehouse("T1")
+    PickLocation.objects.create(warehouse=warehouse, sku="SKU-A", location="Z-99-9")
+    login("warehouse")
+    url = reverse("admin:logistics_picklocation_paste")
+    refused = client.post(url, {"warehouse": warehouse.pk,
+                                "lines": "SKU-B\tB-01-1\nSKU-C only-sku-no-location extra\n"})
+    assert refused.status_code == 200
+    assert "Line 2" in refused.content.decode()
+    assert PickLocation.objects.count() == 1
+    done = client.post(url, {"warehouse": warehouse.pk,
+                             "lines": "SKU-A\ta-03-2\r\nSKU-B, B-01-1\n\nSKU-C  C-07-4\n"})
+    assert done.status_code == 302
+    assert dict(PickLocation.objects.values_list("sku", "location")) == {
+        "SKU-A": "A-03-2", "SKU-B": "B-01-1", "SKU-C": "C-07-4"}
+    login("customer_service")
+    assert client.get(url).status_code == 403
