@@ -556,6 +556,7 @@ class PickingQueueAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request), **context, "opts": self.opts,
             "title": gettext("Warehouse board"), "refresh_seconds": refresh,
             "fragment_url": f"{reverse('admin:logistics_board')}?fragment=1",
+            "floor_links": floor_links(request),
         })
 
     @admin.display(description=_("order"))
