@@ -196,6 +196,10 @@ def station_scan(*, state: StationState, code: str, actor: Actor) -> ScanResult:
         state.leave()
         return _scan_order(state, code, actor)
     step = station_step(state, order)
+    if order.on_hold:
+        # Held while on the table (an address change, a refund request): nothing more is done
+        # to it here, nothing is counted; whoever owns the hold releases it.
+        return ScanResult(False, _held(order))
     try:
         if step == Step.ITEMS:
             return _scan_item(state, order, code, actor)
@@ -247,8 +251,7 @@ def _scan_order(state: StationState, code: str, actor: Actor) -> ScanResult:
                                    "to do with it.")
                           % {"hub_no": order.hub_no, "status": order.get_status_display()})
     if order.on_hold:
-        return ScanResult(False, _("Order %(hub_no)s is held: put it aside and tell the team "
-                                   "lead.") % {"hub_no": order.hub_no})
+        return ScanResult(False, _held(order))
     if order.status == Status.PAID:
         try:
             order_start_picking(order=order, actor=actor, reason=STATION_REASON)
@@ -258,6 +261,11 @@ def _scan_order(state: StationState, code: str, actor: Actor) -> ScanResult:
     return ScanResult(True, _("Order %(hub_no)s: scan each item.") % {"hub_no": order.hub_no}
                       if order.status in (Status.PAID, Status.PICKING)
                       else _("Order %(hub_no)s is on the table.") % {"hub_no": order.hub_no})
+
+
+def _held(order: Order) -> str:
+    return _("Order %(hub_no)s is held: put it aside and tell the team lead.") % {
+        "hub_no": order.hub_no}
 
 
 def items_to_scan(state: StationState, order: Order) -> list[tuple[str, int, int]]:

@@ -346,3 +346,13 @@ def test_pick_locations_are_pasted_all_or_nothing(client, login, only_warehouse)
         "SKU-A": "A-03-2", "SKU-B": "B-01-1", "SKU-C": "C-07-4"}
     login("customer_service")
     assert client.get(url).status_code == 403
+
+
+def test_an_order_held_on_the_table_takes_no_more_scans(client, login, queued):
+    order = queued({"SKU-A": 2})
+    login("warehouse")
+    scan(client, order.hub_no)
+    Order.objects.filter(pk=order.pk).update(on_hold=True)  # held elsewhere meanwhile
+    result, page = scan(client, "SKU-A")
+    assert not result["ok"] and "held" in result["message"]
+    assert page.context["items"][0]["counted"] == 0
