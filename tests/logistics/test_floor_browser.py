@@ -7,6 +7,7 @@ as printed (A4).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -143,6 +144,11 @@ def test_esc_leaves_the_order_and_the_queue_and_pick_list_read_well(page, live_s
     page.emulate_media(media="print")
     expect(page.locator(".toolbar")).to_be_hidden()
     shot(page, "pick-list-print")
+    # printed as the page asks: one A4 sheet (595 × 842 points), the page's own size
+    pdf = page.pdf(prefer_css_page_size=True)
+    sheets = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert len(sheets) == 1
+    assert [round(float(size)) for size in sheets[0]] == [595, 842]
     page.emulate_media(media="screen")
     # at the station: the order is on the table; Esc leaves it where it is
     page.goto(f"{live_server.url}{reverse('admin:logistics_scan_station')}")
