@@ -163,8 +163,9 @@ def handover_view(request: HttpRequest, admin_site) -> HttpResponse:
         else:
             moved = sum(result.moved for result in results)
             messages.add_message(request, messages.SUCCESS if moved else messages.WARNING,
-                                 _("%(moved)d of %(count)d order(s) handed over.")
-                                 % {"moved": moved, "count": len(results)})
+                                 _("%(moved)d order(s) handed over; %(refused)d not (why: "
+                                   "below).") % {"moved": moved,
+                                                 "refused": len(results) - moved})
     return TemplateResponse(request, "logistics/warehouse/handover.html", {
         **admin_site.each_context(request), "title": _("Hand over to the courier"),
         "carriers": waiting_by_carrier(), "chosen": carrier, "manifest": manifest,

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from logistics.models import FulfilmentDecision
 from logistics.shipments.carriers import CARRIERS
 from logistics.shipments.models import Carrier
+from logistics.shipments.services import shipment_label_print
 from logistics.warehouse.models import PickLocation
 from orders.models import GiftOrder, Product
 from orders.state_machine import Status
@@ -159,3 +160,31 @@ def test_esc_leaves_the_order_and_the_queue_and_pick_list_read_well(page, live_s
     expect(page.locator("#station-order")).to_have_count(0)
     order.refresh_from_db()
     assert order.status == Status.PICKING  # left where it was
+
+
+def test_a_couriers_parcels_are_handed_over_from_the_batch_page(page, live_server, make_user,
+                                                                paid_with_gift):
+    numbers = ["SF1234567890001", "SF1234567890002"]
+    orders = []
+    for number in numbers:
+        order = OrderFactory(status=Status.PACKING)
+        shipment_label_print(orders=[order], carrier_code="SF", tracking_no=number, actor=None)
+        orders.append(order)
+    sign_in(page, live_server, make_user("warehouse"),
+            next_url=reverse("admin:logistics_handover"))
+    expect(page.locator("#handover-carrier")).to_contain_text("顺丰速运 (SF) · 2 单待揽收")
+    # the courier's manifest, scanned: one number per line, plus one the hub does not know
+    page.locator("#handover-manifest").click()
+    for number in [*numbers, "SF9999999999999"]:
+        page.keyboard.type(number)
+        page.keyboard.press("Enter")
+    page.locator("#handover-form [type=submit]").click()
+    results = page.locator("#handover-results")
+    expect(results).to_contain_text("已交接")
+    expect(results).to_contain_text("没有包裹使用此单号")
+    expect(page.locator(".messagelist")).to_contain_text("已交接 2 个订单；1 项未交接")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+    shot(page, "handover-results")
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == Status.IN_TRANSIT
