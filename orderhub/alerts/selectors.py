@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from orderhub.alerts.models import Alert, AlertEvent
 from orderhub.core.errors import NotFound
@@ -57,3 +57,27 @@ def alert_order_get(*, hub_no: str) -> models.Model:
         return order_model.objects.only("pk", "hub_no").get(hub_no=hub_no.strip().upper())
     except order_model.DoesNotExist:
         raise NotFound(f"No order with hub number '{hub_no}'.") from None
+
+
+# The team whose lead each role is (level 1 of that team's alerts); managers are the operations
+# director and the owner, the higher rungs of every team's ladder. Role names are the groups of
+# orderhub.core.roles.
+ROLE_TEAMS = {"customer_service": "customer_service", "warehouse": "warehouse",
+              "operations": "operations", "finance": "finance"}
+MANAGER_ROLE = "manager"
+
+
+def alerts_addressed_to_q(user) -> Q:
+    """The alerts addressed to ``user``: their role's team's (at any level: the alert stays the
+    team's while it climbs; operations also take those of no team), and for managers every
+    alert that climbed past the team lead. A user in no role (a superuser) is addressed all."""
+    roles = set(user.groups.values_list("name", flat=True)) if user.pk else set()
+    teams = {ROLE_TEAMS[role] for role in roles if role in ROLE_TEAMS}
+    if "operations" in teams:
+        teams.add("")
+    addressed = Q(team__in=sorted(teams)) if teams else Q(pk__in=[])
+    if MANAGER_ROLE in roles:
+        addressed |= Q(level__gte=Alert.Level.DIRECTOR)
+    if not teams and MANAGER_ROLE not in roles:
+        return Q()
+    return addressed

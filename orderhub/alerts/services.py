@@ -23,6 +23,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from orderhub.alerts.kinds import alert_kind
 from orderhub.alerts.ladder import Rung, ladders, ladders_clear
 from orderhub.alerts.models import Alert, AlertEvent, EscalationStep
 from orderhub.alerts.notify.deliveries import deliveries_plan
@@ -93,8 +94,9 @@ def alert_raise(
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                key=key, kind=kind, title=title[:200], message=message, order=order, team=team,
-                level=level, data=data or {}, raised_at=now,
+                key=key, kind=kind, cause=alert_kind(kind).cause_of(data), title=title[:200],
+                message=message, order=order, team=team, level=level, data=data or {},
+                raised_at=now,
                 next_escalation_at=next_escalation_at(kind=kind, level=level, raised_at=now),
             )
     except IntegrityError:
@@ -128,7 +130,8 @@ def alerts_raise_many(*, specs: Sequence[AlertSpec], now: dt.datetime) -> list[A
         return []
     alerts = [
         Alert(
-            key=spec.key, kind=spec.kind, title=spec.title[:200], message=spec.message,
+            key=spec.key, kind=spec.kind, cause=alert_kind(spec.kind).cause_of(spec.data),
+            title=spec.title[:200], message=spec.message,
             order_id=spec.order_id, team=spec.team, level=Alert.Level.TEAM_LEAD, data=spec.data,
             raised_at=now, next_escalation_at=next_escalation_at(
                 kind=spec.kind, level=Alert.Level.TEAM_LEAD, raised_at=now),

@@ -104,3 +104,36 @@ def test_reconciliation_board_fits(live_server, page, make_user, busy_orders):
 
     # then it fits the screen
     assert_fits(page)
+
+
+def test_alert_inbox_fits_and_opens_grouped_on_my_alerts(live_server, page, make_user,
+                                                        busy_orders):
+    # given 120 silent parcels of one carrier, 2 of another, and an alert of another team
+    from tests.ops.test_alert_inbox import carrier, silent_parcels
+
+    carrier("ZTO", "中通快递"), carrier("SF", "顺丰速运")
+    silent_parcels("ZTO", 120)
+    silent_parcels("SF", 2, start=500)
+    orders, _held = busy_orders
+    for order in orders[:3]:
+        Alert.objects.create(key=f"sla:{order.pk}", kind="sla", team="warehouse",
+                             title=f"{order.hub_no}: 仓库拣货超时", order=order,
+                             data={"status": "packing"})
+    user = make_user("customer_service")
+
+    # when customer service opens the inbox
+    sign_in(page, live_server, user, "/admin/alerts/alert/")
+    expect(page.locator("#result_list")).to_be_visible()
+    shot(page, "alert-inbox")
+
+    # then it fits, and shows their two groups with counts, in words
+    assert_fits(page)
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    expect(page.locator("#result_list")).to_contain_text("中通快递")
+    expect(page.locator("#result_list")).not_to_contain_text("shipment_stale")
+
+    # when they open the ZTO group
+    page.locator("#result_list tr", has_text="中通快递").locator("a.oh-expand").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(100)
+    shot(page, "alert-inbox-group")
+    assert_fits(page)
