@@ -39,13 +39,15 @@ from orderhub.alerts.models import (
     NotificationTarget,
     Team,
 )
-from orderhub.alerts.selectors import alerts_addressed_to_q
+from orderhub.alerts.selectors import alerts_addressed_to_q, ladder_silent_rungs
 from orderhub.alerts.notify.deliveries import delivery_retry_now
+from orderhub.alerts.notify.robots import DeliveryError
 from orderhub.alerts.services import (
     ALERT_PERMISSION,
     alert_acknowledge,
     alert_resolve,
     escalation_step_save,
+    notification_target_test,
 )
 from orderhub.alerts.tasks import alert_deliveries_send
 from orderhub.core.errors import DomainError
@@ -58,6 +60,8 @@ STATUS_COLOURS = {
     Alert.AlertStatus.RESOLVED: ("#e8f5e9", "#1b5e20"),
 }
 MASK = "••••"
+# Test messages are sent in the request, one at a time: a few targets per click.
+TEST_MESSAGE_LIMIT = 10
 
 
 def badge(label: str, colours: tuple[str, str]) -> SafeString:
@@ -68,10 +72,38 @@ def badge(label: str, colours: tuple[str, str]) -> SafeString:
     )
 
 
+class EscalationStepForm(forms.ModelForm):
+    """The kind is chosen from the declared kinds (in words), never typed."""
+
+    kind = forms.ChoiceField(label=_("alert kind"), required=False, help_text=_(
+        "Empty: the ladder of every kind without a ladder of its own."))
+
+    class Meta:
+        model = EscalationStep
+        fields = ["kind", "level", "after_minutes", "to_team_lead", "recipients"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", gettext("(every other kind)")), *alert_kind_choices()]
+        stored = getattr(self.instance, "kind", "")
+        if stored and stored not in dict(choices):
+            choices.append((stored, stored))  # a kind no app declares any more: kept as it is
+        self.fields["kind"].choices = choices
+
+
+def silent_rung_warning(kind: str, level: int) -> str:
+    return gettext("Level %(level)s of the ladder “%(kind)s” notifies nobody: add recipients or "
+                   "a team lead's target, or alerts at that level reach no one.") % {
+        "level": Alert.Level(level).label if level in Alert.Level.values else level,
+        "kind": alert_kind(kind).label if kind else gettext("(every other kind)")}
+
+
 @admin.register(EscalationStep)
 class EscalationStepAdmin(SimpleHistoryAdmin):
-    list_display = ("kind_or_default", "level", "after_minutes", "to_team_lead", "recipient_names")
-    list_filter = ("kind", "level")
+    form = EscalationStepForm
+    list_display = ("kind_or_default", "level", "after_minutes", "to_team_lead_mark",
+                    "recipient_names")
+    list_filter = ("level",)
     filter_horizontal = ("recipients",)
 
     def get_queryset(self, request):
@@ -79,14 +111,34 @@ class EscalationStepAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("alert kind"), ordering="kind")
     def kind_or_default(self, step: EscalationStep) -> str:
-        return step.kind or gettext("(every other kind)")
+        return str(alert_kind(step.kind).label) if step.kind else gettext("(every other kind)")
+
+    @admin.display(description=_("to the responsible team's lead"), empty_value="")
+    def to_team_lead_mark(self, step: EscalationStep) -> str | None:
+        return "✓" if step.to_team_lead else None
 
     @admin.display(description=_("recipients"))
-    def recipient_names(self, step: EscalationStep) -> str:
-        return ", ".join(target.name for target in step.recipients.all()) or "—"
+    def recipient_names(self, step: EscalationStep) -> SafeString | str:
+        names = ", ".join(target.name for target in step.recipients.all() if target.is_active)
+        if names or step.to_team_lead:
+            return names or "—"
+        return badge(gettext("notifies nobody"), LEVEL_COLOURS[3])
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for kind, level in ladder_silent_rungs():
+                self.message_user(request, silent_rung_warning(kind, level), messages.WARNING)
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         escalation_step_save(step=obj, actor=request.user, reason="changed in the admin")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        step = form.instance
+        if (step.kind, step.level) in ladder_silent_rungs():
+            self.message_user(request, silent_rung_warning(step.kind, step.level),
+                              messages.WARNING)
 
 
 # --- notification targets (secrets masked) ------------------------------------------------------
@@ -148,6 +200,22 @@ class NotificationTargetAdmin(admin.ModelAdmin):
     list_display = ("name", "transport", "team", "destination", "signed", "is_active")
     list_filter = ("transport", "team", "is_active")
     search_fields = ("name",)
+    actions = ["send_test"]
+
+    @admin.action(description=_("Send a test message"), permissions=["change"])
+    def send_test(self, request, queryset: QuerySet[NotificationTarget]):
+        """Each selected target gets a message now; the answer is shown target by target."""
+        for target in queryset.order_by("name")[:TEST_MESSAGE_LIMIT]:
+            try:
+                notification_target_test(target=target, actor=request.user)
+            except DeliveryError as error:
+                self.message_user(request, gettext(
+                    "The test message to “%(target)s” did not get through: %(error)s")
+                    % {"target": target.name, "error": error}, messages.ERROR)
+            else:
+                self.message_user(request, gettext(
+                    "The test message to “%(target)s” was accepted: check that it arrived.")
+                    % {"target": target.name}, messages.SUCCESS)
 
     @admin.display(description=_("destination"))
     def destination(self, target: NotificationTarget) -> str:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 
-from orderhub.alerts.models import Alert, AlertEvent
+from orderhub.alerts.ladder import DEFAULT_LADDER, ladders_load
+from orderhub.alerts.models import Alert, AlertEvent, NotificationTarget
 from orderhub.core.errors import NotFound
 
 
@@ -81,3 +82,18 @@ def alerts_addressed_to_q(user) -> Q:
     if not teams and MANAGER_ROLE not in roles:
         return Q()
     return addressed
+
+
+def ladder_silent_rungs() -> list[tuple[str, int]]:
+    """The rungs of the escalation ladders that notify nobody: ``(kind, level)`` of each rung
+    with no active recipient and, when it goes to the team's lead, no active team-lead target
+    (kind "" is the default ladder; with no ladder at all, the built-in one)."""
+    current = ladders_load()
+    active = set(NotificationTarget.objects.filter(is_active=True).values_list("pk", flat=True))
+    any_lead = NotificationTarget.objects.filter(is_active=True).exclude(team="").exists()
+    silent = []
+    for kind, rungs in sorted((current.by_kind or {"": DEFAULT_LADDER}).items()):
+        for rung in rungs:
+            if not (active & set(rung.recipient_ids)) and not (rung.to_team_lead and any_lead):
+                silent.append((kind, rung.level))
+    return silent
