@@ -60,7 +60,12 @@ from logistics.models import (
     WarehouseDay,
 )
 from logistics.templatetags.logistics_admin import order_fulfilment_panel
-from logistics.selectors import PICKING_ORDER, QUEUE_STATUSES, pending_gifts
+from logistics.selectors import (
+    PICKING_ORDER,
+    QUEUE_STATUSES,
+    decision_outcome_text,
+    pending_gifts,
+)
 from logistics.services.fulfilment import fulfilment_retry
 from orderhub.core.errors import DomainError
 from orders.admin import ReadOnlyInline, ReadOnlyMixin
@@ -340,12 +345,7 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("outcome"), ordering="outcome")
     def outcome_shown(self, obj: FulfilmentDecision) -> str:
-        # Stock is reserved at the decision, but an order in risk review is not allocated to
-        # the warehouse until it is approved.
-        if (obj.outcome == FulfilmentDecision.Outcome.ALLOCATED
-                and obj.order.status == Status.RISK_REVIEW):
-            return gettext("Stock reserved; in risk review")
-        return obj.get_outcome_display()
+        return decision_outcome_text(obj, status=obj.order.status)
 
     @admin.action(description=_("Retry the stock reservation"),
                   permissions=["retry"])
