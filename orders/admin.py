@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -55,6 +55,7 @@ from orders.admin_deadlines import TrafficLightFilter, traffic_light_column
 from orders.admin_filters import CustomerFilter, GiftScanFilter, OpenHoldFilter, OverdueFilter
 from orders.blockers import blocker_text, order_blockers
 from orders.selectors import order_search_q, order_timeline
+from orders.state_diagram import state_machine_svg
 from orders.state_machine import (
     FINAL_STATUSES,
     MOVES,
@@ -632,6 +633,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             "title": gettext("Order state machine"),
             "state_machine": state_machine_rows(),
             "states": state_rows(),
+            "state_diagram": mark_safe(state_machine_svg()),  # escaped where it is built
         }
         return TemplateResponse(request, "admin/orders/order/state_machine.html", context)
 
