@@ -209,8 +209,8 @@ def monthly_consistency(*, month: dt.date) -> list[ChannelMonth]:
 def fee_ceilings() -> dict[int, Ceiling]:
     """The fee ceilings finance set, by channel id (channels without one take the default)."""
     return {
-        channel_id: Ceiling(payment_fee, commission)
-        for channel_id, payment_fee, commission in FeeCeiling.objects.values_list(
-            "channel_id", "payment_fee_percent", "commission_percent"
+        channel_id: Ceiling(payment_fee, commission, fulfilment)
+        for channel_id, payment_fee, commission, fulfilment in FeeCeiling.objects.values_list(
+            "channel_id", "payment_fee_percent", "commission_percent", "fulfilment_fee_percent"
         )
     }
