@@ -889,12 +889,14 @@ class ExpectedRefundAdmin(ReadOnlyAdmin):
 @admin.register(FeeCeiling)
 class FeeCeilingAdmin(admin.ModelAdmin):
     """What each channel's platform may take as fees and commissions before a line turns
-    yellow; channels without a row take the defaults (3 % payment fees, 30 % commissions).
+    yellow; channels without a row take the defaults (3 % payment fees, 30 % commissions,
+    35 % fulfilment fees, each held to its own ceiling).
     A change applies to the lines matched from then on (imports and re-matches)."""
 
-    list_display = ("channel", "payment_fee_percent", "commission_percent", "updated_at")
+    list_display = ("channel", "payment_fee_percent", "commission_percent",
+                    "fulfilment_fee_percent", "updated_at")
     list_select_related = ("channel",)
-    fields = ("channel", "payment_fee_percent", "commission_percent")
+    fields = ("channel", "payment_fee_percent", "commission_percent", "fulfilment_fee_percent")
 
     def get_readonly_fields(self, request, obj=None):
         return ("channel",) if obj is not None else ()
