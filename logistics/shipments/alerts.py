@@ -88,7 +88,7 @@ def stale_trace_sweep(*, now: dt.datetime | None = None) -> int:
                 title=texts.STALE_TITLE.encode(carrier=carrier.name, tracking_no=number,
                                                hours=hours),
                 message=texts.STALE_MESSAGE.encode(last=last, limit=carrier.stale_hours),
-                data={"shipment_id": pk}))
+                data={"shipment_id": pk, "carrier": carrier.code}))
             alerted.append(pk)
         if len(specs) >= SWEEP_BATCH:
             break
