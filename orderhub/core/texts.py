@@ -168,17 +168,18 @@ def fit(value: str, max_length: int) -> str:
     if parsed is None:
         return value[:max_length]
     code, params = parsed
-    while True:
-        strings = [(len(v), k) for k, v in params.items() if isinstance(v, str) and len(v) > 1]
+    while len(value) > max_length:
+        # the longest string parameter that can still shrink ("x…" cannot)
+        strings = [(len(v), k) for k, v in params.items()
+                   if isinstance(v, str) and len(v) > 2]
         if not strings:
             return (MARK + code)[:max_length]
         length, name = max(strings)
-        excess = len(value) - max_length
-        params[name] = params[name][:max(1, length - excess - 1)] + _ELLIPSIS
+        keep = max(1, length - (len(value) - max_length) - 1)
+        params[name] = params[name][:keep] + _ELLIPSIS
         value = MARK + code + json.dumps(params, ensure_ascii=False, separators=(",", ":"),
                                          sort_keys=True)
-        if len(value) <= max_length:
-            return value
+    return value
 
 
 def _parse(value: str) -> tuple[str, dict] | None:

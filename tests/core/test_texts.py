@@ -118,3 +118,12 @@ def test_every_defined_template_names_only_parameters_the_code_can_render():
 def test_the_local_time_is_used(settings):
     moment = timezone.make_aware(dt.datetime(2026, 12, 4, 10, 31), dt.timezone.utc)
     assert "18:31" in render(encode("tests.unknown", at=moment))
+
+
+def test_fit_ends_when_the_parameters_cannot_shrink_further():
+    # given many short parameters and a text inside it: nothing left to shorten
+    stored = encode("tests.unknown", a="xy", b="z" * 40, inner=OUT_OF_STOCK.encode(
+        sku="A" * 80, needed=1, available=0), **{f"n{i}": i for i in range(30)})
+    short = fit(stored, 60)
+    assert len(short) <= 60 and short.startswith("§tests.unknown")
+    assert render(short)  # readable, not raised
