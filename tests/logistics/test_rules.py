@@ -155,7 +155,7 @@ def test_matches_record_what_was_seen_and_done(paid_order, no_default_rules):
     match = decision.matches.get()
     assert match.rule_name == "Hangzhou nights"
     assert "杭州" in match.seen and "23" in match.seen
-    assert match.done == "tag night; held: night order: call the buyer"
+    assert render(match.done) == "tag night、held: night order: call the buyer"
     assert "Rules matched: Hangzhou nights" in render(decision.summary)
     order.refresh_from_db()
     assert (order.on_hold, open_reasons(order)) == (True, ["night order: call the buyer"])
@@ -167,7 +167,8 @@ def test_an_action_that_is_refused_is_recorded_not_fatal(paid_order, no_default_
     rule("review all", ("amount", "gte", "0"), actions=[{"kind": "risk_review"}])
     order = paid_order(status=Status.PICKING)
     decision = fulfilment_process(order_id=order.pk)
-    assert decision.matches.get().done == "risk review skipped: the order is already picking"
+    assert render(decision.matches.get().done) == \
+        "risk review skipped: the order is already Picking"
 
 
 def test_promotion_rule_creates_the_gift_sub_order(paid_order, no_default_rules):

@@ -186,7 +186,7 @@ def test_two_hours_one_minute_in_picking_raises_level_1_and_marks_the_order_stuc
     record = order.history.first()
     assert (record.history_type, record.is_stuck, record.status) == ("~", True, "picking")
     assert record.history_user.username == settings.ORDERHUB_SYSTEM_USERNAME
-    assert render(record.history_change_reason) == f"deadline sweep: {alert.title}"
+    assert render(record.history_change_reason) == f"deadline sweep: {render(alert.title)}"
     assert record.hub_no == order.hub_no and record.state_due_at == t0 + 2 * HOUR
 
 
