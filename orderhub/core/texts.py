@@ -39,11 +39,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy as _
 
 MARK = "§"
@@ -173,7 +175,17 @@ def fit(value: str, max_length: int) -> str:
         strings = [(len(v), k) for k, v in params.items()
                    if isinstance(v, str) and len(v) > 2]
         if not strings:
-            return (MARK + code)[:max_length]
+            nested = [(len(json.dumps(v, ensure_ascii=False)), k) for k, v in params.items()
+                      if isinstance(v, (dict, list))]
+            if not nested:
+                return (MARK + code)[:max_length]
+            # a text inside the text, too long to keep as a code: kept as words (hub's language)
+            _size, name = max(nested)
+            with translation.override(settings.LANGUAGE_CODE):
+                params[name] = render_param(params[name])
+            value = MARK + code + json.dumps(params, ensure_ascii=False, separators=(",", ":"),
+                                             sort_keys=True)
+            continue
         length, name = max(strings)
         keep = max(1, length - (len(value) - max_length) - 1)
         params[name] = params[name][:keep] + _ELLIPSIS
