@@ -55,7 +55,7 @@ def test_default_risk_rule_for_high_amounts_to_remote_regions(paid_order, provin
     assert (name in matched(order)) is reviewed
     if reviewed:
         row = order.history.get(status=Status.RISK_REVIEW)
-        assert row.history_change_reason.startswith(f"rule '{name}'")
+        assert render(row.history_change_reason).startswith(f"rule '{name}'")
 
 
 def test_default_rule_for_many_near_identical_orders_from_one_buyer(paid_order):
