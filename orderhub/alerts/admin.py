@@ -52,6 +52,7 @@ from orderhub.alerts.services import (
 from orderhub.alerts.tasks import alert_deliveries_send
 from orderhub.core.errors import DomainError
 from orderhub.core.tasks import enqueue_on_commit
+from orderhub.core.texts import render
 
 LEVEL_COLOURS = {1: ("#e3f2fd", "#0d47a1"), 2: ("#fff3e0", "#e65100"), 3: ("#ffebee", "#b71c1c")}
 STATUS_COLOURS = {
@@ -262,7 +263,7 @@ class AlertDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def alert_link(self, delivery: AlertDelivery) -> SafeString:
         url = reverse("admin:alerts_alert_change", args=[delivery.alert_id])
         return format_html('<a href="{}">#{} {}</a>', url, delivery.alert_id,
-                           delivery.alert.title[:60])
+                           render(delivery.alert.title)[:60])
 
     @admin.display(description=_("last error"))
     def error(self, delivery: AlertDelivery) -> str:
@@ -535,7 +536,7 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         size = getattr(alert, "group_size", None) or 1
         if size == 1:
             return format_html('<span class="oh-alert-title" title="{}">{}</span>',
-                               alert.title, alert.title)
+                               render(alert.title), render(alert.title))
         kind = alert_kind(alert.kind)
         query = {ViewFilter.parameter_name: "each", KindFilter.parameter_name: alert.kind,
                  CauseFilter.parameter_name: alert.cause or NO_CAUSE}
@@ -547,7 +548,7 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             urlencode({**_kept_filters.get(), **query}),
             ngettext("%(count)d alert, show each", "%(count)d alerts, show each", size)
             % {"count": size},
-            alert.title, gettext("latest: %(title)s") % {"title": alert.title},
+            render(alert.title), gettext("latest: %(title)s") % {"title": render(alert.title)},
         )
 
     @admin.display(description=_("order"))
