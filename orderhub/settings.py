@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Before any process_view (the CSRF check reads request.POST, which parses an upload):
     # body size and who uploads are checked on the headers (orderhub/core/limits.py).
     "orderhub.core.limits.RequestGuardMiddleware",
+    # A NUL in a query string, form field or URL argument: 400 before any view reads it.
+    "orderhub.core.nul_guard.NulGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -1,0 +1,82 @@
+"""Requests that carry a NUL character in a field are refused before any view reads them.
+
+PostgreSQL refuses NUL (U+0000) in every text value it is asked to store *or compare*, so a
+NUL that reaches any query (a channel code looked up by a serializer's related field, a filter,
+an admin search) answers 500 there while SQLite quietly accepts it. No person types a NUL and
+no documented field may hold one, so instead of guarding each field, :class:`NulGuardMiddleware`
+answers 400 for a NUL anywhere in the query string, in the name or value of a form field
+(``application/x-www-form-urlencoded`` and ``multipart/form-data``) or in a URL argument.
+Nothing has been read by a view, so nothing is written.
+
+The body of a JSON request is not read here: DRF's ``CharField`` already refuses NUL, and the
+channel endpoints keep a NUL quoted in a platform's payload (as U+FFFD) on purpose. The API's
+exception handler (``orderhub.core.api``) turns a NUL that still reaches PostgreSQL into the
+same 400, rolled back, as the last line of defence.
+
+The middleware sits after ``RequestGuardMiddleware`` (body size and who uploads are checked on
+the headers first, so an upload is never parsed for a caller who may not upload) and runs in
+``process_view``: Django's CSRF check (also in ``process_view``, earlier in the list) may have
+parsed the form already, and DRF reuses a form Django parsed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from orderhub.core.api import API_PATH
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def nul_fields(request: HttpRequest) -> list[str]:
+    """The names of the fields (query string, form, file names) that hold a NUL, in order."""
+    found: list[str] = []
+    for name in _holding_nul(request.GET.lists()):
+        found.append(name)
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if request.method not in ("GET", "HEAD", "OPTIONS") and content_type in FORM_TYPES:
+        found.extend(_holding_nul(request.POST.lists()))
+        # A file's own name needs no check: Django drops what is not printable from it.
+        found.extend(name.replace(NUL, "\\x00") for name in request.FILES if NUL in name)
+    return list(dict.fromkeys(found))
+
+
+def _holding_nul(fields: Iterable[tuple[str, list[str]]]) -> Iterator[str]:
+    for name, values in fields:
+        if NUL in name or any(NUL in value for value in values):
+            # The name is shown to a person and put in JSON: never echo the NUL itself.
+            yield name.replace(NUL, "\\x00")
+
+
+def nul_refusal(request: HttpRequest, fields: list[str]) -> HttpResponse:
+    """The API's usual 400 (``detail``, ``code``, ``errors`` per field); plain text elsewhere."""
+    message = _("Null characters are not allowed.")
+    if API_PATH.match(request.path_info):
+        problems = "; ".join(f"{name}: {message}" for name in fields)
+        return JsonResponse({
+            "detail": _("Invalid input: %(problems)s") % {"problems": problems},
+            "code": "invalid",
+            "errors": {name: [message] for name in fields},
+        }, status=400)
+    text = _("The request was refused: %(fields)s hold a null character (\\x00), which no "
+             "field accepts. Nothing was saved.") % {"fields": ", ".join(fields)}
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+class NulGuardMiddleware:
+    """400 for a NUL in the query string or a form field (see the module's docstring)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        # A NUL in the path reaches the view as a URL argument (an order number, an id).
+        fields = [name for name, value in kwargs.items() if NUL in str(value)]
+        fields += nul_fields(request)
+        return nul_refusal(request, fields) if fields else None
