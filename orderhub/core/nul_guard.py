@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from orderhub.core.api import API_PATH
@@ -38,7 +39,13 @@ def nul_fields(request: HttpRequest) -> list[str]:
         found.append(name)
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if request.method not in ("GET", "HEAD", "OPTIONS") and content_type in FORM_TYPES:
-        found.extend(_holding_nul(request.POST.lists()))
+        try:
+            form = request.POST
+        except MultiPartParserError:
+            # A malformed body (a multipart type without its boundary): the view's parser
+            # answers it with its own 400, as it would without this guard.
+            return found
+        found.extend(_holding_nul(form.lists()))
         # A file's own name needs no check: Django drops what is not printable from it.
         found.extend(name.replace(NUL, "\\x00") for name in request.FILES if NUL in name)
     return list(dict.fromkeys(found))

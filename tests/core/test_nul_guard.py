@@ -79,6 +79,12 @@ def test_admin_search_and_forms_with_a_nul_are_refused_in_plain_words(client, ma
     assert order.receiver_name == "张三"
 
 
+def test_a_malformed_multipart_body_is_left_to_the_view(api):
+    # No boundary: Django cannot parse the form; the view answers its usual 400, not a 500.
+    response = api.generic("POST", STATEMENTS, b"x", content_type="multipart/form-data")
+    assert response.status_code == 400
+
+
 def test_a_json_body_is_left_to_its_serializer(api):
     # JSON strings are checked by DRF's CharField; channel payloads keep a quoted NUL as U+FFFD.
     response = api.post("/api/webhooks/", {"url": "https://example.com/\x00", "events": []},
