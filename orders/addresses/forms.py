@@ -64,10 +64,10 @@ class AddressPasteWidget(forms.Textarea):
         box = super().render(name, value, attrs, renderer)
         targets = {part: f"id_{field}" for part, field in self.targets.items()}
         return format_html(
-            '{}<div class="oh-address-paste"><button type="{}" name="split" value="1" '
+            '<div class="oh-address-box">{}<div class="oh-address-paste"><button type="{}" name="split" value="1" '
             'class="button" data-address-split data-parse-url="{}" data-targets="{}">{}</button> '
             '<span class="help">{}</span></div>'
-            '<div class="oh-address-parsed" data-address-parsed hidden></div>',
+            '<div class="oh-address-parsed" data-address-parsed hidden></div></div>',
             box, "submit" if self.submits else "button", reverse("admin:orders_address_parse"),
             json.dumps(targets),
             _gettext("Split into the fields below"),
