@@ -264,6 +264,12 @@ ORDERHUB_SYSTEM_USERNAME = "system"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # DRF's own three, with the multipart parser that refuses NUL (orderhub/core/nul_guard.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "orderhub.core.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -221,14 +221,6 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ("platform", "is_active", "skips_invoicing")
     search_fields = ("code", "abbreviation", "name")
 
-    def get_fieldsets(self, request, obj=None):
-        # Those who may change the receiver get the paste box above the receiver's fields.
-        fieldsets = super().get_fieldsets(request, obj)
-        if not self.has_change_permission(request, obj):
-            return fieldsets
-        return [(name, {**options, "fields": ("receiver_paste", *options["fields"])})
-                if name == _("Receiver") else (name, options) for name, options in fieldsets]
-
     def get_readonly_fields(self, request, obj=None):
         # Hub numbers and the API's URLs are built from these: fixed once the channel exists.
         return ("code", "abbreviation") if obj is not None else ()

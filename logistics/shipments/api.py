@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +28,7 @@ from logistics.shipments.pushes import (
 from logistics.shipments.services import check_print_permission, carrier_get, shipment_label_print
 from orderhub.core.api import ApiErrorSerializer, ApiValidationErrorSerializer, ModelViewPermissions
 from orderhub.core.errors import Conflict, DomainError, ValidationFailed
+from orderhub.core.parsers import MultiPartParser
 from logistics.shipments.delivery import shipments_expected
 from orders.api.serializers import OrderDetailSerializer
 from orders.models import Order

@@ -3,41 +3,47 @@
 PostgreSQL refuses NUL (U+0000) in every text value it is asked to store *or compare*, so a
 NUL that reaches any query (a channel code looked up by a serializer's related field, a filter,
 an admin search) answers 500 there while SQLite quietly accepts it. No person types a NUL and
-no documented field may hold one, so instead of guarding each field, :class:`NulGuardMiddleware`
-answers 400 for a NUL anywhere in the query string, in the name or value of a form field
-(``application/x-www-form-urlencoded`` and ``multipart/form-data``) or in a URL argument.
-Nothing has been read by a view, so nothing is written.
+no documented field may hold one, so instead of guarding each field:
 
-The body of a JSON request is not read here: DRF's ``CharField`` already refuses NUL, and the
-channel endpoints keep a NUL quoted in a platform's payload (as U+FFFD) on purpose. The API's
-exception handler (``orderhub.core.api``) turns a NUL that still reaches PostgreSQL into the
-same 400, rolled back, as the last line of defence.
+- :class:`NulGuardMiddleware` answers 400 for a NUL in the query string, in a URL argument, in
+  the name or value of an ``application/x-www-form-urlencoded`` field, and, outside the API,
+  of a ``multipart/form-data`` field (the admin's forms: Django's CSRF check parses them
+  there anyway). Nothing has been read by a view, so nothing is written.
+- The API's multipart bodies are checked by ``orderhub.core.parsers.MultiPartParser`` when DRF parses them (the
+  API's default, and named by the views that list their parsers), not in the middleware: a
+  view may need the raw body (a courier's push is stored as received), which Django cannot
+  give once the form was parsed from the stream. ``tests/core/test_nul_guard.py`` checks that
+  every API view that takes multipart uses it.
+- The body of a JSON request is left to its serializer: DRF's ``CharField`` refuses NUL, and
+  the channel endpoints keep a NUL quoted in a platform's payload (as U+FFFD) on purpose.
+- Last, the API's exception handler (``orderhub.core.api``) turns a NUL that still reaches
+  PostgreSQL into the same 400, rolled back, instead of a 500.
 
 The middleware sits after ``RequestGuardMiddleware`` (body size and who uploads are checked on
 the headers first, so an upload is never parsed for a caller who may not upload) and runs in
-``process_view``: Django's CSRF check (also in ``process_view``, earlier in the list) may have
-parsed the form already, and DRF reuses a form Django parsed.
+``process_view``, after Django's CSRF check.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from orderhub.core.api import API_PATH
+from orderhub.core.parsers import NUL, holding_nul
 
-NUL = "\x00"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MULTIPART = "multipart/form-data"
+FORM_TYPES = ("application/x-www-form-urlencoded", MULTIPART)
 
 
 def nul_fields(request: HttpRequest) -> list[str]:
     """The names of the fields (query string, form, file names) that hold a NUL, in order."""
-    found: list[str] = []
-    for name in _holding_nul(request.GET.lists()):
-        found.append(name)
+    found = list(holding_nul(request.GET.lists()))
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type == MULTIPART and API_PATH.match(request.path_info):
+        return found  # the API's parser checks it (orderhub.core.parsers)
     if request.method not in ("GET", "HEAD", "OPTIONS") and content_type in FORM_TYPES:
         try:
             form = request.POST
@@ -45,17 +51,10 @@ def nul_fields(request: HttpRequest) -> list[str]:
             # A malformed body (a multipart type without its boundary): the view's parser
             # answers it with its own 400, as it would without this guard.
             return found
-        found.extend(_holding_nul(form.lists()))
+        found.extend(holding_nul(form.lists()))
         # A file's own name needs no check: Django drops what is not printable from it.
         found.extend(name.replace(NUL, "\\x00") for name in request.FILES if NUL in name)
     return list(dict.fromkeys(found))
-
-
-def _holding_nul(fields: Iterable[tuple[str, list[str]]]) -> Iterator[str]:
-    for name, values in fields:
-        if NUL in name or any(NUL in value for value in values):
-            # The name is shown to a person and put in JSON: never echo the NUL itself.
-            yield name.replace(NUL, "\\x00")
 
 
 def nul_refusal(request: HttpRequest, fields: list[str]) -> HttpResponse:
@@ -87,3 +86,4 @@ class NulGuardMiddleware:
         fields = [name for name, value in kwargs.items() if NUL in str(value)]
         fields += nul_fields(request)
         return nul_refusal(request, fields) if fields else None
+

@@ -8,6 +8,7 @@ from django.urls import reverse
 from orders.models import Hold
 from orders.state_machine import Status
 from tests.factories import OrderFactory
+from tests.orders.test_admin import contact_form
 
 pytestmark = pytest.mark.django_db
 REGIONS = "admin:orders_address_regions"
@@ -61,14 +62,20 @@ def test_the_endpoints_need_a_staff_login(client):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_address_page_offers_the_regions_of_the_order_as_selects(login, client):
+@pytest.mark.parametrize("page, prefix, paste", [
+    ("admin:logistics_order_address", "", "pasted"),
+    ("admin:orders_order_change", "receiver_", "receiver_paste"),
+])
+def test_both_forms_offer_the_regions_of_the_order_and_the_paste_box(login, client, page,
+                                                                    prefix, paste):
     order = OrderFactory(status=Status.PAID)
     login("customer_service")
-    html = client.get(reverse("admin:logistics_order_address", args=[order.pk])).content.decode()
-    assert '<select name="province"' in html and 'data-region="province"' in html
+    html = client.get(reverse(page, args=[order.pk])).content.decode()
+    assert f'<select name="{prefix}city"' in html and 'data-region="province"' in html
     assert '<option value="杭州市" selected>杭州市</option>' in html
     assert '<option value="西湖区" selected>西湖区</option>' in html
     assert '<option value="滨江区">滨江区</option>' in html  # the same city's other districts
+    assert f'name="{paste}"' in html
     assert "orders/addresses.js" in html and "data-address-split" in html
 
 
@@ -139,26 +146,11 @@ def test_an_address_stored_in_another_spelling_is_kept_when_only_the_street_chan
     assert (order.receiver_province, order.receiver_address) == ("浙江", "文一路 1 号")
 
 
-def test_the_order_page_has_the_paste_box_and_region_selects(login, client):
-    order = OrderFactory(status=Status.PAID)
-    login("customer_service")
-    html = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
-    assert 'name="receiver_paste"' in html and 'data-address-split' in html
-    assert '<select name="receiver_city"' in html
-    assert '<option value="西湖区" selected>西湖区</option>' in html
-    assert "orders/addresses.js" in html
-
-
 def test_the_order_page_refuses_a_district_of_another_city(login, client):
     order = OrderFactory(status=Status.PAID)
     login("customer_service")
-    data = {
-        "receiver_name": "王芳", "receiver_phone": "13700001111", "receiver_province": "江苏省",
-        "receiver_city": "南京市", "receiver_district": "西湖区", "receiver_address": "中山路 1 号",
-        "buyer_note": "",
-        **{f"{prefix}-{count}": "0" for prefix in ("lines", "gift_orders", "tags", "holds")
-           for count in ("TOTAL_FORMS", "INITIAL_FORMS")},
-    }
+    data = contact_form(order, receiver_province="江苏省", receiver_city="南京市",
+                        receiver_district="西湖区")
     response = client.post(reverse("admin:orders_order_change", args=[order.pk]), data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["receiver_district"] == [
