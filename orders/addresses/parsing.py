@@ -38,7 +38,8 @@ POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 SEPARATORS = re.compile(r"[\s,，;；|、/]+")
 # Where a street number ends, so that a name written right after it can be told apart.
 NUMBER_END = re.compile(r"(.*(?:[号室栋幢楼层座弄户元]|\d))([\u4e00-\u9fff·]{2,4})$")
-NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$|^[A-Za-z][A-Za-z .'-]{1,30}$")
+NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}(?:（收）|\(收\))?$")
+LATIN_WORD = re.compile(r"^[A-Za-z][A-Za-z.'-]{0,20}$")
 # A last word ending so is a place, not a name (…2号 联合大厦, …3栋2单元).
 STREET_WORDS = ("路", "街", "道", "巷", "弄", "号", "村", "镇", "乡", "楼", "室", "单元", "小区", "厦",
                 "园", "苑", "院", "府", "城", "场", "店", "馆", "公寓", "中心", "旁", "边", "对面",
@@ -121,15 +122,29 @@ def _take_name(before: str, after: str) -> tuple[str, str]:
     words = [word for word in SEPARATORS.split(before) if word]
     words = [word for word in words if not POSTCODE.fullmatch(word)]
     if words:
-        return " ".join(words), after
+        return _without_receipt(" ".join(words)), after
     parts = [word for word in SEPARATORS.split(after.strip()) if word]
+    latin = 0
+    while latin < min(3, len(parts) - 1) and LATIN_WORD.match(parts[-1 - latin]):
+        latin += 1  # Li Lei, Anna Smith: a name in Latin letters is a few words
+    if latin:
+        name = " ".join(parts[-latin:])
+        return name, after[: after.rstrip().rfind(parts[-latin])]
     if len(parts) > 1 and NAME.match(parts[-1]) and not parts[-1].endswith(STREET_WORDS):
         name = parts[-1]
-        return name, after[: after.rstrip().rfind(name)]
+        return _without_receipt(name), after[: after.rstrip().rfind(name)]
     attached = NUMBER_END.match(after.strip())
     if attached and not attached.group(2).endswith(STREET_WORDS):
-        return attached.group(2), attached.group(1)
+        return _without_receipt(attached.group(2)), attached.group(1)
     return "", after
+
+
+def _without_receipt(name: str) -> str:
+    # 张三收, 张三（收）: "to be received by", not part of the name.
+    for ending in ("（收）", "(收)", "收"):
+        if name.endswith(ending) and len(name) - len(ending) >= 2:
+            return name[: -len(ending)].strip()
+    return name
 
 
 def _tidy(street: str) -> str:
