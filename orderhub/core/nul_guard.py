@@ -5,10 +5,11 @@ NUL that reaches any query (a channel code looked up by a serializer's related f
 an admin search) answers 500 there while SQLite quietly accepts it. No person types a NUL and
 no documented field may hold one, so instead of guarding each field:
 
-- :class:`NulGuardMiddleware` answers 400 for a NUL in the query string, in a URL argument, in
-  the name or value of an ``application/x-www-form-urlencoded`` field, and, outside the API,
-  of a ``multipart/form-data`` field (the admin's forms: Django's CSRF check parses them
-  there anyway). Nothing has been read by a view, so nothing is written.
+- :class:`NulGuardMiddleware` answers 400 for a NUL in the query string or a URL argument,
+  everywhere, and in the name or value of an API's ``application/x-www-form-urlencoded``
+  field. Nothing has been read by a view, so nothing is written. The admin's forms are left
+  to Django's form fields, which refuse NUL in text with the form's own error (and to views
+  that clean a barcode scanner's control characters on purpose, as the scan station does).
 - The API's multipart bodies are checked by ``orderhub.core.parsers.MultiPartParser`` when DRF parses them (the
   API's default, and named by the views that list their parsers), not in the middleware: a
   view may need the raw body (a courier's push is stored as received), which Django cannot
@@ -28,32 +29,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from orderhub.core.api import API_PATH
 from orderhub.core.parsers import NUL, holding_nul
 
 MULTIPART = "multipart/form-data"
-FORM_TYPES = ("application/x-www-form-urlencoded", MULTIPART)
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 def nul_fields(request: HttpRequest) -> list[str]:
     """The names of the fields (query string, form, file names) that hold a NUL, in order."""
     found = list(holding_nul(request.GET.lists()))
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    if content_type == MULTIPART and API_PATH.match(request.path_info):
-        return found  # the API's parser checks it (orderhub.core.parsers)
-    if request.method not in ("GET", "HEAD", "OPTIONS") and content_type in FORM_TYPES:
-        try:
-            form = request.POST
-        except MultiPartParserError:
-            # A malformed body (a multipart type without its boundary): the view's parser
-            # answers it with its own 400, as it would without this guard.
-            return found
-        found.extend(holding_nul(form.lists()))
-        # A file's own name needs no check: Django drops what is not printable from it.
-        found.extend(name.replace(NUL, "\\x00") for name in request.FILES if NUL in name)
+    if not API_PATH.match(request.path_info) or content_type == MULTIPART:
+        return found  # admin forms: their fields; the API's multipart: its parser
+    if request.method not in ("GET", "HEAD", "OPTIONS") and content_type == URLENCODED:
+        found.extend(holding_nul(request.POST.lists()))
     return list(dict.fromkeys(found))
 
 

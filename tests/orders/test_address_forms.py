@@ -62,15 +62,15 @@ def test_the_endpoints_need_a_staff_login(client):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("page, prefix, paste", [
+@pytest.mark.parametrize("url_name, prefix, paste", [
     ("admin:logistics_order_address", "", "pasted"),
     ("admin:orders_order_change", "receiver_", "receiver_paste"),
 ])
-def test_both_forms_offer_the_regions_of_the_order_and_the_paste_box(login, client, page,
+def test_both_forms_offer_the_regions_of_the_order_and_the_paste_box(login, client, url_name,
                                                                     prefix, paste):
     order = OrderFactory(status=Status.PAID)
     login("customer_service")
-    html = client.get(reverse(page, args=[order.pk])).content.decode()
+    html = client.get(reverse(url_name, args=[order.pk])).content.decode()
     assert f'<select name="{prefix}city"' in html and 'data-region="province"' in html
     assert '<option value="杭州市" selected>杭州市</option>' in html
     assert '<option value="西湖区" selected>西湖区</option>' in html
