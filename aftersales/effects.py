@@ -10,14 +10,17 @@
   the stock ledger (``logistics.services.stock``).
 - An exchange or a resend creates a new outbound order ``<hub_no>R1``, ``R2``… (paid, nothing to
   pay), reserved and shipped like any order.
-- The last open case of a delivered order closed moves the order to ``closed`` (售后关闭) when
-  the order's state machine allows it.
+- The order knows where its after-sales stand (``orders.services.order_note_aftersales``: a case
+  open, or every case closed), and the last case closed moves a delivered, invoiced, settled or
+  archived order to ``closed`` (售后关闭), as the system with the case as the reason: the
+  ``close`` move's condition in ``orders/state_machine.py`` reads that state.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from logistics.models import Reservation, StockMovement, Warehouse
 from logistics.services.routing import active_warehouses
@@ -36,6 +39,7 @@ from orders.services import (
     OrderInput,
     order_close,
     order_day,
+    order_note_aftersales,
     order_refund,
     orders_create,
 )
@@ -54,8 +58,10 @@ def hold_key(case: Case) -> str:
 
 
 def case_opened(case: Case, *, actor: Actor) -> None:
-    """A refund asked for an order still in the warehouse: stop it."""
+    """The order learns it has a case; a refund asked while it is in the warehouse stops it."""
     order = case.order
+    if order is not None:
+        order_follows_cases(case)
     if order is None or case.kind not in REFUND_KINDS_THAT_STOP or case.status in \
             FINAL_CASE_STATUSES:
         return
@@ -78,7 +84,7 @@ def case_moved(case: Case, *, move: str, actor: Actor, reason: str) -> None:
     elif move in ("reject", "withdraw"):
         _release_hold(case, f"售后 {case.case_no} {move}")
     if case.status in FINAL_CASE_STATUSES:
-        _close_order_if_last(case)
+        order_follows_cases(case)
 
 
 # A status a platform reports, and the hub's move whose effects it carries.
@@ -91,6 +97,8 @@ def platform_moved(case: Case, *, actor: Actor) -> None:
     move = PLATFORM_MOVES.get(case.status)
     if move is not None and case.order_id is not None:
         case_moved(case, move=move, actor=actor, reason="platform")
+    elif case.status in FINAL_CASE_STATUSES:
+        order_follows_cases(case)
 
 
 def is_full_refund(case: Case) -> bool:
@@ -173,12 +181,14 @@ def new_outbound_order(case: Case) -> Order:
     return created
 
 
-def _close_order_if_last(case: Case) -> None:
+def order_follows_cases(case: Case) -> None:
+    """Tell the order whether a case of it is still open; the last one closed closes it."""
     if case.order_id is None:
         return
-    still_open = Case.objects.filter(order_id=case.order_id).exclude(
-        status__in=FINAL_CASE_STATUSES).exists()
-    order = Order.objects.get(pk=case.order_id)
-    if still_open or order.status not in MOVES_BY_NAME["close"].sources or order.on_hold:
-        return
-    order_close(order=order, actor=None, reason=f"售后 {case.case_no} 关闭")
+    open_cases = Case.objects.filter(order_id=case.order_id).exclude(
+        status__in=FINAL_CASE_STATUSES).count()
+    why = f"售后 {case.case_no} 关闭" if case.status in FINAL_CASE_STATUSES else \
+        f"售后 {case.case_no} 处理中"
+    order = order_note_aftersales(order_id=case.order_id, open_cases=open_cases, reason=why)
+    if open_cases == 0 and order is not None and can_proceed(order.close):
+        order_close(order=order, actor=None, reason=why)
