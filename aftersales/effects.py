@@ -6,6 +6,10 @@
 - A full refund moves the order to ``refunded`` (``orders.services.order_refund``; logistics
   then releases its stock, as for any refund); every approved refund is told to finance as
   ``aftersales.refund_approved`` (an expected outgoing amount).
+- A return's parcel (the carrier and number the buyer gave) becomes a shipment marked as a
+  return (``logistics.shipments.services.return_shipment_record``), tracked by the couriers'
+  pushes like any parcel but never moving the order; its signature at the warehouse moves the
+  case to ``returned`` (``aftersales.handlers``).
 - An inspected return is restocked (good) or received and written off (damaged), each a row of
   the stock ledger (``logistics.services.stock``).
 - An exchange or a resend creates a new outbound order ``<hub_no>R1``, ``R2``… (paid, nothing to
@@ -24,13 +28,14 @@ from django_fsm import can_proceed
 
 from logistics.models import Reservation, StockMovement, Warehouse
 from logistics.services.routing import active_warehouses
+from logistics.shipments.services import return_shipment_record
 from logistics.services.stock import (
     stock_for_update,
     stock_movement,
     stock_receive,
     stock_rows_save,
 )
-from orderhub.core.history import Actor
+from orderhub.core.history import Actor, audit
 from orders.holds import hold_place, order_release_own_hold
 from orders.models import Hold, Order
 from orders.services import (
@@ -62,12 +67,28 @@ def case_opened(case: Case, *, actor: Actor) -> None:
     order = case.order
     if order is not None:
         order_follows_cases(case)
+        return_parcel_track(case)
     if order is None or case.kind not in REFUND_KINDS_THAT_STOP or case.status in \
             FINAL_CASE_STATUSES:
         return
     if order.status in AWAITING_SHIPMENT:
         hold_place(order=order, actor=None, source=Hold.Source.AFTERSALES, key=hold_key(case),
                    reason=f"售后 {case.case_no}: 买家申请退款，停止发货")
+
+
+def return_parcel_track(case: Case) -> None:
+    """The buyer's return parcel as a tracked shipment, once the case knows its order and the
+    number (the case keeps the number as typed when no carrier could have printed it)."""
+    if case.order_id is None or not case.return_tracking_no or \
+            case.return_shipment_id is not None or case.kind not in (Kind.RETURN, Kind.EXCHANGE):
+        return
+    shipment = return_shipment_record(order_id=case.order_id, carrier_name=case.return_carrier,
+                                      tracking_no=case.return_tracking_no,
+                                      reason=f"售后 {case.case_no}")
+    if shipment is not None:
+        case.return_shipment_id = shipment.pk
+        audit(case, actor=None, reason=f"退货包裹 {case.return_tracking_no} 已跟踪")
+        case.save(update_fields=["return_shipment_id", "updated_at"])
 
 
 def _release_hold(case: Case, why: str) -> None:
