@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.models import Case
 
@@ -109,3 +111,21 @@ def test_the_customer_page_lists_their_cases_on_every_channel(order_in, open_cas
     page = client_for(blind).get(f"/admin/orders/customer/{jd.customer_id}/change/")
     assert page.status_code == 200 and jd.hub_no in page.content.decode()
     assert mine[0].case_no not in page.content.decode()
+
+
+def test_the_queue_reads_a_page_without_counting_every_case(open_case, make_user):
+    # given a queue of cases on different orders
+    for words in ("发错了", "不想要了", "破损了", "少发了", "质量差"):
+        open_case("return", words=words)
+    client = client_for(make_user("customer_service"))
+    client.get("/admin/aftersales/case/?due=open")  # sessions and permissions warmed
+    # when the queue is opened
+    with CaptureQueriesContext(connection) as seen:
+        page = client.get("/admin/aftersales/case/?due=open")
+    # then the rows, their orders and channels come in one query, and the count is capped
+    assert page.status_code == 200 and len(page.context["cl"].result_list) == 5
+    counts = [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and all("LIMIT 1001" in sql for sql in counts), counts
+    rows = [q["sql"] for q in seen.captured_queries if 'FROM "aftersales_case"' in q["sql"]
+            and "COUNT(" not in q["sql"]]
+    assert len(rows) == 1 and '"orders_order"' in rows[0] and '"orders_channel"' in rows[0]
