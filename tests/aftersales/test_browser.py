@@ -14,7 +14,7 @@ from aftersales.services import case_open
 from orders.models import Channel
 from orders.state_machine import Status
 from tests.browser import CHINESE_SCREEN, browser_type_launch_args, shot, sign_in  # noqa: F401
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+from tests.factories import ChannelFactory, CustomerFactory, OrderFactory, OrderLineFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,8 +26,10 @@ def browser_context_args(browser_context_args):
 
 def order_of(customer, channel: str, *, status: str = Status.DELIVERED, days_ago: int = 0):
     at = timezone.now() - dt.timedelta(days=days_ago)
-    order = OrderFactory(status=status, customer=customer, channel=Channel.objects.get(
-        code=channel), paid_at=at, placed_at=at, paid_amount=Decimal("259.00"))
+    # (a transactional test before this one may have flushed the channels migrations made)
+    shop = Channel.objects.filter(code=channel).first() or ChannelFactory(code=channel)
+    order = OrderFactory(status=status, customer=customer, channel=shop, paid_at=at,
+                         placed_at=at, paid_amount=Decimal("259.00"))
     OrderLineFactory(order=order, sku="DRESS-RED-M", title="碎花连衣裙 红色 M", quantity=1,
                      unit_price=Decimal("259.00"), amount=Decimal("259.00"))
     return order
