@@ -69,3 +69,16 @@ def paid_order(db):
         return order
 
     return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """``login("warehouse")``: the test client as a new user of that role; pages in English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def as_role(role: str):
+        user = make_user(role)
+        client.force_login(user)
+        return user
+
+    return as_role

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0006_rule_fact_return_risk'),
+        ('logistics', '0007_rule_fact_return_risk'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0005_carriers_and_shipments_of_existing_orders'),
+        ('logistics', '0006_waves_and_pick_locations'),
     ]
 
     operations = [
