@@ -41,8 +41,10 @@ from orders.sla.deadlines import StateLeft, deadline_columns, order_deadlines_on
 from orders.state_machine import (
     AWAITING_SHIPMENT,
     BEFORE_SHIPPING,
+    FINAL_STATUSES,
     IN_WAREHOUSE,
     MOVES_BY_NAME,
+    AfterSalesState,
     Move,
     Status,
 )
@@ -466,8 +468,26 @@ def order_archive(*, order: Order, actor: Actor, reason: str = "") -> Order:
 
 
 def order_close(*, order: Order, actor: Actor, reason: str = "") -> Order:
-    """After-sales window over: archived → closed."""
+    """After-sales over: archived, or delivered/invoiced/settled once its last case closed →
+    closed."""
     return _transition(order=order, name="close", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_note_aftersales(*, order_id: int, open_cases: int, reason: str) -> Order | None:
+    """After-sales report where the order's cases stand: some open, or every one closed (the
+    ``close`` move's condition). Idempotent; a final order keeps what it had."""
+    try:
+        locked = order_lock(order_id)
+    except NotFound:
+        return None
+    state = AfterSalesState.OPEN if open_cases else AfterSalesState.CLOSED
+    if locked.aftersales_state == state or locked.status in FINAL_STATUSES:
+        return locked
+    locked.aftersales_state = state
+    audit(locked, actor=None, reason=reason)
+    locked.save(update_fields=["aftersales_state", "updated_at"])
+    return locked
 
 
 @transaction.atomic

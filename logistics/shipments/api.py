@@ -64,7 +64,8 @@ class ShipmentSerializer(serializers.ModelSerializer):
         model = Shipment
         fields = ["id", "carrier", "carrier_name", "carrier_phone", "tracking_no", "status",
                   "trust", "orders", "created_at", "picked_up_at", "delivered_at",
-                  "last_event_at", "events"]
+                  "last_event_at", "events",
+                  "direction"]  # after-sales (issue 11): a buyer's return parcel is "return"
         read_only_fields = fields
 
     def get_orders(self, shipment: Shipment) -> list[str]:

@@ -9,8 +9,12 @@
 - :func:`trace_apply`: new lines of a parcel's trace (a courier push); the status follows the
   furthest line ever seen (``STATUS_RANK``), so a repeated or older push never moves it back.
 
+- :func:`return_shipment_record` (after-sales, issue 11): a buyer's return parcel, tracked by
+  the same pushes, marked ``direction`` return.
+
 Each change records ``shipment.created`` / ``shipment.status_changed`` (and
-``shipment.returned``) once per order in the parcel (``logistics.shipments.events``).
+``shipment.returned``) once per order in the parcel (``logistics.shipments.events``); a return
+parcel's changes are ``shipment.return_updated`` instead, which no order handler follows.
 Lock order: orders (``orders.locks``), then the shipment row.
 """
 from __future__ import annotations
@@ -30,6 +34,7 @@ from logistics.shipments.alerts import trace_alerts_on_push
 from logistics.shipments.carriers import OTHER, name_key, number_matches
 from logistics.shipments.events import (
     SHIPMENT_CREATED,
+    SHIPMENT_RETURN_UPDATED,
     SHIPMENT_RETURNED,
     SHIPMENT_STATUS_CHANGED,
     shipment_event_record,
@@ -38,13 +43,16 @@ from logistics.shipments.models import (
     RETURNED_STATUSES,
     STATUS_RANK,
     Carrier,
+    Direction,
     Shipment,
     ShipmentEvent,
     ShipmentOrder,
     ShipmentStatus,
     Trust,
 )
+from logistics.shipments.subscriptions import subscriptions_send
 from orderhub.alerts.services import alert_raise
+from orderhub.core.tasks import enqueue_on_commit
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor
 from orders.locks import orders_lock
@@ -204,7 +212,8 @@ def shipments_follow_orders(*, order_ids: Sequence[int], handed_over: bool = Fal
         return 0
     orders = {order.pk: order for order in Order.objects.filter(pk__in=ids)}
     links: dict[int, list[Shipment]] = {}
-    for link in ShipmentOrder.objects.filter(order_id__in=ids).select_related(
+    for link in ShipmentOrder.objects.filter(
+            order_id__in=ids, shipment__direction=Direction.OUTBOUND).select_related(
             "shipment__carrier"):
         links.setdefault(link.order_id, []).append(link.shipment)
     changed = 0
@@ -385,7 +394,11 @@ def trace_apply(*, shipment: Shipment, update: TraceUpdate, source: str,
         trace_alerts_on_push(shipment=locked, holds_before=holds_before,
                              failures_before=failures_before,
                              line_text=f"{newest.at:%Y-%m-%d %H:%M} {newest.description}")
-    if locked.status != previous:
+    if locked.status != previous and locked.direction == Direction.RETURN:
+        # A return parcel moves nothing of its order: only after-sales hears of it.
+        shipment_event_record(SHIPMENT_RETURN_UPDATED, locked, previous=previous,
+                              order_ids=locked.members.values_list("order_id", flat=True))
+    elif locked.status != previous:
         order_ids = list(locked.members.values_list("order_id", flat=True))
         shipment_event_record(SHIPMENT_STATUS_CHANGED, locked, order_ids=order_ids,
                               previous=previous)
@@ -395,3 +408,40 @@ def trace_apply(*, shipment: Shipment, update: TraceUpdate, source: str,
             shipment_event_record(SHIPMENT_RETURNED, locked, order_ids=order_ids,
                                   previous=previous, reason=why.description[:500])
     return TraceResult(locked.pk, len(new), previous, locked.status)
+
+
+# --- return parcels (after-sales, issue 11) -----------------------------------------------------
+@transaction.atomic
+def return_shipment_record(*, order_id: int, carrier_name: str, tracking_no: str,
+                           reason: str = "") -> Shipment | None:
+    """The buyer's return parcel for an order, as a shipment the couriers' pushes track
+    (``direction`` return), subscribed with Kuaidi100 like any parcel. The carrier is read from
+    any of its names (an unknown one is "other"); ``None`` for a number no carrier could
+    print (the case keeps what the buyer typed). Idempotent: the same parcel again is found."""
+    names = carriers_by_name()
+    carrier = names.get(name_key(carrier_name)) or names[name_key(OTHER)]
+    number = "".join((tracking_no or "").split()).upper()[:40]
+    if not number or not number_matches(carrier.tracking_pattern, number):
+        return None
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return None
+    now = timezone.now()
+    shipment, created = Shipment.objects.get_or_create(
+        carrier=carrier, tracking_no=number,
+        defaults={"direction": Direction.RETURN, "status": ShipmentStatus.AWAITING_PICKUP,
+                  "trust": Trust.AGGREGATOR, "source": Shipment.Source.CHANNEL,
+                  "last_event_at": now, "warehouse": _warehouse_of(order.pk),
+                  "origin_province": normalise_place(order.receiver_province)[:32]})
+    if shipment.direction != Direction.RETURN:
+        return None  # the number is an outbound parcel's: not the buyer's return
+    ShipmentOrder.objects.get_or_create(shipment=shipment, order=order)
+    if created:
+        ShipmentEvent.objects.create(
+            shipment=shipment, at=now, kind=Kind.OTHER, source=ShipmentEvent.Source.CHANNEL,
+            description=f"买家退货寄回 {carrier.name} {number}" + (f"（{reason}）" if reason
+                                                                   else ""),
+            fingerprint=_fingerprint(now, "return", number))
+        shipment_event_record(SHIPMENT_RETURN_UPDATED, shipment, order_ids=[order.pk])
+        enqueue_on_commit(subscriptions_send, [shipment.pk])
+    return shipment

@@ -413,8 +413,8 @@ def test_the_fan_out_of_a_batch_costs_the_same_queries_however_large(
     batch = [Event.objects.create(kind="order.status_changed", order_id=o.pk, payload=MOVED)
              for o in orders]
     # subscriptions, owners who may read orders, the orders' JSON (orders, lines, gifts,
-    # holds, the parcels logistics adds), the insert
-    with django_assert_num_queries(8):
+    # holds, the parcels logistics adds, the return-risk scores after-sales adds), the insert
+    with django_assert_num_queries(9):
         written = deliveries_fan_out(events=batch)
     assert written == 2 * events
 
