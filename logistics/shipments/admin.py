@@ -7,8 +7,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from logistics.shipments.buyer_page import tracking_page_url, tracking_qr_svg, tracking_token
 from logistics.shipments.delivery import shipment_expected, shipments_expected
 from logistics.shipments.models import Carrier, CourierPush, Shipment, ShipmentEvent, Trust
 from orders.models import Order
@@ -90,15 +92,19 @@ class CourierPushAdmin(ReadOnlyAdmin):
 
 
 def order_page_shipments_panel(request: HttpRequest, order: Order) -> str:
-    """The parcels card on the order page: each parcel, its trust, trace and expected delivery."""
+    """The parcels card on the order page: each parcel, its trust, trace and expected delivery,
+    and the buyer's tracking link with its QR code (shown, and downloadable as SVG)."""
     if not request.user.has_perm("logistics.view_shipment"):
         return ""
     shipments = list(Shipment.objects.filter(orders=order).select_related("carrier")
                      .prefetch_related("events").order_by("pk"))
     rows = [{"shipment": s, "trust": trust_badge(s), "expected": shipment_expected(s),
              "events": list(s.events.all()[:20])} for s in shipments]
+    link = tracking_page_url(order, request)
     return render_to_string("admin/logistics/includes/order_shipments_panel.html", {
-        "rows": rows, "expected": shipments_expected(shipments),
+        "rows": rows, "expected": shipments_expected(shipments), "tracking_link": link,
+        "tracking_qr": mark_safe(tracking_qr_svg(link, scale=3)),  # segno's own SVG markup
+        "tracking_token": tracking_token(order),
     }, request=request)
 
 

@@ -28,6 +28,7 @@ from logistics.shipments.pushes import (
 from logistics.shipments.services import check_print_permission, carrier_get, shipment_label_print
 from orderhub.core.api import ApiErrorSerializer, ApiValidationErrorSerializer, ModelViewPermissions
 from orderhub.core.errors import Conflict, DomainError, ValidationFailed
+from logistics.shipments.buyer_page import tracking_page_url
 from logistics.shipments.delivery import shipments_expected
 from orders.api.serializers import OrderDetailSerializer
 from orders.models import Order
@@ -240,10 +241,16 @@ def order_expected_delivery_section(order: Order, context: dict) -> str | None:
     return serializers.DateTimeField().to_representation(expected) if expected else None
 
 
+def order_tracking_page_section(order: Order, context: dict) -> str:
+    """``tracking_page``: the buyer's signed no-login link (物流溯源码)."""
+    return tracking_page_url(order, context.get("request"))
+
+
 # Orders may not import logistics (STYLE.md): logistics adds its sections to the order's JSON,
 # and their prefetch to the order's detail queryset.
 ORDER_DETAIL_PREFETCHES.append(Prefetch("shipments", queryset=_parcels(), to_attr=PREFETCHED))
 OrderDetailSerializer.sections.update({
     "shipments": order_shipments_section,
     "expected_delivery": order_expected_delivery_section,
+    "tracking_page": order_tracking_page_section,
 })
