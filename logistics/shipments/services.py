@@ -45,11 +45,11 @@ from logistics.shipments.models import (
     Trust,
 )
 from orderhub.alerts.services import alert_raise
-from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
+from orderhub.core.errors import Conflict, DomainError, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor
 from orders.locks import orders_lock
 from orders.models import Order
-from orders.services import order_print_label
+from orders.services import order_deliver, order_hand_over, order_print_label
 from orders.state_machine import CANCELLED_OR_REFUNDED, Status
 
 PRINT_LABEL_PERMISSION = "logistics.print_label"
@@ -295,6 +295,51 @@ def _handed_over(shipment: Shipment) -> None:
                           order_ids=locked.members.values_list("order_id", flat=True))
 
 
+# --- orders follow their parcel -----------------------------------------------------------------
+#: Parcel statuses that show it left the warehouse (the order is handed over).
+LEFT_STATUSES = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
+                 ShipmentStatus.DELIVERED)
+
+
+def order_follow_parcel(*, order: Order, status: str, reason: str) -> Order:
+    """Move ``order`` as its parcel's ``status`` says, as the hub: the first scan after the
+    label hands it over (awaiting_pickup → in_transit), the signature delivers it. Raises the
+    transition's DomainError when the order may not move (e.g. it is held)."""
+    if order.status == Status.AWAITING_PICKUP and status in LEFT_STATUSES:
+        order = order_hand_over(order=order, actor=None, reason=reason)
+    if status == ShipmentStatus.DELIVERED and order.status == Status.IN_TRANSIT:
+        order = order_deliver(order=order, actor=None, reason=reason)
+    return order
+
+
+def orders_follow_parcels(*, orders: dict[int, list[Order]], results: Sequence[TraceResult]) -> None:
+    """In the push's transaction: each parcel that moved moves its orders at once, so that the
+    push's answer finds shipment and order in their new state. An order that may not move is
+    left as it is (savepoint): the ``logistics.orders_follow_trace`` handler tries it again
+    after commit and alerts customer service."""
+    for result in results:
+        if result.previous == result.status:
+            continue
+        for order in orders.get(result.shipment_id, ()):
+            try:
+                with transaction.atomic():
+                    order_follow_parcel(order=order, status=result.status, reason=result.reason)
+            except DomainError:
+                continue
+
+
+def parcel_orders_lock(shipment_ids: Sequence[int]) -> dict[int, list[Order]]:
+    """Lock the orders of these parcels (before the parcels: the lock order above), by parcel."""
+    links = list(ShipmentOrder.objects.filter(shipment_id__in=shipment_ids)
+                 .values_list("shipment_id", "order_id"))
+    locked = orders_lock(order_id for _shipment, order_id in links)
+    by_parcel: dict[int, list[Order]] = {}
+    for shipment_id, order_id in sorted(links):
+        if order_id in locked:
+            by_parcel.setdefault(shipment_id, []).append(locked[order_id])
+    return by_parcel
+
+
 # --- the courier's trace ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TraceLine:
@@ -326,6 +371,7 @@ class TraceResult:
     new_lines: int
     previous: str
     status: str
+    reason: str = ""  # "<carrier> <number>: <time> <the newest line>", for the orders' history
 
     @property
     def moved(self) -> bool:
@@ -394,4 +440,7 @@ def trace_apply(*, shipment: Shipment, update: TraceUpdate, source: str,
                         if line.kind in (Kind.REFUSED, Kind.RETURNED)), new[-1])
             shipment_event_record(SHIPMENT_RETURNED, locked, order_ids=order_ids,
                                   previous=previous, reason=why.description[:500])
-    return TraceResult(locked.pk, len(new), previous, locked.status)
+    newest = max(new, key=lambda line: line.at)
+    reason = (f"{locked.carrier.code} {locked.tracking_no}: "
+              f"{timezone.localtime(newest.at):%Y-%m-%d %H:%M} {newest.description}")[:480]
+    return TraceResult(locked.pk, len(new), previous, locked.status, reason)
