@@ -534,8 +534,8 @@ def order_move_by_hand(*, order: Order, name: str, actor: Actor, reason: str = "
         raise ParcelRequired(
             f"Order {order.hub_no}: a label is printed with its parcel. Record the carrier and "
             f"tracking number (or get one from the electronic waybill) with POST "
-            f"/api/orders/{order.hub_no}/shipments/ or the order page's label form; the order "
-            f"then moves to 'awaiting_pickup' by itself.",
+            f"/api/orders/{order.hub_no}/shipments/ or the label form on the order page; the "
+            f"order then moves to 'awaiting_pickup' by itself.",
             extra={"current_state": order.status},
         )
     return order_transition(order=order, name=name, actor=actor, reason=reason)

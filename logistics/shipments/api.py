@@ -18,14 +18,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from logistics.shipments import kuaidi100
 from logistics.shipments.models import CourierPush, Shipment, ShipmentStatus, Trust
 from logistics.shipments.pushes import (
     kuaidi100_push_receive,
     push_store,
     sf_push_receive,
 )
-from logistics.shipments.services import check_print_permission, carrier_get, shipment_label_print
+from logistics.shipments.services import (
+    check_print_permission,
+    shipment_label_print,
+    waybill_number_get,
+)
 from orderhub.core.api import ApiErrorSerializer, ApiValidationErrorSerializer, ModelViewPermissions
 from orderhub.core.errors import Conflict, DomainError, ValidationFailed
 from logistics.shipments.buyer_page import tracking_page_url
@@ -90,25 +93,6 @@ class LabelInputSerializer(serializers.Serializer):
         return attrs
 
 
-def _waybill_number(*, order: Order, carrier_code: str) -> str:
-    """A tracking number from Kuaidi100's electronic waybill (no transaction is open)."""
-    carrier = carrier_get(carrier_code)
-    if not carrier.kuaidi100_code:
-        raise ValidationFailed(f"{carrier.name} has no Kuaidi100 code for electronic waybills.")
-    titles = ", ".join(order.lines.values_list("title", flat=True))[:100]
-    answer = kuaidi100.waybill_order(kuaidi100.WaybillRequest(
-        company=carrier.kuaidi100_code, order_ref=order.hub_no,
-        receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
-        receiver_address=" ".join(filter(None, (order.receiver_province, order.receiver_city,
-                                                order.receiver_district,
-                                                order.receiver_address))),
-        cargo=titles or order.hub_no))
-    if not answer.ok:
-        raise Conflict(f"The electronic-waybill provider gave no number: {answer.code} "
-                       f"{answer.message}".strip())
-    return str(answer.data["kuaidinum"])
-
-
 class OrderShipmentCreateApi(APIView):
     """Record a parcel of the order (print its label)."""
 
@@ -138,7 +122,7 @@ class OrderShipmentCreateApi(APIView):
         number = data["tracking_no"]
         source = Shipment.Source.LABEL
         if not number.strip():
-            number = _waybill_number(order=order, carrier_code=data["carrier"])
+            number = waybill_number_get(order=order, carrier_code=data["carrier"])
             source = Shipment.Source.WAYBILL
         shipment = shipment_label_print(
             orders=[order, *others], carrier_code=data["carrier"], tracking_no=number,

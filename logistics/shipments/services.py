@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from logistics.models import FulfilmentDecision, Warehouse
 from logistics.rules import normalise_place
+from logistics.shipments import kuaidi100
 from logistics.shipments.alerts import trace_alerts_on_push
 from logistics.shipments.carriers import OTHER, name_key, number_matches
 from logistics.shipments.events import (
@@ -118,6 +119,26 @@ def tracking_no_clean(carrier: Carrier, tracking_no: str) -> str:
 
 
 # --- the label ----------------------------------------------------------------------------------
+def waybill_number_get(*, order: Order, carrier_code: str) -> str:
+    """A tracking number from Kuaidi100's electronic waybill (call it with no transaction open:
+    it is a network call)."""
+    carrier = carrier_get(carrier_code)
+    if not carrier.kuaidi100_code:
+        raise ValidationFailed(f"{carrier.name} has no Kuaidi100 code for electronic waybills.")
+    titles = ", ".join(order.lines.values_list("title", flat=True))[:100]
+    answer = kuaidi100.waybill_order(kuaidi100.WaybillRequest(
+        company=carrier.kuaidi100_code, order_ref=order.hub_no,
+        receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
+        receiver_address=" ".join(filter(None, (order.receiver_province, order.receiver_city,
+                                                order.receiver_district,
+                                                order.receiver_address))),
+        cargo=titles or order.hub_no))
+    if not answer.ok:
+        raise Conflict(f"The electronic-waybill provider gave no number: {answer.code} "
+                       f"{answer.message}".strip())
+    return str(answer.data["kuaidinum"])
+
+
 def check_print_permission(actor: Actor) -> None:
     if actor is not None and not actor.has_perm(PRINT_LABEL_PERMISSION):
         raise PermissionRefused(

@@ -234,3 +234,25 @@ def test_the_order_page_shows_the_qr_code_and_its_download(client, make_user,
     assert 'id="tracking-page"' in html and "<svg" in html
     assert tracking_page_path(order) in html
     assert reverse("tracking-qr", args=[tracking_token(order)]) + "?download=1" in html
+
+
+# --- the order page's label form (the bare move is refused: tests/logistics/test_shipments.py) --
+def test_the_order_pages_label_form_records_the_parcel(client, make_user,
+                                                       django_capture_on_commit_callbacks):
+    order = OrderFactory(status="packing", **RECEIVER)
+    client.force_login(make_user("warehouse"))
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    url = reverse("admin:logistics_shipment_label", args=[order.pk])
+    assert f'action="{url}"' in page and 'value="SF"' in page
+    # a typo is refused with the carrier's format, and nothing changes
+    wrong = client.post(url, {"carrier": "SF", "tracking_no": "SF12"}, follow=True)
+    assert "SF12" in wrong.content.decode()
+    assert not Shipment.objects.exists()
+    # the right number labels the order
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"carrier": "SF", "tracking_no": SF_NO})
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_no) == ("awaiting_pickup", "SF", SF_NO)
+    # a role without the permission cannot post it
+    client.force_login(make_user("customer_service"))
+    assert client.post(url, {"carrier": "SF", "tracking_no": "SF1234567890124"}).status_code == 403
