@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from logistics.shipments.alerts import stale_trace_sweep
+from logistics.shipments.alerts import stale_trace_sweep, stale_trace_sweep_until_done
 from logistics.shipments.events import SHIPMENT_RETURNED, SHIPMENT_STATUS_CHANGED
 from logistics.shipments.models import (
     CourierPush,
@@ -262,6 +262,25 @@ def test_the_sweep_alerts_once_per_silence_and_honours_the_carriers_limit(
     Shipment.objects.filter(pk=fresh.pk).update(status=ShipmentStatus.DELIVERED,
                                                 last_event_at=ago(100))
     assert stale_trace_sweep() == 0
+
+
+def test_the_sweep_raises_in_batches_back_to_back_longest_silent_first(
+    db, settings, django_capture_on_commit_callbacks
+):
+    # given five silent parcels and a batch of two
+    settings.ORDERHUB_TRACE_SWEEP_BATCH = 2
+    parcels = [labelled(django_capture_on_commit_callbacks, number=f"SF12345678901{n:02d}")
+               for n in range(5)]
+    for hours, parcel in zip((60, 90, 50, 70, 80), parcels):
+        Shipment.objects.filter(pk=parcel.pk).update(last_event_at=ago(hours))
+    # when one run sweeps, it takes the two silent longest
+    assert stale_trace_sweep() == 2
+    assert {a.data["shipment_id"] for a in Alert.objects.filter(kind="shipment_stale")} == {
+        parcels[1].pk, parcels[4].pk}
+    # and the task's sweep runs batch after batch until none waits
+    assert stale_trace_sweep_until_done() == 3
+    assert Alert.objects.filter(kind="shipment_stale").count() == 5
+    assert stale_trace_sweep_until_done() == 0
 
 
 # --- the subscription ---------------------------------------------------------------------------
