@@ -379,5 +379,7 @@ ORDERHUB_SF_PUSH_TOKEN = os.environ.get("ORDERHUB_SF_PUSH_TOKEN", "")
 ORDERHUB_COURIER_PUSH_MAX_BYTES = int(os.environ.get("ORDERHUB_COURIER_PUSH_MAX_BYTES", str(256 * 1024)))
 # Expected delivery when a carrier has too few measured deliveries on a route (days).
 ORDERHUB_EXPECTED_DELIVERY_DAYS = int(os.environ.get("ORDERHUB_EXPECTED_DELIVERY_DAYS", "3"))
+# At most this many stale-trace alerts a sweep run; the task runs batches back to back.
+ORDERHUB_TRACE_SWEEP_BATCH = int(os.environ.get("ORDERHUB_TRACE_SWEEP_BATCH", "500"))
 # After-sales: the answer window when a platform sends no deadline of its own (hours).
 ORDERHUB_AFTERSALES_WINDOW_HOURS = int(os.environ.get("ORDERHUB_AFTERSALES_WINDOW_HOURS", "48"))

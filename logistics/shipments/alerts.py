@@ -68,7 +68,7 @@ def sweep_batch() -> int:
     """How many stale-trace alerts one run raises at most (``ORDERHUB_TRACE_SWEEP_BATCH``): a
     run of 500 takes about half a second on a loaded 2-core machine (bench/shipments.py), so a
     burst of silent parcels never holds the worker for long; the runs follow back to back."""
-    return int(getattr(settings, "ORDERHUB_TRACE_SWEEP_BATCH", SWEEP_BATCH))
+    return settings.ORDERHUB_TRACE_SWEEP_BATCH or SWEEP_BATCH
 
 
 def stale_trace_sweep_until_done(*, now: dt.datetime | None = None) -> int:
