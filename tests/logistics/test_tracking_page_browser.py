@@ -21,7 +21,8 @@ from logistics.shipments.models import (
 from tests.browser import browser_type_launch_args, shot  # noqa: F401 - launches chromium
 from tests.factories import OrderFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("the_carriers")]
 PHONE = {"width": 390, "height": 844}
 Kind = ShipmentEvent.Kind
 
