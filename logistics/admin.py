@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -25,7 +26,9 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -33,6 +36,14 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from logistics.board import warehouse_board
+from logistics.warehouse.admin import pick_list_link
+from logistics.warehouse.models import WaveOrder, wave_number
+from logistics.warehouse.selectors import locations_of
+from logistics.warehouse.services import (
+    HANDOVER_PERMISSIONS,
+    STATION_PERMISSIONS,
+    waves_create,
+)
 from logistics.forms import (
     AddressChangeForm,
     GiftScanForm,
@@ -479,25 +490,48 @@ class ParcelAdmin(ReadOnlyAdmin):
 
 
 # --- the picking queue --------------------------------------------------------------------------
+class PickingQueueChangeList(ChangeList):
+    """Reads the shown page's pick locations and waves in one query each."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        entries = list(self.result_list)
+        locations = locations_of((entry.warehouse_id, line.sku) for entry in entries
+                                 for line in entry.order.lines.all())
+        waves = dict(WaveOrder.objects.filter(order_id__in=[e.order_id for e in entries])
+                     .values_list("order_id", "wave_id"))
+        for entry in entries:
+            entry.pick_locations = locations
+            entry.wave_id = waves.get(entry.order_id)
+
+
 @admin.register(PickingQueueEntry)
 class PickingQueueAdmin(ReadOnlyAdmin):
-    """Per warehouse: urgent first, then the earliest ship-by, then the state's due time."""
+    """Across warehouses, the most overdue step first (how far past its due time the order's
+    current step is), then the earliest ship-by; each row shows what to pick and where."""
 
-    list_display = ("warehouse", "order_no", "priority", "status", "ship_by", "due",
-                    "held", "gift_pending", "paid_at")
+    list_display = ("order_no", "warehouse_code", "status", "goods", "due", "ship_by", "marks",
+                    "wave")
     list_filter = ("warehouse", "order__status", "order__on_hold")
     list_select_related = ("order", "warehouse", "order__channel")
     search_fields = ("=order__hub_no",)
-    actions = ("start_picking",)
+    actions = ("make_wave", "start_picking")
     list_per_page = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(
             outcome=FulfilmentDecision.Outcome.ALLOCATED, order__status__in=QUEUE_STATUSES,
-        ).prefetch_related("order__gift_orders")
+        ).prefetch_related("order__gift_orders", "order__lines")
 
     def get_ordering(self, request):
         return PICKING_ORDER
+
+    def get_changelist(self, request, **kwargs):
+        return PickingQueueChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "floor_links": floor_links(request)}
+        return super().changelist_view(request, extra_context)
 
     # --- the warehouse board (issue 12 item 8) --------------------------------------------------
     BOARD_REFRESH_SECONDS = 30
@@ -522,39 +556,82 @@ class PickingQueueAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request), **context, "opts": self.opts,
             "title": gettext("Warehouse board"), "refresh_seconds": refresh,
             "fragment_url": f"{reverse('admin:logistics_board')}?fragment=1",
+            "floor_links": floor_links(request),
         })
 
     @admin.display(description=_("order"))
     def order_no(self, obj) -> str:
         return order_link(obj.order)
 
-    @admin.display(description=_("priority"))
-    def priority(self, obj) -> str:
-        return obj.order.get_priority_display()
+    @admin.display(description=_("warehouse"), ordering="warehouse__code")
+    def warehouse_code(self, obj) -> str:
+        return obj.warehouse.code if obj.warehouse else "—"
 
     @admin.display(description=_("status"))
     def status(self, obj) -> str:
         return obj.order.get_status_display()
 
+    @admin.display(description=_("SKU × quantity @ location"))
+    def goods(self, obj) -> str:
+        where = getattr(obj, "pick_locations", {})
+        return format_html_join(
+            mark_safe("<br>"), '<span class="oh-goods"><b>{}</b> × {} @ {}</span>',
+            ((line.sku, line.quantity, where.get((obj.warehouse_id, line.sku), "—"))
+             for line in obj.order.lines.all()))
+
+    @admin.display(description=_("due"), ordering="order__state_due_at")
+    def due(self, obj) -> str:
+        due = obj.order.state_due_at
+        if due is None:
+            return "—"
+        late = timezone.now() - due
+        if late.total_seconds() > 0:
+            return format_html('<span class="oh-overdue" style="color:#b91c1c;font-weight:600">'
+                               '{}</span>', gettext("%(time)s overdue") % {
+                                   "time": timesince(due, depth=2)})
+        return gettext("in %(time)s") % {"time": timeuntil(due, depth=2)}
+
     @admin.display(description=_("ship by"))
     def ship_by(self, obj):
         return obj.order.ship_by
 
-    @admin.display(description=_("due"))
-    def due(self, obj):
-        return obj.order.state_due_at
+    @admin.display(description=_("marks"))
+    def marks(self, obj) -> str:
+        """Only what is out of the ordinary: held, urgent, a gift to scan (a normal order
+        carries no mark)."""
+        marks = []
+        if obj.order.on_hold:
+            marks.append(('oh-mark-held', "#b91c1c", gettext("Held")))
+        if obj.order.priority > Order.Priority.NORMAL:
+            marks.append(('oh-mark-urgent', "#c2410c", obj.order.get_priority_display()))
+        if any(g.status == "pending" for g in obj.order.gift_orders.all()):
+            marks.append(('oh-mark-gift', "#1d4ed8", gettext("Gift to scan")))
+        return format_html_join(" ", '<span class="{}" style="color:{};font-weight:600">{}</span>',
+                                marks)
 
-    @admin.display(description=_("on hold"), boolean=True)
-    def held(self, obj) -> bool:
-        return obj.order.on_hold
+    @admin.display(description=_("pick list"))
+    def wave(self, obj) -> str:
+        wave_id = getattr(obj, "wave_id", None)
+        return pick_list_link(wave_id, wave_number(wave_id)) if wave_id else "—"
 
-    @admin.display(description=_("gift to scan"), boolean=True)
-    def gift_pending(self, obj) -> bool:
-        return any(g.status == "pending" for g in obj.order.gift_orders.all())
-
-    @admin.display(description=_("paid at"))
-    def paid_at(self, obj):
-        return obj.order.paid_at
+    @admin.action(description=_("Make a wave and open its pick list"), permissions=["pick"])
+    def make_wave(self, request: HttpRequest, queryset: QuerySet):
+        ordered = list(queryset.order_by(*PICKING_ORDER).values_list("order_id", flat=True))
+        try:
+            made = waves_create(order_ids=ordered, actor=request.user)
+        except DomainError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return None
+        for message in made.refused[:10]:
+            self.message_user(request, message, messages.ERROR)
+        if len(made.waves) == 1:
+            return HttpResponseRedirect(reverse("admin:logistics_wave_picklist",
+                                                args=[made.waves[0].pk]))
+        for wave in made.waves:
+            self.message_user(request, format_html(gettext("Wave {} made: {}"), wave.number,
+                                                   pick_list_link(wave.pk, gettext("pick list"))),
+                              messages.SUCCESS)
+        return None
 
     @admin.action(description=_("Start picking"), permissions=["pick"])
     def start_picking(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -571,6 +648,18 @@ class PickingQueueAdmin(ReadOnlyAdmin):
 
     def has_pick_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("orders.pick_order")
+
+
+def floor_links(request: HttpRequest) -> list[tuple[str, str]]:
+    """The floor's pages the user may open, for the queue's header."""
+    links = []
+    if all(request.user.has_perm(perm) for perm in STATION_PERMISSIONS):
+        links.append((reverse("admin:logistics_scan_station"), gettext("Scan station")))
+    if all(request.user.has_perm(perm) for perm in HANDOVER_PERMISSIONS):
+        links.append((reverse("admin:logistics_handover"), gettext("Hand over to the courier")))
+    if request.user.has_perm("logistics.view_wave"):
+        links.append((reverse("admin:logistics_wave_changelist"), gettext("Waves")))
+    return links
 
 
 def order_page_fulfilment_panel(request: HttpRequest, order: Order) -> str:

@@ -480,3 +480,6 @@ from logistics.shipments.models import (  # noqa: E402,F401
     ShipmentStatus,
     Trust,
 )
+
+# The warehouse floor's waves and pick locations (``logistics.warehouse``).
+from logistics.warehouse.models import PickLocation, Wave, WaveOrder  # noqa: E402,F401

@@ -24,7 +24,12 @@ _EDIT_RULES = [
     "logistics.add_ruleaction", "logistics.change_ruleaction", "logistics.delete_ruleaction",
     "logistics.change_fulfilmentsettings",
 ]
-_QUEUE = ["logistics.view_pickingqueueentry"]
+_QUEUE = ["logistics.view_pickingqueueentry", "logistics.view_wave",
+          "logistics.view_waveorder", "logistics.view_picklocation"]
+# The floor makes waves (pick lists) and keeps the pick locations of its SKUs.
+_FLOOR = ["logistics.add_wave", "logistics.use_scan_station", "logistics.hand_over_batch",
+          "logistics.add_picklocation", "logistics.change_picklocation",
+          "logistics.delete_picklocation"]
 # Where a parcel is: every role that talks about orders reads shipments and their trace.
 _SEE_SHIPMENTS = ["logistics.view_shipment", "logistics.view_shipmentevent",
                   "logistics.view_shipmentorder", "logistics.view_carrier"]
@@ -36,7 +41,7 @@ ROLES: dict[str, list[str]] = {
     # 客服: sees why an order is held or where it ships from, and whether stock exists.
     "customer_service": _SEE_DECISIONS + _SEE_STOCK + _SEE_SHIPMENTS,
     # 仓库: the picking queue, stock levels, imports/exports, and retrying reservations.
-    "warehouse": _SEE_DECISIONS + _SEE_STOCK + _QUEUE + _SEE_SHIPMENTS + _LABEL + [
+    "warehouse": _SEE_DECISIONS + _SEE_STOCK + _QUEUE + _FLOOR + _SEE_SHIPMENTS + _LABEL + [
         "logistics.import_stock", "logistics.export_stock", "logistics.change_stock",
         "logistics.retry_fulfilment",
     ],
@@ -49,7 +54,7 @@ ROLES: dict[str, list[str]] = {
     # 财务: shipping waived on merged parcels is money.
     "finance": ["logistics.view_parcel", "logistics.view_parcelmember"],
     # 经理: everything in logistics.
-    "manager": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE
+    "manager": _SEE_DECISIONS + _SEE_STOCK + _SEE_RULES + _EDIT_RULES + _QUEUE + _FLOOR
     + _SEE_SHIPMENTS + _LABEL + _EDIT_CARRIERS + _SEE_PUSHES + [
         "logistics.add_warehouse", "logistics.change_warehouse", "logistics.import_stock",
         "logistics.export_stock", "logistics.change_stock", "logistics.retry_fulfilment",

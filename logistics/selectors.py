@@ -35,8 +35,7 @@ def orders_waiting_for_skus(*, skus: Sequence[str], statuses: Sequence[str],
 
 
 def picking_queue(*, warehouse: Warehouse | None = None) -> QuerySet[FulfilmentDecision]:
-    """Per warehouse: urgent first, then the earliest promised ship-by, then the state's due
-    time, then the oldest payment."""
+    """Across warehouses, the most overdue first (``PICKING_ORDER``)."""
     qs = FulfilmentDecision.objects.filter(
         outcome=FulfilmentDecision.Outcome.ALLOCATED, order__status__in=QUEUE_STATUSES,
     ).select_related("order", "order__channel", "warehouse")
@@ -45,10 +44,14 @@ def picking_queue(*, warehouse: Warehouse | None = None) -> QuerySet[FulfilmentD
     return qs.order_by(*PICKING_ORDER)
 
 
+# The queue's order, across warehouses: the step furthest past its due time first (the
+# earliest ``state_due_at``: an order due an hour ago is more overdue than one due a minute
+# ago, and both before one not yet due), then the earliest promised ship-by, the urgent
+# before the normal, the oldest payment. The warehouse is not a key: the floor works the most
+# overdue order wherever it is (the warehouse filter narrows the list to one).
 PICKING_ORDER = (
-    "warehouse__priority", "warehouse__code", F("order__priority").desc(),
-    F("order__ship_by").asc(nulls_last=True), F("order__state_due_at").asc(nulls_last=True),
-    F("order__paid_at").asc(nulls_last=True), "order_id",
+    F("order__state_due_at").asc(nulls_last=True), F("order__ship_by").asc(nulls_last=True),
+    F("order__priority").desc(), F("order__paid_at").asc(nulls_last=True), "order_id",
 )
 
 

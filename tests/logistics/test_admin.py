@@ -22,27 +22,14 @@ from tests.factories import open_reasons
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client, make_user):
-    """``login("warehouse")``: the test client as a new user of that role; pages in English."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def as_role(role: str):
-        user = make_user(role)
-        client.force_login(user)
-        return user
-
-    return as_role
-
-
 def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def test_picking_queue_is_per_warehouse_priority_then_deadline(login, client, only_warehouse,
-                                                               warehouse, paid_order,
-                                                               no_default_rules):
-    # given two warehouses and orders with different priorities and ship-by times
+def test_picking_queue_without_due_times_is_by_ship_by_across_warehouses(
+        login, client, only_warehouse, warehouse, paid_order, no_default_rules):
+    # given two warehouses and orders with different priorities and ship-by times, and no
+    # step due time (most overdue first is tests/logistics/test_warehouse_floor.py's)
     first, second = only_warehouse("A1"), warehouse("B2", priority=2)
     now = timezone.now()
 
@@ -60,10 +47,10 @@ def test_picking_queue_is_per_warehouse_priority_then_deadline(login, client, on
     login("warehouse")
     # when the queue is opened
     response = client.get(reverse("admin:logistics_pickingqueueentry_changelist"))
-    # then per warehouse, urgent first, then the earliest ship-by
+    # then the earliest ship-by first, whatever the warehouse or the priority
     assert response.status_code == 200
     assert [e.order_id for e in response.context["cl"].result_list] == [
-        urgent.pk, soon.pk, late.pk, other.pk]
+        other.pk, soon.pk, late.pk, urgent.pk]
     filtered = client.get(reverse("admin:logistics_pickingqueueentry_changelist"),
                           {"warehouse__id__exact": second.pk})
     assert [e.order_id for e in filtered.context["cl"].result_list] == [other.pk]
