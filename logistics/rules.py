@@ -377,3 +377,36 @@ def matching_rules(facts: OrderFacts, rules: Sequence[FulfilmentRule]) -> list[M
         if rule.stop_processing:
             break
     return matched
+
+
+# --- trying a rule before it is saved (the admin's "try on order") ------------------------------
+@dataclass
+class ConditionTrial:
+    condition: RuleCondition
+    holds: bool
+    seen: str  # what the order shows for the fact, against what the condition wants
+    problem: str | None
+
+
+@dataclass
+class RuleTrial:
+    order: Order
+    matches: bool
+    conditions: list[ConditionTrial]
+
+
+def rule_try(*, match: str, conditions: Sequence[RuleCondition], order: Order) -> RuleTrial:
+    """How a rule, as typed and not yet saved, would judge ``order``: each condition with what
+    the order shows and whether it holds, and whether the rule matches (as
+    :func:`matching_rules` decides). Reads only; nothing is recorded."""
+    facts = OrderFacts(order)
+    trials = []
+    for condition in conditions:
+        problem = condition_problem(fact=condition.fact, operator=condition.operator,
+                                    value=condition.value)
+        trials.append(ConditionTrial(
+            condition=condition, holds=condition_holds(condition, facts),
+            seen=describe(condition, facts) if problem is None else "", problem=problem))
+    holds = [trial.holds for trial in trials]
+    matches = any(holds) if match == FulfilmentRule.Match.ANY else all(holds)
+    return RuleTrial(order=order, matches=matches, conditions=trials)

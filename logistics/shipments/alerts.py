@@ -108,7 +108,7 @@ def stale_trace_sweep(*, now: dt.datetime | None = None, limit: int | None = Non
                 title=f"{carrier.name} {number}: no movement for {hours} h",
                 message=f"Last movement {timezone.localtime(last):%Y-%m-%d %H:%M}; the carrier's "
                         f"limit is {carrier.stale_hours} h.",
-                data={"shipment_id": pk}))
+                data={"shipment_id": pk, "carrier": carrier.code}))
             alerted.append(pk)
         if len(specs) >= limit:
             break
