@@ -673,7 +673,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         if not request.user.has_perm(move.permission_name):
             raise PermissionDenied
         try:
-            services.order_transition(
+            services.order_move_by_hand(
                 order=order, name=move.name, actor=request.user,
                 reason=request.POST.get("reason", "").strip()[:255],
             )
@@ -761,7 +761,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             try:
                 # Each service call is its own transaction (a savepoint if the request has one).
                 with transaction.atomic():
-                    services.order_transition(
+                    services.order_move_by_hand(
                         order=order, name=move.name, actor=request.user, reason=reason
                     )
             except DomainError as error:

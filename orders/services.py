@@ -535,6 +535,32 @@ TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
 assert TRANSITION_SERVICES.keys() == MOVES_BY_NAME.keys(), "every move needs its service"
 
 
+class ParcelRequired(Conflict):
+    code = "parcel_required"
+
+
+#: Moves a person cannot make with a reason alone. The label needs its parcel: a carrier and a
+#: tracking number checked against the carrier's format, or one from the electronic-waybill
+#: provider; logistics' label service records the parcel, then makes this move itself.
+PARCEL_MOVES = frozenset({"print_label"})
+
+
+def order_move_by_hand(*, order: Order, name: str, actor: Actor, reason: str = "") -> Order:
+    """A move a person asks for with a reason alone (``POST /api/orders/<hub_no>/transitions/``,
+    the admin's buttons and bulk moves); the label is refused here, since it needs its parcel."""
+    move = MOVES_BY_NAME.get(name)
+    if move is not None and name in PARCEL_MOVES and order.status in move.sources:
+        check_move_permission(move=move, actor=actor)
+        raise ParcelRequired(
+            f"Order {order.hub_no}: a label is printed with its parcel. Record the carrier and "
+            f"tracking number (or get one from the electronic waybill) with POST "
+            f"/api/orders/{order.hub_no}/shipments/ or the label form on the order page; the "
+            f"order then moves to 'awaiting_pickup' by itself.",
+            extra={"current_state": order.status},
+        )
+    return order_transition(order=order, name=name, actor=actor, reason=reason)
+
+
 def order_transition(*, order: Order, name: str, actor: Actor, reason: str = "") -> Order:
     """Apply the move ``name`` through its service (for the API, admin buttons and actions)."""
     service = TRANSITION_SERVICES.get(name)

@@ -56,9 +56,11 @@ def due_now(*deliveries: Delivery) -> None:
 
 # --- a delivery, signed -------------------------------------------------------------------------
 def test_a_delivery_is_signed_and_carries_the_order_as_the_api_shows_it(
-    receiver, subscribe, record, token_client
+    receiver, subscribe, record, token_client, settings
 ):
-    # given an integrator subscribed to status changes, and an order with a line
+    # given an integrator subscribed to status changes, and an order with a line; the hub's
+    # public address set (a delivery has no request to take the buyer's link's host from)
+    settings.ORDERHUB_BASE_URL = "https://hub.example.com"
     hook = receiver()
     subscription = subscribe(hook.url, "order.status_changed")
     order = OrderFactory(status=OrderStatus.PICKING)

@@ -63,7 +63,8 @@ def test_scan_endpoint_refusals_are_json_with_a_message(api):
 def test_print_label_transition_is_refused_until_scanned_with_the_gift_named(api):
     order = OrderFactory(status=Status.PACKING)
     gift = GiftOrderFactory(parent=order)
-    response = api("warehouse").post(f"/api/orders/{order.hub_no}/transitions/print_label/",
+    response = api("warehouse").post(f"/api/orders/{order.hub_no}/shipments/",
+                                     {"carrier": "SF", "tracking_no": "SF1234567890123"},
                                      format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "gift_not_scanned"
