@@ -337,8 +337,9 @@ def _post_all(requests) -> tuple[int, float, float]:
     cpu, db_cpu = time.process_time(), _process_cpu(backend)
     created = 0
     for code, body, content_type in requests:
+        # secure: production settings redirect plain http (SECURE_SSL_REDIRECT).
         response = client.post(f"/api/channels/{code}/orders/", data=body,
-                               content_type=content_type)
+                               content_type=content_type, secure=True)
         if response.status_code != 200:
             raise SystemExit(f"{code}: {response.status_code} {response.content[:500]!r}")
         created += response.json()["created"]

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
-
 import os
+import random
+import time
 
 from bench import common
 
@@ -34,11 +34,16 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Sum  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from orders.metrics.models import MetricCount  # noqa: E402
-from orders.metrics.services import metrics_rebuild  # noqa: E402
+from orders.metrics.services import (  # noqa: E402
+    metric_counts_snapshot,
+    metrics_rebuild,
+    order_flows_refresh,
+)
 from orders.models import Channel, Order  # noqa: E402
 from orders.state_machine import LEFT_THE_WAREHOUSE  # noqa: E402
 
@@ -91,12 +96,59 @@ def naive_scan(start: dt.datetime, end: dt.datetime) -> tuple:
         return cursor.fetchone()
 
 
+COUNTS_SQL = f"""
+SELECT COUNT(*) FILTER (WHERE o.paid_at IS NOT NULL),
+       COUNT(*) FILTER (WHERE o.paid_at IS NOT NULL AND EXISTS (
+           SELECT 1 FROM orders_historicalorder h WHERE h.id = o.id
+           AND h.status IN ({", ".join(f"'{s}'" for s in LEFT_THE_WAREHOUSE)})))
+FROM orders_order o WHERE o.id > %s
+"""
+
+
+def agreement(*, after_id: int, samples: int) -> None:
+    """Does the rebuild agree with the maintained aggregates? Two checks, printed PASS/FAIL:
+
+    - the handler's path: refreshing a random sample of orders as the event handler does when
+      they move (``order_flows_refresh``: it adds each order's new contribution minus the one
+      it had) must leave every aggregate as the rebuild left it;
+    - an independent count: orders paid, and of those handed over, counted by SQL from the
+      orders and their history, against the sums of the rebuilt ``paid`` and ``fulfilled``
+      aggregates."""
+    before = metric_counts_snapshot()
+    ids = list(Order.objects.filter(pk__gt=after_id).values_list("pk", flat=True))
+    sample = random.Random(11).sample(ids, min(samples, len(ids)))
+    started = time.perf_counter()
+    for start in range(0, len(sample), 500):
+        order_flows_refresh(order_ids=sample[start:start + 500])
+    spent = time.perf_counter() - started
+    after = metric_counts_snapshot()
+    differ = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    print(f"agreement, handler's refresh of {len(sample):,} random orders ({spent:.1f} s): "
+          f"{len(before):,} aggregates, {len(differ)} changed: "
+          f"{'PASS' if not differ else 'FAIL'}")
+    for key in differ[:10]:
+        print(f"    {key}: rebuilt {before.get(key)}, after the refresh {after.get(key)}")
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTS_SQL, [after_id])
+        paid, fulfilled = cursor.fetchone()
+    sums = dict(MetricCount.objects.filter(key__in=["paid", "fulfilled"]).values("key")
+                .annotate(total=Sum("value")).values_list("key", "total"))
+    same = (sums.get("paid", 0), sums.get("fulfilled", 0)) == (paid, fulfilled)
+    print(f"agreement, counted by SQL: paid {paid:,} / aggregates {sums.get('paid', 0):,}; "
+          f"handed over {fulfilled:,} / aggregates {sums.get('fulfilled', 0):,}: "
+          f"{'PASS' if same else 'FAIL'}")
+    if differ or not same:
+        raise SystemExit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--reference-runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--agreement-samples", type=int, default=5000,
+                        help="orders refreshed through the handler's path after a rebuild")
     parser.add_argument("--rebuild-days", type=int, default=0,
                         help="rebuild only the orders placed in the last N days of the data "
                              "(0: all); enough for a 30-day period when time is short")
@@ -115,12 +167,25 @@ def main() -> None:
             after_id = (first or 1) - 1
             print(f"  rebuilding the orders after id {after_id:,} "
                   f"(placed in the last {args.rebuild_days} days)")
-        (flows, rows), _seconds = common.timed(
-            "metrics_rebuild (from history)", lambda: metrics_rebuild(after_id=after_id))
-        print(f"  {flows:,} orders → {rows:,} daily aggregates")
+        todo = Order.objects.filter(pk__gt=after_id).count()
+        started = time.perf_counter()
+
+        def progress(done: int, last_id: int) -> None:
+            spent = time.perf_counter() - started
+            rate = done / spent if spent else 0
+            eta = (todo - done) / rate if rate else 0
+            print(f"  {done:>9,} / {todo:,} orders (to id {last_id:,}) in {spent:6.0f} s: "
+                  f"{rate:,.0f} orders/s, {eta:,.0f} s to go", flush=True)
+
+        (flows, rows), seconds = common.timed(
+            "metrics_rebuild (from history)",
+            lambda: metrics_rebuild(after_id=after_id, progress=progress))
+        print(f"  {flows:,} orders → {rows:,} daily aggregates in {seconds:,.1f} s "
+              f"({flows / seconds:,.0f} orders/s)")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE orders_metriccount")
             cursor.execute("VACUUM ANALYZE orders_orderflow")
+        agreement(after_id=after_id, samples=args.agreement_samples)
     last = Order.objects.exclude(paid_at=None).order_by("-paid_at").values_list(
         "paid_at", flat=True).first()
     until = timezone.localtime(last).date()
@@ -140,7 +205,7 @@ def main() -> None:
                "one warehouse": {**period, "warehouse": warehouse}}
 
     def get(url: str, query: dict) -> None:
-        response = client.get(url, query)
+        response = client.get(url, query, secure=True)  # production settings redirect http
         if response.status_code != 200:
             common.fail(f"{url} answered {response.status_code}")
 

@@ -33,6 +33,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from finance import exports, permissions
 from finance.models import (
@@ -72,6 +73,12 @@ REVIEW_LIMIT = 500
 EXPORT_FORMAT = "_format"
 # Confirmed files larger than this are imported by a background task, not in the request.
 INLINE_IMPORT_BYTES = 16 * 1024 * 1024
+
+
+COLOUR_SHORT = {Colour.GREEN: pgettext_lazy("line colour", "Green"),
+                Colour.YELLOW: pgettext_lazy("line colour", "Yellow"),
+                Colour.RED: pgettext_lazy("line colour", "Red"),
+                Colour.GREY: pgettext_lazy("line colour", "Grey")}
 
 
 def colour_pill(colour: str) -> SafeString:
@@ -506,9 +513,12 @@ class StatementAdmin(ReadOnlyAdmin):
 class StatementLineAdmin(ReadOnlyAdmin):
     """The three-colour board: every line by colour, channel and period."""
 
+    # Narrow enough for 1440 pixels beside the menu and the filters: the time and the kind, the
+    # two numbers, the order and its explanation share a column each (the explanation cut to
+    # one line, whole on hover and on the line's page); the channel is a filter.
     list_display = (
-        "colour_badge", "occurred_at", "kind", "payment_serial_no", "merchant_order_no",
-        "order_link", "channel", "amount", "explanation", "reviewed",
+        "colour_badge", "occurred", "serial_numbers", "order_explained", "amount_shown",
+        "reviewed",
     )
     list_filter = ("colour", "channel", PeriodFilter, "kind", "cause", ReviewedFilter)
     list_select_related = ("order", "channel", "reviewed_by")
@@ -523,7 +533,36 @@ class StatementLineAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("colour"), ordering="colour")
     def colour_badge(self, obj: StatementLine) -> SafeString:
-        return colour_pill(obj.colour)
+        # The colour's short name in the list (its meaning on hover and in the totals above).
+        background, text = COLOURS.get(obj.colour, COLOURS[Colour.GREY])
+        label = Colour(obj.colour).label if obj.colour in Colour.values else obj.colour
+        return format_html(
+            '<span class="oh-badge" title="{}" style="background:{};color:{}">{}</span>',
+            label, background, text, COLOUR_SHORT.get(obj.colour, label))
+
+    @admin.display(description=_("occurred at"), ordering="occurred_at")
+    def occurred(self, obj: StatementLine) -> SafeString:
+        if obj.occurred_at is None:
+            return format_html("—<br><small>{}</small>", obj.get_kind_display())
+        local = timezone.localtime(obj.occurred_at)
+        return format_html('<span title="{}">{}</span><br><small>{}</small>',
+                           f"{local:%Y-%m-%d %H:%M:%S}", f"{local:%m-%d %H:%M}",
+                           obj.get_kind_display())
+
+    @admin.display(description=_("payment serial / merchant order number"))
+    def serial_numbers(self, obj: StatementLine) -> SafeString:
+        return format_html('<span class="oh-serial">{}</span><br><small>{}</small>',
+                           obj.payment_serial_no or "—", obj.merchant_order_no or "")
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, obj: StatementLine) -> SafeString:
+        return format_html('<span class="oh-money">{}&nbsp;<small>{}</small></span>',
+                           obj.amount, obj.currency)
+
+    @admin.display(description=_("order / explanation"), ordering="order__hub_no")
+    def order_explained(self, obj: StatementLine) -> SafeString:
+        return format_html('{}<br><small class="oh-explanation" title="{}">{}</small>',
+                           self.order_link(obj), obj.explanation, obj.explanation or "")
 
     @admin.display(description=_("order"), ordering="order__hub_no")
     def order_link(self, obj: StatementLine) -> SafeString | str:
@@ -535,11 +574,13 @@ class StatementLineAdmin(ReadOnlyAdmin):
             obj.order.hub_no,
         )
 
-    @admin.display(description=_("confirmed or resolved"), boolean=True)
-    def reviewed(self, obj: StatementLine) -> bool | None:
-        if obj.colour in (Colour.YELLOW, Colour.RED):
-            return obj.reviewed_at is not None
-        return None
+    @admin.display(description=_("confirmed or resolved"), empty_value="")
+    def reviewed(self, obj: StatementLine) -> SafeString | None:
+        # Only what a person reviewed is marked: a column of "no" icons hides the few "yes".
+        if obj.reviewed_at is None:
+            return None
+        return format_html('<span class="oh-reviewed" title="{}">✓</span>',
+                           gettext("confirmed or resolved"))
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm(permissions.REVIEW)
@@ -848,12 +889,14 @@ class ExpectedRefundAdmin(ReadOnlyAdmin):
 @admin.register(FeeCeiling)
 class FeeCeilingAdmin(admin.ModelAdmin):
     """What each channel's platform may take as fees and commissions before a line turns
-    yellow; channels without a row take the defaults (3 % payment fees, 30 % commissions).
+    yellow; channels without a row take the defaults (3 % payment fees, 30 % commissions,
+    35 % fulfilment fees, each held to its own ceiling).
     A change applies to the lines matched from then on (imports and re-matches)."""
 
-    list_display = ("channel", "payment_fee_percent", "commission_percent", "updated_at")
+    list_display = ("channel", "payment_fee_percent", "commission_percent",
+                    "fulfilment_fee_percent", "updated_at")
     list_select_related = ("channel",)
-    fields = ("channel", "payment_fee_percent", "commission_percent")
+    fields = ("channel", "payment_fee_percent", "commission_percent", "fulfilment_fee_percent")
 
     def get_readonly_fields(self, request, obj=None):
         return ("channel",) if obj is not None else ()

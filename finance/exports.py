@@ -6,10 +6,10 @@ filters on it, amounts as numbers shown with two decimals, a line's colour as th
 row, and names (channel names, kinds, causes, colours in words) instead of the hub's codes.
 
 - the reconciliation result: every line of a statement, or of a channel and period, with its
-  colour, explanation and the order's cost breakdown;
+  colour, explanation, currency and the order's cost breakdown (in the order's currency);
 - the difference report: the yellow and red lines of a channel and period;
 - the monthly cross-platform consistency report: per channel orders, paid, settled, missing,
-  differences and the commonest causes;
+  differences and the commonest causes; amounts per currency, never added across currencies;
 - the cost breakdown: per order commission, payment fee, shipping, tax, net revenue.
 """
 from __future__ import annotations
@@ -165,13 +165,13 @@ _KINDS = dict(Kind.choices)
 _LINE_VALUES = (
     "line_no", "occurred_at", "kind", "payment_serial_no", "merchant_order_no", "order__hub_no",
     "channel__name", "gross_amount", "amount", "fee", "colour", "cause", "explanation",
-    "expected_amount", "received_amount", "difference", "order__cost__commission",
+    "expected_amount", "received_amount", "difference", "currency", "order__cost__commission",
     "order__cost__payment_fee", "order__cost__shipping_cost", "order__cost__tax",
     "order__cost__net_revenue", "reviewed_by__username", "review_reason", "statement__file_name",
 )
 _LINE_KINDS = (
     NUMBER, WHEN, TEXT, TEXT, TEXT, TEXT, TEXT, MONEY, MONEY, MONEY, COLOUR, TEXT, LONG_TEXT,
-    MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, TEXT, LONG_TEXT, TEXT,
+    MONEY, MONEY, MONEY, TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, TEXT, LONG_TEXT, TEXT,
 )
 
 
@@ -180,8 +180,8 @@ def _line_headers() -> list[str]:
         _("Row"), _("Occurred at"), _("Kind"), _("Payment serial number"),
         _("Merchant order number"), _("Hub order number"), _("Channel"), _("Order amount"),
         _("Cash amount"), _("Fee"), _("Colour"), _("Cause"), _("Explanation"), _("Expected"),
-        _("Received"), _("Difference"), _("Commission"), _("Payment fee"), _("Shipping"),
-        _("Tax"), _("Net revenue"), _("Confirmed or resolved by"), _("Reason"), _("Statement"),
+        _("Received"), _("Difference"), _("Currency"), _("Commission"), _("Payment fee"),
+        _("Shipping"), _("Tax"), _("Net revenue"), _("Confirmed or resolved by"), _("Reason"), _("Statement"),
     ]
 
 

@@ -66,6 +66,7 @@ class Cause(models.TextChoices):
     EXACT = "exact", _("Exact match")
     FEE = "fee", _("Payment fee")
     COMMISSION = "commission", _("Commission")
+    FULFILMENT_FEE = "fulfilment_fee", _("Fulfilment fee")
     PARTIAL_REFUND = "partial_refund", _("Partial refund")
     FULL_REFUND = "full_refund", _("Full refund")
     COUPON = "coupon", _("Coupon or discount")
@@ -406,6 +407,12 @@ class FeeCeiling(models.Model):
         _("Commissions (淘宝客佣金, platform technical service fees) up to this share of the "
           "order are a cost of the order (green); above it the line is yellow."),
     )
+    fulfilment_fee_percent = _percent(
+        _("fulfilment fee ceiling (% of the order)"), "35.00",
+        _("Fees the platform charges for fulfilling the order from its own warehouse (Amazon "
+          "FBA fees) up to this share of the order are a cost of the order (green); above it "
+          "the line is yellow. Checked apart from the commission."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -415,13 +422,15 @@ class FeeCeiling(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(payment_fee_percent__gte=0, payment_fee_percent__lte=100)
-                & models.Q(commission_percent__gte=0, commission_percent__lte=100),
+                & models.Q(commission_percent__gte=0, commission_percent__lte=100)
+                & models.Q(fulfilment_fee_percent__gte=0, fulfilment_fee_percent__lte=100),
                 name="fin_fee_ceiling_percent_range",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel}: {self.payment_fee_percent}% / {self.commission_percent}%"
+        return (f"{self.channel}: {self.payment_fee_percent}% / {self.commission_percent}% / "
+                f"{self.fulfilment_fee_percent}%")
 
 
 class ExpectedRefund(models.Model):

@@ -49,17 +49,26 @@ class Ceiling:
 
     payment_fee_percent: Decimal = Decimal("3.00")
     commission_percent: Decimal = Decimal("30.00")
+    # Fulfilment by the platform (Amazon FBA) is a service apart from its commission: a
+    # cheap item's FBA fee alone can be a quarter of its price, so one mixed ceiling would
+    # either wave through an inflated commission or flag every small FBA order.
+    fulfilment_fee_percent: Decimal = Decimal("35.00")
 
     def allows(self, cause: str, amount: Decimal, of: Decimal) -> bool:
-        percent = self.commission_percent if cause == Cause.COMMISSION else self.payment_fee_percent
-        return amount <= (of * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        return amount <= (of * self.limit(cause) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
     def limit(self, cause: str) -> Decimal:
-        return self.commission_percent if cause == Cause.COMMISSION else self.payment_fee_percent
+        if cause == Cause.COMMISSION:
+            return self.commission_percent
+        if cause == Cause.FULFILMENT_FEE:
+            return self.fulfilment_fee_percent
+        return self.payment_fee_percent
 
 
 DEFAULT_CEILING = Ceiling()
-COST_CAUSES = frozenset({Cause.FEE, Cause.COMMISSION})
+COST_CAUSES = frozenset({Cause.FEE, Cause.COMMISSION, Cause.FULFILMENT_FEE})
+# Each kind of cost against its own ceiling, with its name in finance's words.
+CEILING_NAMES = {Cause.FEE: "手续费", Cause.COMMISSION: "佣金", Cause.FULFILMENT_FEE: "配送费"}
 # A deduction the statement does not name as a fee or commission (a fine, say): a person looks.
 OTHER_DEDUCTION = "other_deduction"
 
@@ -106,6 +115,9 @@ def fee_in_cents(fee: Decimal) -> Decimal:
 # to a payment fee (支付宝服务费, 微信手续费).
 COMMISSION_WORDS = ("佣金", "技术服务费", "平台服务费", "配送费", "Commission", "commission")
 FEE_WORDS = ("手续费", "服务费", "Fee", "fee")
+# Fulfilment by the platform's own warehouse (``finance.parsers.amazon.fee_label``): in the
+# cost breakdown it is the platform's cut (it names 配送费), but its ceiling is its own.
+FULFILMENT_WORDS = ("平台配送费",)
 
 
 def is_commission(label: str) -> bool:
@@ -116,6 +128,8 @@ def is_commission(label: str) -> bool:
 def fee_cause(label: str) -> str | None:
     """``Cause.COMMISSION`` or ``Cause.FEE`` when the label names a platform fee or commission;
     ``None`` for any other deduction (a fine, a deposit: a person decides)."""
+    if any(word in label for word in FULFILMENT_WORDS):
+        return Cause.FULFILMENT_FEE
     if is_commission(label):
         return Cause.COMMISSION
     if any(word in label for word in FEE_WORDS):
@@ -337,12 +351,12 @@ def _decide_one_payment(expected: Decimal, line, ceiling: Ceiling) -> Verdict | 
 def _over_ceiling(
     explained: Sequence[tuple[str, str, Decimal]], expected: Decimal, ceiling: Ceiling
 ) -> str:
-    """Words for the fees and commissions above the channel's ceiling ('' when none is)."""
+    """Words for the fees and commissions above the channel's ceiling ('' when none is); each
+    kind (payment fees, commissions, fulfilment fees) is summed and held to its own ceiling."""
     words = []
-    for cause in (Cause.FEE, Cause.COMMISSION):
+    for cause, name in CEILING_NAMES.items():
         amount = sum((c[2] for c in explained if c[0] == cause), ZERO)
         if amount and not ceiling.allows(cause, amount, expected):
-            name = "佣金" if cause == Cause.COMMISSION else "手续费"
             words.append(f"{name}{yuan(amount)}元超过上限{ceiling.limit(cause).normalize():f}%")
     return f"（{'，'.join(words)}，请核查）" if words else ""
 

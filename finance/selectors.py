@@ -2,11 +2,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 
 from finance.models import (
     Cause,
@@ -21,6 +32,7 @@ from finance.parsers.base import HUB_TZ
 from finance.reconciliation import Ceiling
 from orderhub.core.errors import NotFound
 from orders.models import Channel, Order
+from orders.money import HOME_CURRENCY
 from orders.state_machine import Status
 
 LINE_LIST_FIELDS = (
@@ -77,9 +89,9 @@ def board_lines(
 
 @dataclass(frozen=True)
 class ColourTotals:
-    """One colour's lines on the board and their money: expected, received and difference are
-    the payment lines' (a unit's verdict is on each of its lines; its payment line counts it
-    once), fees are every line's fee and fee rows, to the cent."""
+    """One colour's lines on the board in one currency and their money: expected, received and
+    difference are the payment lines' (a unit's verdict is on each of its lines; its payment
+    line counts it once), fees are every line's fee and fee rows, to the cent."""
 
     colour: str
     count: int
@@ -87,32 +99,49 @@ class ColourTotals:
     received: Decimal
     fees: Decimal
     difference: Decimal
+    currency: str = ""
 
 
 def colour_totals(lines: QuerySet[StatementLine]) -> list[ColourTotals]:
-    """Per colour (all four, in order): how many lines, expected, received, fees, difference."""
-    money_lines = Q(kind__in=[Kind.PAYMENT, Kind.MISSING])
+    """Per colour (all four, in order) and per currency within it: how many lines, expected,
+    received, fees, difference. Amounts in different currencies are never added up: a board
+    with Alipay yuan and Amazon dollars shows a row per currency (a colour with no line shows
+    one row of zeros, in the board's currency when it has only one)."""
+    money_kinds = [Kind.PAYMENT, Kind.MISSING]
+    # Every line of a unit carries the unit's verdict; an Amazon order has several payment
+    # rows (principal, tax, the tax Amazon withholds), so the unit counts on the first of its
+    # payment lines among those shown, never once per row.
+    first_of_order = (lines.filter(order_id=OuterRef("order_id"), kind__in=money_kinds)
+                      .order_by("id").values("id")[:1])
+    money_lines = Q(kind__in=money_kinds) & (Q(order__isnull=True) | Q(id=Subquery(first_of_order)))
     fee_of_line = Case(
         When(kind=Kind.FEE, then=-F("amount")), default=F("fee"),
         output_field=DecimalField(max_digits=16, decimal_places=5),
     )
-    rows = lines.order_by().values("colour").annotate(
+    rows = lines.order_by().values("colour", "currency").annotate(
         n=Count("id"),
         expected=Sum("expected_amount", filter=money_lines),
         received=Sum("received_amount", filter=money_lines),
         difference=Sum("difference", filter=money_lines),
         fees=Sum(fee_of_line),
     )
-    found = {row["colour"]: row for row in rows}
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        found[row["colour"]].append(row)
+    currencies = {row["currency"] for row in rows}
+    only = next(iter(currencies)) if len(currencies) == 1 else ""
     cent = Decimal("0.01")
     totals = []
     for colour in Colour.values:
-        row = found.get(colour, {})
-        totals.append(ColourTotals(
-            colour, row.get("n", 0),
-            *((row.get(name) or Decimal("0")).quantize(cent)
-              for name in ("expected", "received", "fees", "difference")),
-        ))
+        # The home currency first, then the others alphabetically.
+        for row in sorted(found.get(colour) or [{"currency": only}],
+                          key=lambda r: (r["currency"] != HOME_CURRENCY, r["currency"])):
+            totals.append(ColourTotals(
+                colour, row.get("n", 0),
+                *((row.get(name) or Decimal("0")).quantize(cent)
+                  for name in ("expected", "received", "fees", "difference")),
+                currency=row["currency"],
+            ))
     return totals
 
 
@@ -129,25 +158,37 @@ class ChannelMonth:
     #: Paid amounts per currency: a cross-border store may sell in several (Shopee per
     #: region), and amounts in different currencies are never added up.
     paid_amounts: dict[str, Decimal] = field(default_factory=dict)
-    received_amount: Decimal = Decimal("0.00")
+    #: Money received per currency (the payment lines of the period), likewise.
+    received_amounts: dict[str, Decimal] = field(default_factory=dict)
     worst_deviation: Decimal | None = None
     causes: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def currencies(self) -> str:
-        return ", ".join(sorted(self.paid_amounts)) or self.channel.currency
+        found = set(self.paid_amounts) | set(self.received_amounts)
+        return ", ".join(sorted(found)) or self.channel.currency
 
     @property
     def paid_amount(self) -> Decimal | str:
         """The paid amount in the channel's one currency, or each currency's, spelled out."""
-        if len(self.paid_amounts) <= 1:
-            return next(iter(self.paid_amounts.values()), Decimal("0.00"))
-        return "; ".join(f"{code} {amount}" for code, amount in sorted(self.paid_amounts.items()))
+        return _per_currency(self.paid_amounts)
+
+    @property
+    def received_amount(self) -> Decimal | str:
+        """The money received, as ``paid_amount`` is shown."""
+        return _per_currency(self.received_amounts)
 
     @property
     def causes_text(self) -> str:
         labels = dict(Cause.choices)
         return "; ".join(f"{labels.get(cause, cause)}: {count}" for cause, count in self.causes)
+
+
+def _per_currency(amounts: dict[str, Decimal]) -> Decimal | str:
+    """One currency's amount as a number; several, each spelled out ("SGD 12.00; USD 3.50")."""
+    if len(amounts) <= 1:
+        return next(iter(amounts.values()), Decimal("0.00"))
+    return "; ".join(f"{code} {amount}" for code, amount in sorted(amounts.items()))
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -190,9 +231,10 @@ def monthly_consistency(*, month: dt.date) -> list[ChannelMonth]:
         lines = StatementLine.objects.filter(
             channel=channel, occurred_at__gte=since, occurred_at__lt=until
         )
-        row.received_amount = lines.filter(kind=Kind.PAYMENT).aggregate(total=Sum("amount"))[
-            "total"
-        ] or Decimal("0.00")
+        row.received_amounts = {
+            code: Decimal(total).quantize(Decimal("0.01"))
+            for code, total in lines.filter(kind=Kind.PAYMENT).order_by()
+            .values_list("currency").annotate(total=Sum("amount"))}
         differing = lines.filter(colour__in=[Colour.YELLOW, Colour.RED])
         row.differences = differing.count()
         causes = Counter(dict(differing.order_by().values_list("cause").annotate(n=Count("id"))))
@@ -209,8 +251,8 @@ def monthly_consistency(*, month: dt.date) -> list[ChannelMonth]:
 def fee_ceilings() -> dict[int, Ceiling]:
     """The fee ceilings finance set, by channel id (channels without one take the default)."""
     return {
-        channel_id: Ceiling(payment_fee, commission)
-        for channel_id, payment_fee, commission in FeeCeiling.objects.values_list(
-            "channel_id", "payment_fee_percent", "commission_percent"
+        channel_id: Ceiling(payment_fee, commission, fulfilment)
+        for channel_id, payment_fee, commission, fulfilment in FeeCeiling.objects.values_list(
+            "channel_id", "payment_fee_percent", "commission_percent", "fulfilment_fee_percent"
         )
     }

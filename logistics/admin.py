@@ -11,10 +11,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -54,6 +56,7 @@ from logistics.forms import (
     StockImportForm,
 )
 from logistics.importers import read_sheet, stock_export, stock_import
+from logistics.rules import rule_try
 from logistics.models import (
     FulfilmentDecision,
     FulfilmentRule,
@@ -71,7 +74,12 @@ from logistics.models import (
     WarehouseDay,
 )
 from logistics.templatetags.logistics_admin import order_fulfilment_panel
-from logistics.selectors import PICKING_ORDER, QUEUE_STATUSES, pending_gifts
+from logistics.selectors import (
+    PICKING_ORDER,
+    QUEUE_STATUSES,
+    decision_outcome_text,
+    pending_gifts,
+)
 from logistics.services.fulfilment import fulfilment_retry
 from orderhub.core.errors import DomainError
 from orders.addresses.forms import PARTS
@@ -296,8 +304,48 @@ class FulfilmentRuleAdmin(SimpleHistoryAdmin):
     inlines = (RuleConditionInline, RuleActionInline)
     fields = ("name", ("priority", "match"), ("is_active", "stop_processing"), "description")
 
+    change_form_template = "admin/logistics/fulfilmentrule/change_form.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("conditions", "actions__warehouse")
+
+    # --- "try on order": the rule as typed, judged against one order, nothing saved ----------
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if request.method == "POST" and TRY_BUTTON in request.POST:
+            # The form refuses to save (RuleTrialForm.clean); render_change_form shows the
+            # trial instead of the refusal.
+            form = type("RuleTrialForm", (RuleTrialForm, form), {})
+        return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if isinstance(form, RuleTrialForm) and _only_the_trial_stopped(form):
+            form.errors.pop(NON_FIELD_ERRORS, None)
+            formsets = [inline.formset for inline in context["inline_admin_formsets"]]
+            context["errors"] = helpers.AdminErrorList(form, formsets)
+            if not any(formset.total_error_count() for formset in formsets) and not form.errors:
+                context.update(self.rule_trial_context(request, form, formsets))
+        context["try_hub_no"] = request.POST.get(TRY_HUB_NO, "") if request.method == "POST" else ""
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def rule_trial_context(self, request, form, formsets) -> dict:
+        hub_no = request.POST.get(TRY_HUB_NO, "").strip().upper()[:32]
+        order = Order.objects.filter(hub_no=hub_no).first() if hub_no else None
+        if order is None:
+            return {"rule_trial_problem": gettext("No order with hub number “%(hub_no)s”.")
+                    % {"hub_no": hub_no} if hub_no else gettext("Type a hub number to try.")}
+        typed = {RuleCondition: [], RuleAction: []}
+        for formset in formsets:
+            for inline_form in formset.forms:
+                data = getattr(inline_form, "cleaned_data", None) or {}
+                if data and not data.get("DELETE") and (inline_form.has_changed()
+                                                         or inline_form.instance.pk):
+                    typed[formset.model].append(inline_form.save(commit=False))
+        trial = rule_try(match=form.cleaned_data["match"], conditions=typed[RuleCondition],
+                         order=order)
+        return {"rule_trial": trial, "rule_trial_actions": [
+            _action_text(action) for action in typed[RuleAction]]}
 
     @admin.display(description=_("conditions"))
     def conditions_text(self, obj: FulfilmentRule) -> str:
@@ -308,12 +356,32 @@ class FulfilmentRuleAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("actions"))
     def actions_text(self, obj: FulfilmentRule) -> str:
-        return ", ".join(
-            f"{a.get_kind_display()}"
-            + (f" {a.warehouse.code}" if a.warehouse else "")
-            + (f" {a.get_priority_display()}" if a.priority is not None else "")
-            + (f" {a.value}" if a.value else "")
-            for a in obj.actions.all()) or "—"
+        return ", ".join(_action_text(a) for a in obj.actions.all()) or "—"
+
+
+def _action_text(action: RuleAction) -> str:
+    return (f"{action.get_kind_display()}"
+            + (f" {action.warehouse.code}" if action.warehouse_id else "")
+            + (f" {action.get_priority_display()}" if action.priority is not None else "")
+            + (f" {action.value}" if action.value else ""))
+
+
+TRY_BUTTON = "_try_on_order"
+TRY_HUB_NO = "try_hub_no"
+
+
+class RuleTrialForm(forms.ModelForm):
+    """The rule's form when staff try it on an order: valid or not, it is never saved."""
+
+    def clean(self):
+        cleaned = super().clean()
+        raise ValidationError(gettext("Tried on an order, not saved."), code="trial")
+
+
+def _only_the_trial_stopped(form) -> bool:
+    errors = form.errors.as_data()
+    return list(errors) == [NON_FIELD_ERRORS] and all(
+        error.code == "trial" for error in errors[NON_FIELD_ERRORS])
 
 
 @admin.register(FulfilmentSettings)
@@ -353,12 +421,7 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("outcome"), ordering="outcome")
     def outcome_shown(self, obj: FulfilmentDecision) -> str:
-        # Stock is reserved at the decision, but an order in risk review is not allocated to
-        # the warehouse until it is approved.
-        if (obj.outcome == FulfilmentDecision.Outcome.ALLOCATED
-                and obj.order.status == Status.RISK_REVIEW):
-            return gettext("Stock reserved; in risk review")
-        return obj.get_outcome_display()
+        return decision_outcome_text(obj, status=obj.order.status)
 
     @admin.action(description=_("Retry the stock reservation"),
                   permissions=["retry"])

@@ -7,7 +7,8 @@ past the ledger and the locks that keep stock honest. Here every row is read and
 
 Columns: ``warehouse`` (code), ``sku``, ``on_hand``, and optionally ``samples`` and
 ``low_stock_threshold``. The export has the same columns plus ``reserved`` and ``available``
-(ignored on import), so an exported sheet can be edited and imported back.
+(ignored on import), headed in the reader's language (仓库, 在库, …), so an exported sheet can
+be edited and imported back; the import takes those headers in every language, and the codes.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from decimal import Decimal
 import tablib
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
@@ -95,16 +97,21 @@ def read_sheet(content: bytes, *, file_name: str) -> tablib.Dataset:
             f"{file_name} cannot be read as a stock sheet ({problem}).") from None
 
 
+def column_label(name: str) -> str:
+    """A sheet column's header in the active language (仓库, 在库, …; warehouse, on hand, …)."""
+    if name == "available":  # a property of the stock row, not a field
+        return gettext("available")
+    return str(Stock._meta.get_field(name).verbose_name)
+
+
 def _header_codes() -> dict[str, str]:
-    """Column headers as staff write them, in every language of the admin (仓库, 在库, …;
-    warehouse, on hand, …), mapped to the sheet's column codes, which are accepted as well."""
-    names = [name for name in StockResource.Meta.fields if name != "available"]
+    """Column headers as staff write them, in every language of the admin (what the export
+    writes), mapped to the sheet's column codes, which are accepted as well."""
     codes = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            for name in names:
-                label = str(Stock._meta.get_field(name).verbose_name).strip().lower()
-                codes.setdefault(label, name)
+            for name in StockResource.Meta.fields:
+                codes.setdefault(column_label(name).strip().lower(), name)
     return codes
 
 
@@ -207,6 +214,8 @@ def _level(resource: StockResource, row: dict, warehouses: dict[str, Warehouse])
 def stock_export(*, file_format: str = "csv") -> tuple[bytes, str, str]:
     """All stock as a sheet: ``(content, content type, file name)``."""
     dataset = StockResource().export()
+    # Headers in the reader's language; the import reads them back (and the codes).
+    dataset.headers = [column_label(name) for name in StockResource.Meta.fields]
     if file_format == "xlsx":
         return (SafeXLSX().export_data(dataset),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "stock.xlsx")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext
 
 from logistics.models import (
     FulfilmentDecision,
@@ -70,6 +71,15 @@ def stock_list(
     if low_only:
         qs = qs.filter(available_now__lte=F("low_stock_threshold"))
     return qs.order_by("warehouse__priority", "warehouse__code", "sku", "pk")
+
+
+def decision_outcome_text(decision: FulfilmentDecision, *, status: str) -> str:
+    """The decision's outcome as staff read it, given the order's status: stock is reserved at
+    the decision, but an order in risk review is not allocated to the warehouse until it is
+    approved."""
+    if decision.outcome == FulfilmentDecision.Outcome.ALLOCATED and status == Status.RISK_REVIEW:
+        return gettext("Stock reserved; in risk review")
+    return decision.get_outcome_display()
 
 
 def decision_for_order(*, order: Order) -> FulfilmentDecision | None:

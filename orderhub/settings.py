@@ -333,7 +333,8 @@ ORDERHUB_CHANNEL_MAX_BODY_BYTES = int(
 # At most this many new breaches are raised per sweep run (most overdue first); the scheduled
 # task runs again at once for the rest, so a burst after downtime never blocks the minute.
 ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"))
-# Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com
+# Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com,
+# and makes the buyer's tracking links absolute where no request gives the host (webhooks).
 ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
 
 # --- Events between the apps and /healthz (issue 9) --------------------------------------------
@@ -387,5 +388,7 @@ ORDERHUB_SF_PUSH_TOKEN = os.environ.get("ORDERHUB_SF_PUSH_TOKEN", "")
 ORDERHUB_COURIER_PUSH_MAX_BYTES = int(os.environ.get("ORDERHUB_COURIER_PUSH_MAX_BYTES", str(256 * 1024)))
 # Expected delivery when a carrier has too few measured deliveries on a route (days).
 ORDERHUB_EXPECTED_DELIVERY_DAYS = int(os.environ.get("ORDERHUB_EXPECTED_DELIVERY_DAYS", "3"))
+# At most this many stale-trace alerts a sweep run; the task runs batches back to back.
+ORDERHUB_TRACE_SWEEP_BATCH = int(os.environ.get("ORDERHUB_TRACE_SWEEP_BATCH", "500"))
 # After-sales: the answer window when a platform sends no deadline of its own (hours).
 ORDERHUB_AFTERSALES_WINDOW_HOURS = int(os.environ.get("ORDERHUB_AFTERSALES_WINDOW_HOURS", "48"))

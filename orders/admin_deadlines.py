@@ -9,8 +9,9 @@ follow the change). Imported by ``orders/admin.py``, which also shows
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
@@ -112,6 +113,12 @@ class SlaPolicyForm(forms.ModelForm):
              "proposed": rehearsal.proposed_alerts, "current": rehearsal.current_alerts}
 
 
+def _only_the_rehearsal_stopped(form: forms.Form) -> bool:
+    errors = form.errors.as_data()
+    return list(errors) == [NON_FIELD_ERRORS] and all(
+        error.code == "rehearse" for error in errors[NON_FIELD_ERRORS])
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SimpleHistoryAdmin):
     form = SlaPolicyForm
@@ -127,6 +134,16 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("state"))
     def state(self, policy: SlaPolicy) -> str:
         return policy.status
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The rehearsal is information, not a mistake: when it is all that stopped the save,
+        it is shown as a message (and the form as it was typed), with no error banner."""
+        form = context["adminform"].form
+        if form.rehearsal is not None and form.is_bound and _only_the_rehearsal_stopped(form):
+            form.errors.pop(NON_FIELD_ERRORS, None)
+            context["errors"] = helpers.AdminErrorList(form, [])
+            self.message_user(request, form.rehearsal_message(form.rehearsal), messages.INFO)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         sla_policy_save(policy=obj, actor=request.user, reason="changed in the admin")

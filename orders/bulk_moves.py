@@ -62,6 +62,7 @@ from orders.services import (
     check_move_permission,
 )
 from orders.sla.config import deadline_config
+from orders.sla.exemptions import exempt_order_ids
 from orders.sla.deadlines import (
     StateLeft,
     breaches_ended,
@@ -251,7 +252,13 @@ def _update(move: Move, rows: list[_Locked], *, now) -> None:
     }
     ship_by: dict[int, Any] = {}
     late: dict[int, StateLeft] = {}
+    # Orders the channel fulfils keep no deadline (``orders.sla.exemptions``).
+    exempt = exempt_order_ids(channel_of={row.id: row.channel_id for row in rows}, config=config)
     for row in rows:
+        if row.id in exempt:
+            if row.ship_by is not None:
+                ship_by[row.id] = None
+            continue
         promise = ship_by_after_move(
             ship_by=row.ship_by, channel_id=row.channel_id, priority=row.priority,
             paid_at=row.paid_at, config=config,
@@ -264,6 +271,10 @@ def _update(move: Move, rows: list[_Locked], *, now) -> None:
         "status": move.target, "state_entered_at": now, "updated_at": now, "is_stuck": False,
         "state_due_at": _per_row("channel_id", due_by_channel),
     }
+    if exempt:
+        columns["state_due_at"] = Case(When(pk__in=sorted(exempt), then=Value(None)),
+                                       default=columns["state_due_at"],
+                                       output_field=DateTimeField())
     if ship_by:
         columns["ship_by"] = _per_row("pk", ship_by, otherwise=F("ship_by"))
     Order.objects.filter(one_of(Order, "id", [row.id for row in rows])).update(**columns)

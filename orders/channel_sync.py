@@ -37,6 +37,7 @@ from orders.holds import (
 )
 from orders.locks import orders_for_update
 from orders.models import Channel, Hold, Order, OrderLine, OrderTag
+from orders.selectors import FULFILLED_BY_CHANNEL
 from orders.services import (
     TRANSITION_SERVICES,
     OrderInput,
@@ -46,6 +47,7 @@ from orders.services import (
     hub_numbers_assign,
     orders_create,
 )
+from orders.sla.exemptions import orders_deadlines_exempt
 from orders.state_machine import (
     BEFORE_SHIPPING,
     CANCELLED_OR_REFUNDED,
@@ -351,6 +353,9 @@ def order_tags_add(*, tags: Iterable[tuple[int, str, str]]) -> None:
     rows = [OrderTag(order_id=order_id, tag=tag, note=note[:255]) for order_id, tag, note in tags]
     if rows:
         OrderTag.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    # The channel ships these itself: the hub's deadlines come off (idempotent).
+    orders_deadlines_exempt(order_ids=[row.order_id for row in rows
+                                       if row.tag == FULFILLED_BY_CHANNEL])
 
 
 def order_tags_remove(*, order_ids: Iterable[int], tag: str) -> int:

@@ -9,6 +9,17 @@ from orders.search import order_search_q
 from orders.state_machine import statuses_in_stage
 
 
+#: The columns a row of the order list shows (the API's list, the search box's results). An
+#: order has about fifty columns; building a page of 50 orders from these alone halves the
+#: time a search for a common name takes (measured in ``bench/search.py``).
+LIST_ROW_FIELDS = (
+    "id", "hub_no", "channel_id", "channel__code", "channel__name", "channel_order_no",
+    "status", "on_hold", "paid_amount", "currency", "paid_at", "receiver_name",
+    "receiver_phone", "receiver_province", "receiver_city", "created_at", "placed_at",
+    "ship_by", "state_due_at", "is_stuck",
+)
+
+
 def order_list(
     *,
     q: str = "",
@@ -17,8 +28,8 @@ def order_list(
     channel: str | None = None,
     on_hold: bool | None = None,
 ) -> QuerySet[Order]:
-    """Orders, newest first, with what a list row shows."""
-    qs = Order.objects.select_related("channel")
+    """Orders, newest first, with what a list row shows (``LIST_ROW_FIELDS``)."""
+    qs = Order.objects.select_related("channel").only(*LIST_ROW_FIELDS)
     if q.strip():
         qs = qs.filter(order_search_q(q))
     if status:

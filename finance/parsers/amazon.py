@@ -19,7 +19,9 @@ In the hub's terms (the channel ``amazon``; ``order-id`` is the channel order nu
   ``ItemWithheldTax`` (the tax Amazon collects and remits, which cancels the tax rows) are the
   order's money (payment rows), matched to the order's amount to the cent;
 - ``ItemFees`` (Commission, FBAPerUnitFulfillmentFee, closing fees…) are the platform's cut:
-  fee rows, costs of the order within the channel's commission ceiling;
+  fee rows, costs of the order, the commission (and closing fees) within the channel's
+  commission ceiling and the FBA fees within its fulfilment fee ceiling, each on its own
+  (``fee_label`` names the kind);
 - ``Refund`` rows of ``ItemPrice`` are refunds (matched to the refunds after-sales approved),
   ``ItemFees`` on a refund (RefundCommission, the refund administration fee) fee rows;
 - rows of no order (subscription, storage, reserve) are not an order's money.
@@ -97,9 +99,25 @@ def amazon_time(text: str, column: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# ``ItemFees`` descriptions that are Amazon's selling fees (the referral fee, reported as
+# ``Commission``, its refund counterpart and the closing fees of media items) ...
+SELLING_FEES = frozenset({"Commission", "ReferralFee", "RefundCommission", "VariableClosingFee",
+                          "FixedClosingFee", "PerItemFee"})
+# ... and those of Fulfilment by Amazon (``FBAPerUnitFulfillmentFee``, ``FBAWeightBasedFee``,
+# ``FBAPerOrderFulfillmentFee``, ``FBAPickAndPackFee``…) and Amazon's shipping charges.
+FULFILMENT_PREFIXES = ("FBA", "ShippingChargeback", "ShippingHB")
+
+
 def fee_label(description: str) -> str:
-    """An ``ItemFees`` row's name: all of them are Amazon's cut of the order (commissions)."""
-    return truncate(f"亚马逊佣金及费用({description or 'ItemFees'})", 40)
+    """An ``ItemFees`` row's name, by kind: Amazon's commission (held to the channel's
+    commission ceiling), its fulfilment fees (to the fulfilment fee ceiling), or another fee
+    (to the payment fee ceiling, or a look when the name says nothing)."""
+    description = description or "ItemFees"
+    if description in SELLING_FEES:
+        return truncate(f"亚马逊佣金({description})", 40)
+    if description.startswith(FULFILMENT_PREFIXES) or "Fulfillment" in description:
+        return truncate(f"亚马逊平台配送费({description})", 40)
+    return truncate(f"亚马逊其他费用({description})", 40)
 
 
 def _kind(transaction: str, amount_type: str, order_id: str, amount: Decimal) -> str:

@@ -10,7 +10,12 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 
-from logistics.selectors import decision_for_order, order_parcel, order_reservations
+from logistics.selectors import (
+    decision_for_order,
+    decision_outcome_text,
+    order_parcel,
+    order_reservations,
+)
 from orders.models import GiftOrder, Order
 from orders.holds import HOLD_PERMISSION
 from orders.services import CHANGE_ORDER_PERMISSION
@@ -27,11 +32,14 @@ def order_fulfilment_panel(context, order: Order) -> dict:
     pending = [g for g in gifts if g.status == GiftOrder.GiftStatus.PENDING]
     may_see = user.has_perm("logistics.view_fulfilmentdecision")
     membership = order_parcel(order=order) if may_see else None
+    decision = decision_for_order(order=order) if may_see else None
     return {
         "order": order,
         "csrf_token": context.get("csrf_token"),
         "may_see": may_see,
-        "decision": decision_for_order(order=order) if may_see else None,
+        "decision": decision,
+        "decision_outcome": (decision_outcome_text(decision, status=order.status)
+                             if decision else ""),
         "reservations": order_reservations(order=order) if may_see else [],
         "parcel": membership.parcel if membership else None,
         "gifts": gifts,

@@ -40,6 +40,9 @@ class Alert(TimeStampedModel):
     # kind without an index of its own: every index costs on each of a sweep's bulk inserts.
     key = models.CharField(_("key"), max_length=200)
     kind = models.CharField(_("kind"), max_length=50)
+    # What the alerts of one kind have in common (a carrier, a state): the inbox shows the
+    # open alerts of one kind and cause as one row. Filled from the kind's ``cause_key``.
+    cause = models.CharField(_("cause"), max_length=100, blank=True, default="")
     level = models.SmallIntegerField(_("level"), choices=Level.choices, default=Level.TEAM_LEAD)
     status = models.CharField(
         _("status"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN
@@ -76,6 +79,8 @@ class Alert(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["key"], name="uniq_alert_key")]
         indexes = [
             models.Index(fields=["status", "-id"], name="alert_status_idx"),
+            # The inbox's groups: open alerts of one kind and cause.
+            models.Index(fields=["status", "kind", "cause", "-id"], name="alert_group_idx"),
             models.Index(fields=["order", "-id"], name="alert_order_idx"),
             models.Index(
                 fields=["next_escalation_at"], name="alert_escalation_due_idx",

@@ -22,10 +22,13 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from orderhub.alerts.kinds import alert_kind
 from orderhub.alerts.ladder import Rung, ladders, ladders_clear
-from orderhub.alerts.models import Alert, AlertEvent, EscalationStep
-from orderhub.alerts.notify.deliveries import deliveries_plan
+from orderhub.alerts.models import Alert, AlertEvent, EscalationStep, NotificationTarget
+from orderhub.alerts.notify.deliveries import deliveries_plan, message_send
+from orderhub.alerts.notify.robots import AlertText
 from orderhub.alerts.tasks import alert_deliveries_send
 from orderhub.core.errors import Conflict, PermissionRefused, model_permission_check
 from orderhub.core.history import history_note
@@ -93,8 +96,9 @@ def alert_raise(
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                key=key, kind=kind, title=title[:200], message=message, order=order, team=team,
-                level=level, data=data or {}, raised_at=now,
+                key=key, kind=kind, cause=alert_kind(kind).cause_of(data), title=title[:200],
+                message=message, order=order, team=team, level=level, data=data or {},
+                raised_at=now,
                 next_escalation_at=next_escalation_at(kind=kind, level=level, raised_at=now),
             )
     except IntegrityError:
@@ -128,7 +132,8 @@ def alerts_raise_many(*, specs: Sequence[AlertSpec], now: dt.datetime) -> list[A
         return []
     alerts = [
         Alert(
-            key=spec.key, kind=spec.kind, title=spec.title[:200], message=spec.message,
+            key=spec.key, kind=spec.kind, cause=alert_kind(spec.kind).cause_of(spec.data),
+            title=spec.title[:200], message=spec.message,
             order_id=spec.order_id, team=spec.team, level=Alert.Level.TEAM_LEAD, data=spec.data,
             raised_at=now, next_escalation_at=next_escalation_at(
                 kind=spec.kind, level=Alert.Level.TEAM_LEAD, raised_at=now),
@@ -296,3 +301,22 @@ def open_alerts_reschedule(*, kind: str) -> int:
             changed.append(alert)
     Alert.objects.bulk_update(changed, ["next_escalation_at"], batch_size=500)
     return len(changed)
+
+
+# --- checking a target (from the admin) -----------------------------------------------------------
+TARGET_TEST_PERMISSION = "alerts.change_notificationtarget"
+
+
+def notification_target_test(*, target: NotificationTarget, actor) -> None:
+    """Send a test message to ``target`` now, so that staff see at once whether the robot or
+    the mailbox takes it; raises ``DeliveryError`` with the reason when it does not. Nothing is
+    recorded: no alert, no delivery."""
+    model_permission_check(actor, target, "change")
+    text = AlertText(
+        title=gettext("Order Hub test message"),
+        lines=(gettext("Sent by %(user)s from the admin to check the target “%(target)s”: "
+                       "alerts will arrive here.") % {"user": actor.get_username(),
+                                                      "target": target.name},
+               timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")),
+    )
+    message_send(target, text)

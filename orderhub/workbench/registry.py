@@ -7,9 +7,11 @@ what it links to (a role that a seller narrowed in the admin loses the tile with
   that holds exactly those rows;
 - :class:`Breakdown`: rows of the exception centre (stuck orders by reason), each a count and a
   link; the centre shows every breakdown's rows, largest first;
-- :class:`Feed`: a short list of items for the role (the open alerts addressed to it, the
-  health figures); its callable receives the roles, so that it can pick what is addressed to
-  them.
+- :class:`Feed`: a short list of items for the role (the open alerts addressed to it); its
+  callable receives the roles, so that it can pick what is addressed to them;
+- :class:`Scorecard`: figures of a recent period against the period before (the manager's
+  health figures), each linking to the page that explains it. Its callable must read
+  maintained aggregates, never scan orders.
 
 Counts must be cheap at a million orders: a count over an index, capped at :data:`COUNT_CAP`
 (:func:`capped_count`), never a scan of the order table. Register from ``<app>/workbench.py``
@@ -86,7 +88,42 @@ class Feed:
     empty: str = ""
 
 
-Entry = Tile | Breakdown | Feed
+@dataclass(frozen=True)
+class Measure:
+    """One figure of a scorecard: its value now and in the period before, as shown."""
+
+    code: str
+    label: str
+    current: str
+    previous: str
+    url: str
+    help: str = ""
+    # "better", "worse" or "" (unchanged, or nothing to compare): how the change reads.
+    trend: str = ""
+    arrow: str = ""  # "▲", "▼" or ""
+    indent: bool = False  # a part of the figure above it
+
+
+@dataclass(frozen=True)
+class Scores:
+    caption: str           # the two periods in words
+    current_label: str     # the columns' headings
+    previous_label: str
+    measures: list[Measure]
+    more_url: str = ""
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    key: str
+    title: str
+    scores: Callable[[], Scores]
+    roles: frozenset[str]
+    permission: str
+    position: int = 100
+
+
+Entry = Tile | Breakdown | Feed | Scorecard
 
 
 @dataclass

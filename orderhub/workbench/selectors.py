@@ -1,7 +1,7 @@
 """The signed-in user's workbench, computed from the registry (one count query per tile)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orderhub.workbench.registry import (
     COUNT_CAP,
@@ -10,6 +10,8 @@ from orderhub.workbench.registry import (
     Breakdown,
     Feed,
     Row,
+    Scorecard,
+    Scores,
     Tile,
     visible_entries,
     registry,
@@ -55,6 +57,7 @@ class Workbench:
     exceptions: list[Row]
     feeds: list[FeedItems]
     has_exception_centre: bool
+    scorecards: list[tuple[Scorecard, Scores]] = field(default_factory=list)
 
     @property
     def role_labels(self) -> list[dict]:
@@ -72,6 +75,8 @@ def workbench_for(user) -> Workbench:
                    key=lambda feed: (feed.position, feed.key))
     exceptions = [row for breakdown in breakdowns for row in breakdown.rows() if row.count]
     exceptions.sort(key=lambda row: (-(row.count or 0), row.label))
+    scorecards = sorted(visible_entries(registry.of_kind(Scorecard), user, role_set),
+                        key=lambda card: (card.position, card.key))
     return Workbench(
         roles=role_set,
         tiles=[TileFigure(tile=tile, count=tile.count(), url=tile.url()) for tile in tiles],
@@ -81,4 +86,5 @@ def workbench_for(user) -> Workbench:
                          total=feed.total(role_set) if feed.total else None)
                for feed in feeds],
         has_exception_centre=bool(breakdowns),
+        scorecards=[(card, card.scores()) for card in scorecards],
     )

@@ -21,7 +21,7 @@ from orders.metrics.charts import trend_svg
 from orders.metrics.definitions import LABELS
 from orders.metrics.models import MetricCount, MetricWarehouse, WeeklyHealthReport
 from orders.metrics.selectors import DRILL_DOWN, drill_down, health, stuck_by_reason
-from orders.metrics.words import cause_label, reason_label, shown
+from orders.metrics.words import cause_label, figure_shown, reason_label
 from orders.models import Channel, Hold, Order
 from orders.state_machine import FINAL_STATUSES, Status
 
@@ -41,12 +41,6 @@ DRILL_TITLES = {
     "due": _("Orders due to ship"), "late": _("Orders due and not shipped on time"),
     "shipped": _("Orders handed over"), "delivered": _("Orders delivered"),
 }
-PERCENT = {"on_time_ship_rate", "channel_fulfilment_rate", "breakpoint_rate",
-           "status_timeliness", "cross_system_consistency", "self_healed"}
-
-
-def _shown(code: str, value: float | None) -> str:
-    return shown(value, percent=code in PERCENT, digits=1 if code == "order_health_index" else 2)
 
 
 class FiguresReadOnly(admin.ModelAdmin):
@@ -106,7 +100,7 @@ class HealthDashboardAdmin(FiguresReadOnly):
             drill = DRILL_OF.get(code)
             rows.append({
                 "code": code, "label": label, "definition": definition,
-                "value": _shown(code, figure["value"]),
+                "value": figure_shown(code, figure["value"]),
                 "numerator": figure["numerator"], "denominator": figure["denominator"],
                 "drill": f"{drill_url}?{urlencode({**params, 'figure': drill})}" if drill else "",
             })
@@ -137,7 +131,7 @@ class HealthDashboardAdmin(FiguresReadOnly):
             "late_causes": [{**c, "label": cause_label(c["cause"])}
                             for c in report["late_causes"][:3]],
             "steps": [{**s, "label": Status(s["step"]).label,
-                       "rate_shown": _shown("status_timeliness", s["rate"])}
+                       "rate_shown": figure_shown("status_timeliness", s["rate"])}
                       for s in report["steps"]],
             "channel": channel, "warehouse": q.get("warehouse"),
         })

@@ -30,3 +30,17 @@ def shown(value: float | None, *, percent: bool, digits: int = 2) -> str:
     if value is None:
         return "—"
     return f"{value:.2%}" if percent else f"{value:.{digits}f}"
+
+
+#: Figures that are shares (shown as percentages).
+PERCENT_FIGURES = frozenset({"on_time_ship_rate", "channel_fulfilment_rate", "breakpoint_rate",
+                             "status_timeliness", "cross_system_consistency", "self_healed"})
+#: Figures where less is better (the others are better higher).
+LOWER_IS_BETTER = frozenset({"payment_to_ship_hours", "transit_days", "breakpoint_rate",
+                             "interventions_per_1000"})
+
+
+def figure_shown(code: str, value: float | None) -> str:
+    """One figure's value in its unit (percent, hours, days, per 1,000, index)."""
+    return shown(value, percent=code in PERCENT_FIGURES,
+                 digits=1 if code == "order_health_index" else 2)

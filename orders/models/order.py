@@ -6,12 +6,13 @@ methods below are generated from it and only guard and set fields. Every write g
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Right
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Least, Right
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -21,6 +22,7 @@ from orderhub.core.models import FSMSafeRefreshMixin, TimeStampedModel
 from orders.models.catalogue import Channel, Customer, Product
 from orders.state_machine import (
     AWAITING_SHIPMENT,
+    AfterSalesState,
     MOVES_BY_NAME,
     ORDER_PERMISSIONS,
     STAGE_OF_STATUS,
@@ -31,6 +33,20 @@ from orders.state_machine import (
 ZERO = Decimal("0.00")
 # Orders whose promised ship-by time still matters: paid and not yet handed to the courier.
 SHIP_BY_WATCHED_STATUSES = AWAITING_SHIPMENT
+# After every deadline: what has none sorts last (a constant, not NULLS LAST, which SQLite's
+# CREATE INDEX does not take).
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
+# How soon the order must move: the earlier of its state's due time and, until it is handed
+# over, its promised ship-by; orders with neither (finished, unpaid) come after all of them.
+# The order list sorts by it (then newest first), with order_urgency_idx behind it.
+URGENCY = Coalesce(
+    Case(
+        When(Q(status__in=SHIP_BY_WATCHED_STATUSES),
+             then=Least(Coalesce("state_due_at", "ship_by"), Coalesce("ship_by", "state_due_at"))),
+        default=F("state_due_at"),
+    ),
+    Value(NO_DEADLINE),
+)
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -130,6 +146,12 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
         _("stuck (high risk)"), default=False,
         help_text=_("Set by the deadline sweep when the order breached its SLA."),
     )
+    aftersales_state = models.CharField(
+        _("after-sales"), max_length=10, choices=AfterSalesState.choices, blank=True,
+        default=AfterSalesState.NONE,
+        help_text=_("Kept by the after-sales app: a case open, or every case closed (the order "
+                    "may then be closed, 售后关闭)."),
+    )
     history = HistoricalRecords(bases=[AuditedHistory])
 
     class Meta:
@@ -166,6 +188,9 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
                 name="order_ship_by_open_idx",
                 condition=models.Q(status__in=SHIP_BY_WATCHED_STATUSES),
             ),
+            # The order list's default order (most urgent first, then newest): its first page
+            # is read from this index, not sorted out of a million rows.
+            models.Index(URGENCY, F("id").desc(), name="order_urgency_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,9 @@
 """The deadline policies as one snapshot, cached per process.
 
 A due time is computed for every order created or moved (thousands a second on a peak day), so
-it must not query. The snapshot (SLA steps, ship-by promises and traffic-light thresholds) is
-loaded with three small queries and kept for ``ORDERHUB_DEADLINE_CONFIG_SECONDS`` (60 by
+it must not query. The snapshot (SLA steps, ship-by promises, traffic-light thresholds and the channels
+whose platform may fulfil orders itself) is
+loaded with four small queries and kept for ``ORDERHUB_DEADLINE_CONFIG_SECONDS`` (60 by
 default): a change made in another process is seen within that time; in this process a save or
 delete drops it at once (``orderhub.core.snapshots``). The escalation ladders are the alerts
 app's, cached the same way (``orderhub.alerts.ladder``).
@@ -22,6 +23,7 @@ from orderhub.alerts.models import Team
 from orderhub.core.snapshots import Snapshot
 from orders.models import (
     SLA_STEP_STATUS,
+    Channel,
     ShipByPromise,
     SlaPolicy,
     SlaStep,
@@ -69,6 +71,12 @@ class Promise:
 
 
 DEFAULT_PROMISE = Promise(hours=48, urgent_hours=12)
+# The alert kinds of the two breaches (a stay past its SLA, a promise not kept).
+SLA_KIND = "sla"
+SHIP_BY_KIND = "ship_by"
+#: Platforms that fulfil some orders from their own warehouses (Amazon's AFN, tagged
+#: ``fulfilled_by_channel`` by the adapter): only their orders need the exemption's look-up.
+SELF_FULFILLING_PLATFORMS = frozenset({Channel.Platform.AMAZON})
 
 
 @dataclass
@@ -79,6 +87,8 @@ class DeadlineConfig:
     promises: dict[int | None, Promise | None]
     yellow: dt.timedelta
     red: dt.timedelta
+    #: Channels on a platform that may fulfil orders itself (``orders.sla.exemptions``).
+    self_fulfilling_channels: frozenset[int] = frozenset()
     _allowances: dict[tuple[str, int | None], Allowance | None] = field(
         default_factory=dict, repr=False
     )
@@ -120,7 +130,7 @@ class DeadlineConfig:
 
 
 def load_config() -> DeadlineConfig:
-    """Read every rule from the database (three small queries)."""
+    """Read every rule from the database (four small queries)."""
     steps = {
         (policy.step, policy.channel_id): StepRule(policy.minutes, policy.team, policy.is_active)
         for policy in SlaPolicy.objects.all()
@@ -137,12 +147,18 @@ def load_config() -> DeadlineConfig:
         promises=promises,
         yellow=dt.timedelta(hours=float(lights.yellow_hours if lights else DEFAULT_YELLOW_HOURS)),
         red=dt.timedelta(hours=float(lights.red_hours if lights else DEFAULT_RED_HOURS)),
+        self_fulfilling_channels=frozenset(
+            Channel.objects.filter(platform__in=SELF_FULFILLING_PLATFORMS)
+            .values_list("pk", flat=True)),
     )
 
 
 # --- the per-process cache ----------------------------------------------------------------------
 _snapshot = Snapshot("deadline-config", load_config,
                      max_age_setting="ORDERHUB_DEADLINE_CONFIG_SECONDS")
+# Channels are not watched: a shop's platform never changes, and factories and imports save
+# channels often. A new Amazon shop is seen within the snapshot's age; its AFN orders lose
+# their deadlines at once anyway, when the tag is put on (``exemptions``).
 _snapshot.watch(SlaPolicy, ShipByPromise, TrafficLightSettings)
 
 

@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from orderhub.alerts.services import alert_raise, alert_resolve
 from orders.models import SHIP_BY_WATCHED_STATUSES, Order
-from orders.sla.config import DeadlineConfig, deadline_config
+from orders.sla.config import SHIP_BY_KIND, SLA_KIND, DeadlineConfig, deadline_config
+from orders.sla.exemptions import exempt_order_ids
 from orders.state_machine import Status
 
-SLA_KIND = "sla"
-SHIP_BY_KIND = "ship_by"
+__all__ = ["SHIP_BY_KIND", "SLA_KIND"]  # re-exported: the sweep and the apps import them here
 # Traffic lights (DESIGN.md section 2): yellow concerns orders not yet picked, red those with
 # no label yet.
 NOT_PICKED = frozenset({Status.PENDING_PAYMENT, Status.PAID, Status.RISK_REVIEW, Status.PICKING})
@@ -111,11 +111,18 @@ def order_deadlines_on_move(*, order: Order, left: StateLeft) -> list[str]:
     ``order_breaches_record`` for the few orders whose move ended a breach."""
     now = order.state_entered_at or timezone.now()
     config = deadline_config()
+    order.is_stuck = False
+    fields = ["state_due_at", "is_stuck"]
+    if exempt_order_ids(channel_of={order.pk: order.channel_id}, config=config):
+        # The channel fulfils it (``exemptions``): no due time, no promise, no breach.
+        order.state_due_at = None
+        if order.ship_by is not None:
+            order.ship_by = None
+            fields.append("ship_by")
+        return fields
     order.state_due_at = state_due_at(
         status=order.status, channel_id=order.channel_id, entered_at=now, config=config
     )
-    order.is_stuck = False
-    fields = ["state_due_at", "is_stuck"]
     ship_by = ship_by_after_move(
         ship_by=order.ship_by, channel_id=order.channel_id, priority=order.priority,
         paid_at=order.paid_at, config=config,

@@ -13,9 +13,19 @@ from decimal import Decimal
 import pytest
 
 from finance.events import REFUND_APPROVED, REFUND_MATCHED
-from finance.models import Colour, ExpectedRefund, Kind, OrderCost, Source, StatementLine
-from finance.parsers.amazon import amazon_amount, parse_settlement_report
+from finance.models import (
+    Cause,
+    Colour,
+    ExpectedRefund,
+    FeeCeiling,
+    Kind,
+    OrderCost,
+    Source,
+    StatementLine,
+)
+from finance.parsers.amazon import amazon_amount, fee_label, parse_settlement_report
 from finance.parsers.base import CellError, StatementRejected
+from finance.reconciliation import fee_cause
 from finance.services.statements import statement_import
 from orderhub.events.dispatch import events_dispatch
 from orderhub.events.models import Event
@@ -61,20 +71,22 @@ def test_the_report_is_told_from_its_header_and_reconciled(
     assert outcome.source == Source.AMAZON_SETTLEMENT
     statement = outcome.statement
     assert (statement.account, statement.summary["total-amount"]) == ("11893207331", "23.20")
-    # The tee: 39.99 (+3.20 tax −3.20 withheld by Amazon) to the cent; 6.00 commission and 3.86
-    # FBA fee (24.7 % of the order) within the default ceiling: costs, green.
+    # The tee: 39.99 (+3.20 tax −3.20 withheld by Amazon) to the cent; 6.00 commission (15 %)
+    # and 3.86 FBA fee (9.7 %), each within its default ceiling: costs, green.
     tee = lines_of(orders["tee"])
     assert {line.colour for line in tee} == {Colour.GREEN} and tee.count() == 5
     assert tee[0].explanation == (
-        "应收39.99元，实收30.13元，亚马逊佣金及费用(Commission)6.00元、"
-        "亚马逊佣金及费用(FBAPerUnitFulfillmentFee)3.86元计入订单成本"
+        "应收39.99元，实收30.13元，亚马逊佣金(Commission)6.00元、"
+        "亚马逊平台配送费(FBAPerUnitFulfillmentFee)3.86元计入订单成本"
     )
+    # both are Amazon's cut of the order in its cost breakdown
     assert OrderCost.objects.get(order=orders["tee"]).commission == Decimal("9.86")
     assert OrderCost.objects.get(order=orders["tee"]).currency == "USD"
-    # The socks: the promotion is in the order's amount; 10.35 of fees is 44 %: a look.
+    # The socks: the promotion is in the order's amount; the 3.51 commission (15.0 % of 23.38)
+    # is within 30 % and the 6.84 FBA fee (29.3 %) within 35 %. Together they are 44 %: one
+    # mixed ceiling would have flagged a normal small FBA order.
     socks = lines_of(orders["socks"])
-    assert {line.colour for line in socks} == {Colour.YELLOW}
-    assert "佣金10.35元超过上限30%" in socks[0].explanation
+    assert {line.colour for line in socks} == {Colour.GREEN}
     # The storage fee names no order: not an order's money.
     storage = StatementLine.objects.get(order__isnull=True)
     assert (storage.kind, storage.colour) == (Kind.FEE, Colour.GREY)
@@ -153,3 +165,41 @@ def test_the_same_report_twice_adds_nothing(finance_user, orders, statement_file
     again = statement_import(content=statement_file(FILE) + b"\n", file_name="again.txt",
                              actor=finance_user)
     assert again.line_count == 0 and again.skipped_lines == 13
+
+
+@pytest.mark.parametrize(("commission", "fulfilment", "colours", "words"), [
+    # commission ceiling 10 %: the tee's 6.00 (> 4.00) and the socks' 3.51 (> 2.34) are over
+    # it; their FBA fees are within 35 % and not named
+    ("10.00", "35.00", {"tee": Colour.YELLOW, "socks": Colour.YELLOW},
+     {"tee": "佣金6.00元超过上限10%", "socks": "佣金3.51元超过上限10%"}),
+    # fulfilment ceiling 20 %: the socks' 6.84 FBA fee (> 4.68) is over it, the tee's 3.86
+    # (≤ 8.00) is not; both commissions are within 30 %
+    ("30.00", "20.00", {"tee": Colour.GREEN, "socks": Colour.YELLOW},
+     {"socks": "配送费6.84元超过上限20%"}),
+])
+def test_commission_and_fulfilment_fees_are_each_held_to_their_own_ceiling(
+    finance_user, orders, statement_file, amazon, commission, fulfilment, colours, words
+):
+    FeeCeiling.objects.create(channel=amazon, commission_percent=Decimal(commission),
+                              fulfilment_fee_percent=Decimal(fulfilment))
+    statement_import(content=statement_file(FILE), file_name=FILE, actor=finance_user)
+    for name, colour in colours.items():
+        first = lines_of(orders[name])[0]
+        assert first.colour == colour, first.explanation
+        if name in words:
+            assert words[name] in first.explanation
+            # the other kind, within its own ceiling, is not said to be over
+            other = "配送费" if words[name].startswith("佣金") else "佣金"
+            assert f"{other}" not in first.explanation.split("（", 1)[1]
+
+
+@pytest.mark.parametrize(("description", "cause"), [
+    ("Commission", Cause.COMMISSION), ("ReferralFee", Cause.COMMISSION),
+    ("RefundCommission", Cause.COMMISSION), ("VariableClosingFee", Cause.COMMISSION),
+    ("FBAPerUnitFulfillmentFee", Cause.FULFILMENT_FEE), ("FBAWeightBasedFee", Cause.FULFILMENT_FEE),
+    ("FBAPerOrderFulfillmentFee", Cause.FULFILMENT_FEE),
+    ("ShippingChargeback", Cause.FULFILMENT_FEE), ("DigitalServicesFee", Cause.FEE),
+    ("GiftwrapChargeback", None),
+])
+def test_each_amazon_fee_is_told_by_its_kind(description, cause):
+    assert fee_cause(fee_label(description)) == cause

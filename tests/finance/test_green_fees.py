@@ -161,7 +161,7 @@ def test_board_exports_what_it_shows_as_a_worked_xlsx(board, miniprogram):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:X3"
+    assert sheet.auto_filter.ref == "A1:Y3"  # 25 columns, the currency among them
     headers = [cell.value for cell in sheet[1]]
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == 2  # the filter went along: only the yellow lines
@@ -188,9 +188,11 @@ def test_board_export_needs_the_export_permission(client, make_user, board):
 def test_finance_edits_the_fee_ceilings_in_the_admin(board, miniprogram):
     response = board.post("/admin/finance/feeceiling/add/", {
         "channel": miniprogram.pk, "payment_fee_percent": "1.00", "commission_percent": "20.00",
+        "fulfilment_fee_percent": "25.00",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert FeeCeiling.objects.get(channel=miniprogram).commission_percent == Decimal("20.00")
+    assert FeeCeiling.objects.get(channel=miniprogram).fulfilment_fee_percent == Decimal("25.00")
 
 
 # --- a person's review stands -------------------------------------------------------------------

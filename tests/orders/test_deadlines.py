@@ -427,7 +427,8 @@ def test_the_inbox_counts_unread_alerts_and_acknowledges(deadline_admin):
     order = picking_order()
     sla_sweep(now=order.state_entered_at + 3 * HOUR)
     alert = sla_alert(order)
-    response = deadline_admin.get(reverse("admin:alerts_alert_changelist") + "?status=open")
+    response = deadline_admin.get(reverse("admin:alerts_alert_changelist")
+                                   + "?status=open&for=all")
     assert "1 unread (open)" in response.content.decode()
     response = deadline_admin.post(reverse("admin:alerts_alert_acknowledge", args=[alert.pk]))
     assert response.status_code == 302

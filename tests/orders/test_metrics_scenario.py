@@ -46,6 +46,7 @@ from orders.holds import hold_place, order_release_hold, order_release_own_hold
 from orders.metrics.handlers import figures_follow_orders
 from orders.metrics.selectors import health, stuck_by_reason
 from orders.metrics.services import metric_counts_snapshot, metrics_rebuild, order_flows_route
+from orders.metrics.models import OrderFlow
 from orders.models import Hold
 from orders.state_machine import Status
 from tests.factories import ChannelFactory, OrderFactory
@@ -253,8 +254,19 @@ def test_by_channel_warehouse_day_and_cause(scenario):
 def test_the_rebuild_agrees_with_the_maintained_aggregates(scenario):
     maintained = metric_counts_snapshot()
     assert maintained  # the handler kept them
-    metrics_rebuild(chunk=7)
+    flows_before = {flow.order_id: (flow.warehouse_id, flow.contribution)
+                    for flow in OrderFlow.objects.all()}
+    told = []
+    # read by id range, 7 orders a chunk (the 33 orders in 5 chunks), progress after each
+    assert metrics_rebuild(chunk=7, progress=lambda done, last: told.append(done))[0] == 33
+    assert told == [7, 14, 21, 28, 33]
     assert metric_counts_snapshot() == maintained
+    # each order's flow rewritten as it was, its warehouse kept; orders the handler never saw
+    # (made by the factory without an event, never paid) now have an empty flow
+    flows_after = {flow.order_id: (flow.warehouse_id, flow.contribution)
+                   for flow in OrderFlow.objects.all()}
+    assert {k: v for k, v in flows_after.items() if k in flows_before} == flows_before
+    assert all(v == (0, {}) for k, v in flows_after.items() if k not in flows_before)
     # and a repeated event changes nothing (the handler is state-based)
     figures_follow_orders(list(Event.objects.order_by("pk")))
     assert metric_counts_snapshot() == maintained

@@ -126,7 +126,12 @@ def _send(delivery: AlertDelivery) -> None:
         raise DeliveryError("the target was deleted")
     if not target.is_active:
         raise DeliveryError(f"the target {target.name} is switched off")
-    text = alert_text(delivery.alert)
+    message_send(target, alert_text(delivery.alert))
+
+
+def message_send(target: NotificationTarget, text: AlertText) -> None:
+    """Send ``text`` to ``target`` now (no transaction may be open around a network call);
+    raises :class:`DeliveryError` with the reason when it does not get through."""
     if target.transport == Transport.EMAIL:
         message = EmailMessage(
             subject=text.title, body=text.plain, from_email=settings.DEFAULT_FROM_EMAIL,
