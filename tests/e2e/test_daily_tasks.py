@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from finance.models import Statement, StatementLine
 from logistics.models import FulfilmentRule
+from logistics.shipments.models import Carrier
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import alert_raise
 from orders import services
@@ -147,7 +148,9 @@ def test_customer_service_corrects_the_receiver_on_the_order_page(live_server, p
 
 def test_warehouse_picks_packs_with_the_gift_scan_and_hands_over(live_server, page,
                                                                  make_user):
-    # given a paid order with a gift to put in the box
+    # given a paid order with a gift to put in the box, and SF Express as a carrier
+    Carrier.objects.get_or_create(code="SF", defaults={
+        "name": "顺丰速运", "name_en": "SF Express", "tracking_pattern": r"SF\d{12,13}|\d{12}"})
     order = OrderFactory(status=Status.PAID, paid_at=timezone.now())
     OrderLineFactory(order=order)
     gift = GiftOrderFactory(parent=order, sku="GIFT-MUG", title="马克杯")
@@ -166,8 +169,12 @@ def test_warehouse_picks_packs_with_the_gift_scan_and_hands_over(live_server, pa
     page.fill("#gift-code", "gift-mug")
     page.keyboard.press("Enter")
     expect(page.locator(".messagelist .success")).to_contain_text(gift.hub_no)
-    # then the label can be printed, and the parcel handed over to the courier
-    move(page, "print_label")
+    # then the label can be printed with its parcel (carrier and tracking number scanned),
+    # and the parcel handed over to the courier
+    shot(page, "warehouse-2-scanned")
+    page.select_option('#label-form select[name="carrier"]', "SF")
+    page.fill('#label-form input[name="tracking_no"]', "SF1234567890123")
+    page.locator("#label-form button[type=submit]").click()
     expect(page.locator("#order-status")).to_have_attribute("data-status",
                                                             Status.AWAITING_PICKUP)
     shot(page, "warehouse-2-label")
@@ -268,10 +275,11 @@ def test_finance_imports_a_wechat_bill_and_exports_the_board(live_server, page, 
 
 
 def test_manager_acknowledges_an_alert(live_server, page, make_user):
-    # given an open alert on a late order
+    # given an alert on a late order that climbed past the team lead to the managers
     order = OrderFactory(status=Status.PICKING)
     alert, _created = alert_raise(key="e2e-late", kind="sla", title=f"订单 {order.hub_no} 拣货超时",
-                                  team="warehouse", notify=False, order=order)
+                                  team="warehouse", notify=False, order=order,
+                                  level=Alert.Level.DIRECTOR)
     manager = make_user("manager")
     sign_in(page, live_server, manager, next_url="/admin/alerts/alert/")
     # when the manager opens it from the inbox and acknowledges it
