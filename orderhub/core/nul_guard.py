@@ -5,8 +5,8 @@ NUL that reaches any query (a channel code looked up by a serializer's related f
 an admin search) answers 500 there while SQLite quietly accepts it. No person types a NUL and
 no documented field may hold one, so instead of guarding each field:
 
-- :class:`NulGuardMiddleware` answers 400 for a NUL in the query string or a URL argument,
-  everywhere, and in the name or value of an API's ``application/x-www-form-urlencoded``
+- :class:`NulGuardMiddleware` answers 400 for a NUL in the query string, everywhere, and in
+  the name or value of an API's ``application/x-www-form-urlencoded``
   field. Nothing has been read by a view, so nothing is written. The admin's forms are left
   to Django's form fields, which refuse NUL in text with the form's own error (and to views
   that clean a barcode scanner's control characters on purpose, as the scan station does).
@@ -32,7 +32,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from orderhub.core.api import API_PATH
-from orderhub.core.parsers import NUL, holding_nul
+from orderhub.core.parsers import holding_nul
 
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -74,8 +74,7 @@ class NulGuardMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
-        # A NUL in the path reaches the view as a URL argument (an order number, an id).
-        fields = [name for name, value in kwargs.items() if NUL in str(value)]
-        fields += nul_fields(request)
+        # A NUL in the path is the view's to answer (a page that does not exist: 404).
+        fields = nul_fields(request)
         return nul_refusal(request, fields) if fields else None
 
