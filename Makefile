@@ -48,6 +48,7 @@ demo: export DEBUG = 1
 demo: export DJANGO_SETTINGS_MODULE = orderhub.settings
 demo: export Q_SYNC = 0
 demo: migrate
+	$(MANAGE) seed_demo_stock
 	$(MANAGE) seed_demo --orders $(DEMO_ORDERS) --if-empty
 	$(MANAGE) seed_demo_tracking
 	$(MANAGE) seed_aftersales_demo --if-empty

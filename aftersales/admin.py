@@ -22,8 +22,16 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from orderhub.core.errors import DomainError
-from orders.admin import OrderAdmin, pill, status_pill, timeline_rows
-from orders.models import Order
+from orders.admin import (
+    CustomerAdmin,
+    EstimatedCountPaginator,
+    LargeTableAdmin,
+    OrderAdmin,
+    pill,
+    status_pill,
+    timeline_rows,
+)
+from orders.models import Customer, Order
 
 from aftersales.answers import ANSWERS, ANSWERS_BY_NAME, case_answer
 from aftersales.figures import aftersales_figures
@@ -111,9 +119,22 @@ def _move_action(move, inspection=""):
     return admin.action(description=label)(action)
 
 
+class QueuePaginator(EstimatedCountPaginator):
+    """The queue is worked from the top: its pager counts at most 1,000 cases (20 pages);
+    the filters narrow it further. Counting 10,000 open cases cost more than the page's
+    rows (``bench/aftersales_queue.py``)."""
+
+    count_cap = 1_000
+
+
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
-    """The queue: open work first by priority, then by the platform's deadline."""
+class CaseAdmin(LargeTableAdmin, SimpleHistoryAdmin):
+    """The queue: open work first by priority, then by the platform's deadline.
+
+    Kept fast at 100,000 open cases (``bench/aftersales_queue.py``): the open queue and its
+    filters walk ``case_queue_idx`` (partial: open cases, in the list's order) and stop at the
+    page; the whole list walks ``case_list_idx``; no full count (``QueuePaginator``'s capped
+    count, no facets); the order and channel come in the page's one query."""
 
     change_form_template = "admin/aftersales/case/change_form.html"
     list_display = ["case_no", "order_link", "channel", "kind", "status_badge",
@@ -124,8 +145,7 @@ class CaseAdmin(SimpleHistoryAdmin):
                      "=return_tracking_no"]
     list_select_related = ["order", "channel"]
     ordering = ["-priority", "due_at", "id"]
-    show_full_result_count = False
-    list_per_page = 50
+    paginator = QueuePaginator
     inlines = [CaseLineInline]
     readonly_fields = [
         "case_no", "channel", "channel_case_no", "channel_order_no", "order", "kind", "status",
@@ -371,8 +391,41 @@ def order_risk_panel(request: HttpRequest, order: Order) -> SafeString | str:
         format_html_join("", "<li>{}</li>", ((why,) for why in risk.reasons))))
 
 
+#: The newest cases shown on a customer's page.
+CUSTOMER_CASES_SHOWN = 20
+
+
+def customer_cases_panel(request: HttpRequest, customer: Customer) -> SafeString | str:
+    """The customer page's card of their after-sales cases on every channel, newest first
+    (``CustomerAdmin.page_panels``; one query through the order's indexed customer)."""
+    if not request.user.has_perm("aftersales.view_case"):
+        return ""
+    cases = list(Case.objects.filter(order__customer=customer)
+                 .select_related("order", "channel").order_by("-id")[:CUSTOMER_CASES_SHOWN + 1])
+    if not cases:
+        return ""
+    more = len(cases) > CUSTOMER_CASES_SHOWN
+    table = _table(
+        [gettext("case"), gettext("channel"), gettext("order"), gettext("kind"),
+         gettext("status"), gettext("reason"), gettext("amount"), gettext("requested at")],
+        [(format_html('<a href="{}">{}</a>', reverse("admin:aftersales_case_change",
+                                                     args=[c.pk]), c.case_no),
+          c.channel.name, format_html('<a href="{}">{}</a>', reverse(
+              "admin:orders_order_change", args=[c.order_id]), c.order.hub_no),
+          c.get_kind_display(), case_pill(c.status), c.get_reason_category_display(),
+          f"{c.amount} {c.currency}",
+          timezone.localtime(c.requested_at).strftime("%Y-%m-%d %H:%M") if c.requested_at
+          else "")
+         for c in cases[:CUSTOMER_CASES_SHOWN]])
+    if more:
+        table = format_html("{}<p>{}</p>", table, gettext(
+            "The newest %(count)d cases are shown.") % {"count": CUSTOMER_CASES_SHOWN})
+    return _card(gettext("After-sales cases"), table)
+
+
 OrderAdmin.page_panels.append(order_cases_panel)
 OrderAdmin.page_panels.append(order_risk_panel)
+CustomerAdmin.page_panels.append(customer_cases_panel)
 
 
 @admin.register(ReasonPhrase)

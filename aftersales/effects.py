@@ -6,28 +6,36 @@
 - A full refund moves the order to ``refunded`` (``orders.services.order_refund``; logistics
   then releases its stock, as for any refund); every approved refund is told to finance as
   ``aftersales.refund_approved`` (an expected outgoing amount).
+- A return's parcel (the carrier and number the buyer gave) becomes a shipment marked as a
+  return (``logistics.shipments.services.return_shipment_record``), tracked by the couriers'
+  pushes like any parcel but never moving the order; its signature at the warehouse moves the
+  case to ``returned`` (``aftersales.handlers``).
 - An inspected return is restocked (good) or received and written off (damaged), each a row of
   the stock ledger (``logistics.services.stock``).
 - An exchange or a resend creates a new outbound order ``<hub_no>R1``, ``R2``… (paid, nothing to
   pay), reserved and shipped like any order.
-- The last open case of a delivered order closed moves the order to ``closed`` (售后关闭) when
-  the order's state machine allows it.
+- The order knows where its after-sales stand (``orders.services.order_note_aftersales``: a case
+  open, or every case closed), and the last case closed moves a delivered, invoiced, settled or
+  archived order to ``closed`` (售后关闭), as the system with the case as the reason: the
+  ``close`` move's condition in ``orders/state_machine.py`` reads that state.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from logistics.models import Reservation, StockMovement, Warehouse
 from logistics.services.routing import active_warehouses
+from logistics.shipments.services import return_shipment_record
 from logistics.services.stock import (
     stock_for_update,
     stock_movement,
     stock_receive,
     stock_rows_save,
 )
-from orderhub.core.history import Actor
+from orderhub.core.history import Actor, audit
 from orders.holds import hold_place, order_release_own_hold
 from orders.models import Hold, Order
 from orders.services import (
@@ -36,6 +44,7 @@ from orders.services import (
     OrderInput,
     order_close,
     order_day,
+    order_note_aftersales,
     order_refund,
     orders_create,
 )
@@ -54,14 +63,32 @@ def hold_key(case: Case) -> str:
 
 
 def case_opened(case: Case, *, actor: Actor) -> None:
-    """A refund asked for an order still in the warehouse: stop it."""
+    """The order learns it has a case; a refund asked while it is in the warehouse stops it."""
     order = case.order
+    if order is not None:
+        order_follows_cases(case)
+        return_parcel_track(case)
     if order is None or case.kind not in REFUND_KINDS_THAT_STOP or case.status in \
             FINAL_CASE_STATUSES:
         return
     if order.status in AWAITING_SHIPMENT:
         hold_place(order=order, actor=None, source=Hold.Source.AFTERSALES, key=hold_key(case),
                    reason=f"售后 {case.case_no}: 买家申请退款，停止发货")
+
+
+def return_parcel_track(case: Case) -> None:
+    """The buyer's return parcel as a tracked shipment, once the case knows its order and the
+    number (the case keeps the number as typed when no carrier could have printed it)."""
+    if case.order_id is None or not case.return_tracking_no or \
+            case.return_shipment_id is not None or case.kind not in (Kind.RETURN, Kind.EXCHANGE):
+        return
+    shipment = return_shipment_record(order_id=case.order_id, carrier_name=case.return_carrier,
+                                      tracking_no=case.return_tracking_no,
+                                      reason=f"售后 {case.case_no}")
+    if shipment is not None:
+        case.return_shipment_id = shipment.pk
+        audit(case, actor=None, reason=f"退货包裹 {case.return_tracking_no} 已跟踪")
+        case.save(update_fields=["return_shipment_id", "updated_at"])
 
 
 def _release_hold(case: Case, why: str) -> None:
@@ -78,7 +105,7 @@ def case_moved(case: Case, *, move: str, actor: Actor, reason: str) -> None:
     elif move in ("reject", "withdraw"):
         _release_hold(case, f"售后 {case.case_no} {move}")
     if case.status in FINAL_CASE_STATUSES:
-        _close_order_if_last(case)
+        order_follows_cases(case)
 
 
 # A status a platform reports, and the hub's move whose effects it carries.
@@ -91,6 +118,8 @@ def platform_moved(case: Case, *, actor: Actor) -> None:
     move = PLATFORM_MOVES.get(case.status)
     if move is not None and case.order_id is not None:
         case_moved(case, move=move, actor=actor, reason="platform")
+    elif case.status in FINAL_CASE_STATUSES:
+        order_follows_cases(case)
 
 
 def is_full_refund(case: Case) -> bool:
@@ -173,12 +202,14 @@ def new_outbound_order(case: Case) -> Order:
     return created
 
 
-def _close_order_if_last(case: Case) -> None:
+def order_follows_cases(case: Case) -> None:
+    """Tell the order whether a case of it is still open; the last one closed closes it."""
     if case.order_id is None:
         return
-    still_open = Case.objects.filter(order_id=case.order_id).exclude(
-        status__in=FINAL_CASE_STATUSES).exists()
-    order = Order.objects.get(pk=case.order_id)
-    if still_open or order.status not in MOVES_BY_NAME["close"].sources or order.on_hold:
-        return
-    order_close(order=order, actor=None, reason=f"售后 {case.case_no} 关闭")
+    open_cases = Case.objects.filter(order_id=case.order_id).exclude(
+        status__in=FINAL_CASE_STATUSES).count()
+    why = f"售后 {case.case_no} 关闭" if case.status in FINAL_CASE_STATUSES else \
+        f"售后 {case.case_no} 处理中"
+    order = order_note_aftersales(order_id=case.order_id, open_cases=open_cases, reason=why)
+    if open_cases == 0 and order is not None and can_proceed(order.close):
+        order_close(order=order, actor=None, reason=why)

@@ -21,6 +21,9 @@ REFUND_APPROVED = "aftersales.refund_approved"
 #: logistics: ``{"shipment_id", "carrier", "tracking_no", "status", "previous", "reason"}``, a
 #: parcel refused or returned to sender: a return case is opened (or found) for the order.
 SHIPMENT_RETURNED = "shipment.returned"
+#: logistics: the same payload, about a buyer's return parcel (a shipment marked as a return):
+#: recorded when it is tracked (``previous`` "") and at each move; signed → case returned.
+SHIPMENT_RETURN_UPDATED = "shipment.return_updated"
 #: finance: ``{"case_id", "statement_line_id", "colour"}``: a statement's refund row matched.
 REFUND_MATCHED = "finance.refund_matched"
 

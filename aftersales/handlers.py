@@ -3,6 +3,9 @@
 - ``aftersales.link``: an order arrived → cases that came before it are tied to it.
 - ``aftersales.returned_parcel``: logistics' ``shipment.returned`` (a parcel refused or
   returned to sender) → the order's return case is opened or found, with the parcel on it.
+- ``aftersales.return_signed``: logistics' ``shipment.return_updated`` with status delivered
+  (the buyer's return parcel signed for at the warehouse) → its case is ``returned``, awaiting
+  inspection.
 - ``aftersales.risk``: an order paid (created paid, or moved to paid) → its return-risk score.
 - ``aftersales.refund_matched``: finance's ``finance.refund_matched`` → the case's refund is
   marked confirmed by finance, with the statement line and its colour.
@@ -18,9 +21,14 @@ from orderhub.events.registry import handles
 from orders.events import ORDER_CREATED, ORDER_STATUS_CHANGED
 from orders.state_machine import Status
 
-from aftersales.events import REFUND_MATCHED, SHIPMENT_RETURNED
+from aftersales.events import REFUND_MATCHED, SHIPMENT_RETURN_UPDATED, SHIPMENT_RETURNED
 from aftersales.risk import return_risks_compute
-from aftersales.services import case_for_returned_parcel, case_refund_confirm, cases_link_orders
+from aftersales.services import (
+    case_for_returned_parcel,
+    case_refund_confirm,
+    case_return_parcel_signed,
+    cases_link_orders,
+)
 
 
 @handles(ORDER_CREATED, name="aftersales.link", label=_("After-sales cases tied to their order"))
@@ -40,6 +48,17 @@ def returned_parcels_open_cases(events: Sequence[Any]) -> None:
             carrier=str(payload.get("carrier") or ""),
             tracking_no=str(payload.get("tracking_no") or ""),
             reason=str(payload.get("reason") or ""))
+
+
+@handles(SHIPMENT_RETURN_UPDATED, name="aftersales.return_signed",
+         wants=lambda _kind, payload: payload.get("status") == "delivered",
+         label=_("A return parcel signed for at the warehouse: the case awaits inspection"))
+def return_parcels_signed(events: Sequence[Any]) -> None:
+    for shipment_id in sorted({e.payload["shipment_id"] for e in events}):
+        payload = next(e.payload for e in events if e.payload["shipment_id"] == shipment_id)
+        case_return_parcel_signed(
+            shipment_id=shipment_id,
+            reason=f"{payload.get('carrier')} {payload.get('tracking_no')}: 退货已签收入库")
 
 
 @handles(REFUND_MATCHED, name="aftersales.refund_matched",

@@ -144,6 +144,9 @@ class Case(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeSt
             # pile up, the queue does not).
             models.Index(fields=["-priority", "due_at", "id"], name="case_queue_idx",
                          condition=Q(status__in=OPEN_CASE_STATUSES)),
+            # The whole list (closed cases too), in the same order: its first page without
+            # sorting every case.
+            models.Index(fields=["-priority", "due_at", "id"], name="case_list_idx"),
             models.Index(fields=["channel", "channel_order_no"], name="case_channel_order_idx"),
             models.Index(fields=["order", "id"], name="case_order_idx"),
         ]

@@ -9,8 +9,9 @@ Three parts, each from history the hub already has:
 - the hour the order was placed, Beijing time: orders placed between midnight and 6 am come
   back more often (10 points).
 The score is written when an order is paid (the handler ``aftersales.risk`` of
-``order.created`` and ``order.status_changed``), shown on the order page and by
-``GET /api/aftersales/risk/<hub_no>/``.
+``order.created`` and ``order.status_changed``), shown on the order page, in the order's JSON
+(``return_risk``) and by ``GET /api/aftersales/risk/<hub_no>/``, and tested by fulfilment rules
+(the fact ``return_risk`` of ``logistics.rules``, through ``return_risks_of``).
 """
 from __future__ import annotations
 
@@ -129,3 +130,20 @@ def return_risks_compute(*, order_ids: Sequence[int]) -> int:
     ReturnRisk.objects.bulk_create(rows, update_conflicts=True, unique_fields=["order"],
                                    update_fields=["score", "reasons", "computed_at"])
     return len(rows)
+
+
+def return_risks_of(orders: Sequence[Order]) -> dict[int, tuple[int, list[str]]]:
+    """{order id: (score, reasons)} of these orders, scoring (and storing) the paid ones that
+    have none yet: fulfilment rules may run on a paid order before ``aftersales.risk`` does."""
+    ids = [order.pk for order in orders]
+
+    def stored() -> dict[int, tuple[int, list[str]]]:
+        return {order_id: (score, list(reasons)) for order_id, score, reasons in
+                ReturnRisk.objects.filter(order_id__in=ids)
+                .values_list("order_id", "score", "reasons")}
+
+    found = stored()
+    if len(found) < len(ids) and return_risks_compute(
+            order_ids=[pk for pk in ids if pk not in found]):
+        found = stored()
+    return found

@@ -204,6 +204,8 @@ def _case_update(case: Case, *, data: CaseInput, actor: Actor) -> str:
     if source is not None:
         case_moved_record(case, source=source, move="platform")
         effects.platform_moved(case, actor=actor)
+    if "return_tracking_no" in changed:
+        effects.return_parcel_track(case)
     return UPDATED
 
 
@@ -342,8 +344,8 @@ def case_for_returned_parcel(*, order_id: int, shipment_id: Any, carrier: str, t
         data = CaseInput(
             channel_case_no="", channel_order_no=order.channel_order_no, kind=Kind.RETURN,
             status=CaseStatus.AWAITING_RETURN, amount=order.paid_amount,
-            platform_reason=reason or "拒收/退回", return_carrier=carrier,
-            return_tracking_no=tracking_no,
+            # The parcel coming back is the outbound one (set below), not a new return parcel.
+            platform_reason=reason or "拒收/退回",
             lines=[CaseLineInput(ol.title, ol.quantity, ol.sku, ol.channel_sku)
                    for ol in order.lines.all()])
         case = _case_create(channel=order.channel, data=data, actor=None, order=order)
@@ -358,6 +360,18 @@ def case_for_returned_parcel(*, order_id: int, shipment_id: Any, carrier: str, t
         audit(case, actor=None, reason="return parcel on its way back")
         case.save(update_fields=[*fields, "updated_at"])
     return case
+
+
+@transaction.atomic
+def case_return_parcel_signed(*, shipment_id: int, reason: str) -> list[Case]:
+    """The buyer's return parcel was signed for at the warehouse: its cases waiting for it move
+    to ``returned`` (awaiting inspection), as the system with the courier's line as the why."""
+    moved = []
+    for case in Case.objects.filter(return_shipment_id=shipment_id,
+                                    status=CaseStatus.AWAITING_RETURN).order_by("pk"):
+        moved.append(case_transition(case=case, name="receive_return", actor=None,
+                                     reason=reason))
+    return moved
 
 
 @transaction.atomic

@@ -82,6 +82,8 @@ from logistics.selectors import (
 )
 from logistics.services.fulfilment import fulfilment_retry
 from orderhub.core.errors import DomainError
+from orders.addresses.forms import PARTS
+from orders.addresses.parsing import address_parse
 from orders.admin import ReadOnlyInline, ReadOnlyMixin
 from orders.holds import ADDRESS_CHANGE_KEY, holds_text, open_holds
 from orders.models import Hold, Order
@@ -455,9 +457,10 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
     def _back(self, order: Order) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:orders_order_change", args=[quote(order.pk)]))
 
-    def _form_page(self, request, order: Order, form, *, title: str, submit: str):
+    def _form_page(self, request, order: Order, form, *, title: str, submit: str,
+                   extra: dict | None = None):
         context = {**self.admin_site.each_context(request), "opts": Order._meta, "title": title,
-                   "order": order, "form": form, "submit": submit,
+                   "order": order, "form": form, "submit": submit, **(extra or {}),
                    "hold_text": holds_text(open_holds(order)),
                    "order_url": reverse("admin:orders_order_change", args=[quote(order.pk)])}
         return TemplateResponse(request, "admin/logistics/order_form.html", context)
@@ -484,26 +487,34 @@ class FulfilmentDecisionAdmin(ReadOnlyAdmin):
 
     def address_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=order_id)
-        if request.method == "POST":
-            form = AddressChangeForm(request.POST)
+        stored = {part: getattr(order, f"receiver_{part}") for part in PARTS}
+        parsed = None
+        if request.method == "POST" and "split" in request.POST:
+            # Without the script: split the pasted text here and show the parts to check;
+            # nothing is saved until the person submits the form again.
+            parsed = address_parse(request.POST.get("pasted", ""))
+            initial = {**{part: request.POST.get(part, "") for part in PARTS},
+                       **{part: value for part, value in parsed.receiver().items() if value},
+                       "pasted": request.POST.get("pasted", ""),
+                       "reason": request.POST.get("reason", "")}
+            form = AddressChangeForm(initial=initial, stored=stored)
+        elif request.method == "POST":
+            form = AddressChangeForm(request.POST, stored=stored)
             if form.is_valid():
-                data = dict(form.cleaned_data)
-                reason = data.pop("reason")
                 try:
-                    changed = order_change_address(order=order, receiver=data,
-                                                   actor=request.user, reason=reason)
+                    changed = order_change_address(order=order, receiver=form.receiver(),
+                                                   actor=request.user,
+                                                   reason=form.cleaned_data["reason"])
                 except DomainError as refused:
                     form.add_error(None, refused.message)
                 else:
                     self.message_user(request, _address_message(changed), messages.SUCCESS)
                     return self._back(order)
         else:
-            form = AddressChangeForm(initial={
-                key: getattr(order, f"receiver_{key}")
-                for key in ("name", "phone", "province", "city", "district", "address")
-            })
+            form = AddressChangeForm(initial=stored, stored=stored)
         return self._form_page(request, order, form, submit=gettext("Change the address"),
-                               title=gettext("Change the address of %(no)s") % {"no": order.hub_no})
+                               title=gettext("Change the address of %(no)s") % {"no": order.hub_no},
+                               extra={"parsed": parsed, "split": True})
 
     def refund_request_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=order_id)

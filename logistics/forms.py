@@ -10,9 +10,19 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.models import RuleAction, RuleCondition
 from logistics.rules import condition_problem
+from orders.addresses.forms import (
+    LEVELS,
+    PARTS,
+    AddressPasteWidget,
+    check_regions,
+    paste_field,
+    region_field,
+    set_region_choices,
+)
 
 # Names the import view gives the files it keeps between the preview and the confirmation.
 STORED_IMPORT = re.compile(r"^stock-imports/[0-9a-f]{32}\.(csv|xlsx)$")
+REGION_FIELDS = {level: level for level in LEVELS}
 
 
 class RuleConditionForm(forms.ModelForm):
@@ -76,14 +86,34 @@ class GiftScanForm(forms.Form):
 
 
 class AddressChangeForm(forms.Form):
+    """The order's new receiver: a pasted address split into the fields, the regions chosen
+    from the table (orders/addresses), and why it changes."""
+
+    pasted = paste_field()
     name = forms.CharField(label=_("Receiver"), max_length=100)
     phone = forms.CharField(label=_("Phone"), max_length=32)
-    province = forms.CharField(label=_("Province"), max_length=32, required=False)
-    city = forms.CharField(label=_("City"), max_length=32, required=False)
-    district = forms.CharField(label=_("District"), max_length=32, required=False)
+    province = region_field("province", _("Province"))
+    city = region_field("city", _("City"))
+    district = region_field("district", _("District"))
     address = forms.CharField(label=_("Address"), max_length=255)
     reason = forms.CharField(label=_("Reason"), max_length=500,
                              help_text=_("Kept in the order's history with the old address."))
+
+    def __init__(self, *args, stored: dict[str, str], **kwargs) -> None:
+        """``stored``: the order's receiver now (its regions stay choosable as they are)."""
+        super().__init__(*args, **kwargs)
+        self.stored = stored
+        self.fields["pasted"].widget = AddressPasteWidget({part: part for part in PARTS},
+                                                     submits=True)
+        set_region_choices(self, REGION_FIELDS, stored)
+
+    def clean(self):
+        data = super().clean()
+        check_regions(self, REGION_FIELDS, self.stored)
+        return data
+
+    def receiver(self) -> dict[str, str]:
+        return {part: self.cleaned_data[part] for part in PARTS}
 
 
 class RefundRequestForm(forms.Form):

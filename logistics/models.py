@@ -273,6 +273,7 @@ class RuleCondition(models.Model):
         NEAR_IDENTICAL_ORDERS = "near_identical_orders", _(
             "near-identical orders by the same buyer (within the window)"
         )
+        RETURN_RISK = "return_risk", _("return-risk score (0-100)")
 
     class Operator(models.TextChoices):
         EQ = "eq", _("equals")

@@ -12,13 +12,19 @@ matches every order when it needs all of them and none when it needs any.
 
 Facts are computed lazily: a fact no active rule tests costs nothing (the near-identical count
 is one query, the categories one more).
+
+The return-risk score (0–100, with its reasons in words) is the after-sales app's
+(``aftersales.risk``); logistics may not import it (after-sales imports logistics), so the
+after-sales app hands its scorer in when the apps are ready (``return_risk_scorer_set``). A
+paid order's rules may run before the after-sales handler has stored its score: the scorer
+then computes it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -40,6 +46,7 @@ FACT_KINDS: dict[str, str] = {
     Fact.AMOUNT: NUMBER, Fact.PROVINCE: TEXT, Fact.CITY: TEXT, Fact.CHANNEL: TEXT,
     Fact.CUSTOMER_LEVEL: TEXT, Fact.TAGS: SET, Fact.CATEGORIES: SET, Fact.SKUS: SET,
     Fact.ITEM_COUNT: NUMBER, Fact.HOUR: NUMBER, Fact.NEAR_IDENTICAL_ORDERS: NUMBER,
+    Fact.RETURN_RISK: NUMBER,
 }
 assert set(FACT_KINDS) == set(Fact.values), "every fact needs its kind"
 OPERATORS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -58,6 +65,17 @@ _PROVINCE_ALIASES = {
     "shanghai": "上海", "guangdong": "广东",
 }
 _LIST_SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+#: Orders → {order id: (score 0–100, reasons in words)}; set by the after-sales app.
+ReturnRiskScorer = Callable[[Sequence[Order]], dict[int, tuple[int, list[str]]]]
+_return_risk_scorer: ReturnRiskScorer | None = None
+
+
+def return_risk_scorer_set(scorer: ReturnRiskScorer | None) -> None:
+    """The after-sales app's return-risk scorer, for the ``return_risk`` fact."""
+    global _return_risk_scorer
+    _return_risk_scorer = scorer
 
 
 def normalise_place(value: str) -> str:
@@ -183,6 +201,17 @@ class OrderFacts:
         included (same customer, or the same receiver phone when there is none)."""
         return self.batch.near_identical[self.order.pk]
 
+    @property
+    def return_risk(self) -> int | None:
+        """The return-risk score, ``None`` (no condition on it holds) when there is none."""
+        found = self.batch.return_risks.get(self.order.pk)
+        return found[0] if found is not None else None
+
+    @property
+    def return_risk_reasons(self) -> list[str]:
+        found = self.batch.return_risks.get(self.order.pk)
+        return found[1] if found is not None else []
+
     def value(self, fact: str):
         return getattr(self, fact)
 
@@ -226,6 +255,13 @@ class FactsBatch:
         for pk, sku, category in rows:
             by_product[pk], by_sku[sku] = category, category
         return by_product, by_sku
+
+    @cached_property
+    def return_risks(self) -> dict[int, tuple[int, list[str]]]:
+        """The batch's return-risk scores and reasons (a few grouped queries, once)."""
+        if _return_risk_scorer is None:
+            return {}
+        return _return_risk_scorer(self.orders)
 
     @cached_property
     def near_identical(self) -> dict[int, int]:
@@ -294,7 +330,7 @@ def condition_holds(condition: RuleCondition, facts: OrderFacts) -> bool:
     kind = FACT_KINDS[condition.fact]
     seen = facts.value(condition.fact)
     op = condition.operator
-    if seen is None:  # an amount in a currency finance keeps no rate for: unknown
+    if seen is None:  # an amount without an exchange rate, an order without a score: unknown
         return False
     if kind == NUMBER:
         wanted = [_number(v) for v in split_values(condition.value)] if op in ("in", "not_in") \
@@ -342,6 +378,8 @@ def describe(condition: RuleCondition, facts: OrderFacts) -> str:
         # Say how a foreign amount was compared: at finance's rate, or not at all.
         paid = f"{order.paid_amount} {order.currency}"
         seen = f"{seen} (from {paid})" if seen is not None else f"{paid} (no exchange rate)"
+    if condition.fact == Fact.RETURN_RISK and facts.return_risk_reasons:
+        seen = f"{seen} ({'; '.join(facts.return_risk_reasons)})"
     return f"{Fact(condition.fact).label} {seen} {Op(condition.operator).label} " \
            f"{condition.value}"
 

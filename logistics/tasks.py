@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from logistics.services.stock import orders_stock_drift_check, stock_drift_check
-from logistics.shipments.alerts import stale_trace_sweep
+from logistics.shipments.alerts import stale_trace_sweep_until_done
 from logistics.shipments.subscriptions import subscriptions_sweep
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,9 @@ def stock_drift_sweep() -> dict:
 
 
 def trace_alert_sweep() -> dict:
-    """Every 15 minutes: parcels whose trace went silent for longer than their carrier allows."""
-    return {"stale": stale_trace_sweep()}
+    """Every 15 minutes: parcels whose trace went silent for longer than their carrier allows
+    (batch after batch until none waits)."""
+    return {"stale": stale_trace_sweep_until_done()}
 
 
 def kuaidi100_subscriptions_sweep() -> dict:

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Before any process_view (the CSRF check reads request.POST, which parses an upload):
     # body size and who uploads are checked on the headers (orderhub/core/limits.py).
     "orderhub.core.limits.RequestGuardMiddleware",
+    # A NUL in a query string, form field or URL argument: 400 before any view reads it.
+    "orderhub.core.nul_guard.NulGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -262,6 +264,12 @@ ORDERHUB_SYSTEM_USERNAME = "system"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # DRF's own three, with the multipart parser that refuses NUL (orderhub/core/nul_guard.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "orderhub.core.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -325,7 +333,8 @@ ORDERHUB_CHANNEL_MAX_BODY_BYTES = int(
 # At most this many new breaches are raised per sweep run (most overdue first); the scheduled
 # task runs again at once for the rest, so a burst after downtime never blocks the minute.
 ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"))
-# Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com
+# Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com,
+# and makes the buyer's tracking links absolute where no request gives the host (webhooks).
 ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
 
 # --- Events between the apps and /healthz (issue 9) --------------------------------------------
@@ -379,5 +388,7 @@ ORDERHUB_SF_PUSH_TOKEN = os.environ.get("ORDERHUB_SF_PUSH_TOKEN", "")
 ORDERHUB_COURIER_PUSH_MAX_BYTES = int(os.environ.get("ORDERHUB_COURIER_PUSH_MAX_BYTES", str(256 * 1024)))
 # Expected delivery when a carrier has too few measured deliveries on a route (days).
 ORDERHUB_EXPECTED_DELIVERY_DAYS = int(os.environ.get("ORDERHUB_EXPECTED_DELIVERY_DAYS", "3"))
+# At most this many stale-trace alerts a sweep run; the task runs batches back to back.
+ORDERHUB_TRACE_SWEEP_BATCH = int(os.environ.get("ORDERHUB_TRACE_SWEEP_BATCH", "500"))
 # After-sales: the answer window when a platform sends no deadline of its own (hours).
 ORDERHUB_AFTERSALES_WINDOW_HOURS = int(os.environ.get("ORDERHUB_AFTERSALES_WINDOW_HOURS", "48"))

@@ -19,6 +19,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The buyer's tracking page (物流溯源码): a signed link, no login.
+    path("t/", include("logistics.shipments.urls")),
     path("api/auth/token/", TokenLoginApi.as_view(), name="api-token-login"),
     path("api/", include("orders.api.urls")),
     path("api/metrics/", include("orders.metrics.api.urls")),

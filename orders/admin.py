@@ -36,6 +36,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from orderhub.core.errors import DomainError
 from orders import services
+from orders.addresses.forms import OrderReceiverForm
+from orders.addresses.views import parse_view, regions_view
 from orders.holds import HOLD_PERMISSION, holds_text, order_hold, order_release_hold
 from orders.models import (
     Channel,
@@ -410,6 +412,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     )
     action_form = MoveActionForm
     actions_on_bottom = True
+    form = OrderReceiverForm
     inlines = (OrderLineInline, GiftOrderInline, HoldInline, OrderTagInline)
     fieldsets = (
         (_("Order details"), {"fields": (
@@ -488,6 +491,14 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # The audit trail outlives the order: cancel or refund instead.
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        # Those who may change the receiver get the paste box above the receiver's fields.
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.has_change_permission(request, obj):
+            return fieldsets
+        return [(name, {**options, "fields": ("receiver_paste", *options["fields"])})
+                if name == _("Receiver") else (name, options) for name, options in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         # The FSM-protected status must never be a form field.
@@ -602,6 +613,9 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             return self.admin_site.admin_view(require_POST(view) if post_only else view)
 
         custom = [
+            # The address forms' script (orders/addresses): regions under a choice, a paste.
+            path("addresses/regions/", wrap(regions_view), name="orders_address_regions"),
+            path("addresses/parse/", wrap(parse_view), name="orders_address_parse"),
             path("state-machine/", wrap(self.state_machine_view),
                  name="orders_order_state_machine"),
             path("search/", wrap(self.search_view), name="orders_order_search"),
@@ -664,7 +678,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         if not request.user.has_perm(move.permission_name):
             raise PermissionDenied
         try:
-            services.order_transition(
+            services.order_move_by_hand(
                 order=order, name=move.name, actor=request.user,
                 reason=request.POST.get("reason", "").strip()[:255],
             )
@@ -752,7 +766,7 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             try:
                 # Each service call is its own transaction (a savepoint if the request has one).
                 with transaction.atomic():
-                    services.order_transition(
+                    services.order_move_by_hand(
                         order=order, name=move.name, actor=request.user, reason=reason
                     )
             except DomainError as error:

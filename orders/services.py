@@ -43,8 +43,10 @@ from orders.sla.deadlines import StateLeft, deadline_columns, order_deadlines_on
 from orders.state_machine import (
     AWAITING_SHIPMENT,
     BEFORE_SHIPPING,
+    FINAL_STATUSES,
     IN_WAREHOUSE,
     MOVES_BY_NAME,
+    AfterSalesState,
     Move,
     Status,
 )
@@ -467,8 +469,26 @@ def order_archive(*, order: Order, actor: Actor, reason: str = "") -> Order:
 
 
 def order_close(*, order: Order, actor: Actor, reason: str = "") -> Order:
-    """After-sales window over: archived → closed."""
+    """After-sales over: archived, or delivered/invoiced/settled once its last case closed →
+    closed."""
     return _transition(order=order, name="close", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_note_aftersales(*, order_id: int, open_cases: int, reason: str) -> Order | None:
+    """After-sales report where the order's cases stand: some open, or every one closed (the
+    ``close`` move's condition). Idempotent; a final order keeps what it had."""
+    try:
+        locked = order_lock(order_id)
+    except NotFound:
+        return None
+    state = AfterSalesState.OPEN if open_cases else AfterSalesState.CLOSED
+    if locked.aftersales_state == state or locked.status in FINAL_STATUSES:
+        return locked
+    locked.aftersales_state = state
+    audit(locked, actor=None, reason=reason)
+    locked.save(update_fields=["aftersales_state", "updated_at"])
+    return locked
 
 
 @transaction.atomic
@@ -514,6 +534,32 @@ TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
     "refund": order_refund,
 }
 assert TRANSITION_SERVICES.keys() == MOVES_BY_NAME.keys(), "every move needs its service"
+
+
+class ParcelRequired(Conflict):
+    code = "parcel_required"
+
+
+#: Moves a person cannot make with a reason alone. The label needs its parcel: a carrier and a
+#: tracking number checked against the carrier's format, or one from the electronic-waybill
+#: provider; logistics' label service records the parcel, then makes this move itself.
+PARCEL_MOVES = frozenset({"print_label"})
+
+
+def order_move_by_hand(*, order: Order, name: str, actor: Actor, reason: str = "") -> Order:
+    """A move a person asks for with a reason alone (``POST /api/orders/<hub_no>/transitions/``,
+    the admin's buttons and bulk moves); the label is refused here, since it needs its parcel."""
+    move = MOVES_BY_NAME.get(name)
+    if move is not None and name in PARCEL_MOVES and order.status in move.sources:
+        check_move_permission(move=move, actor=actor)
+        raise ParcelRequired(
+            f"Order {order.hub_no}: a label is printed with its parcel. Record the carrier and "
+            f"tracking number (or get one from the electronic waybill) with POST "
+            f"/api/orders/{order.hub_no}/shipments/ or the label form on the order page; the "
+            f"order then moves to 'awaiting_pickup' by itself.",
+            extra={"current_state": order.status},
+        )
+    return order_transition(order=order, name=name, actor=actor, reason=reason)
 
 
 def order_transition(*, order: Order, name: str, actor: Actor, reason: str = "") -> Order:

@@ -16,6 +16,17 @@ Rules that hold for every move:
   stated here once for one order and for a queryset of orders.
 - ``risk_review`` is entered only when a rule or a reviewer holds the order; ``approve`` sends
   it back to ``paid``, where the warehouse picks it up as usual, and ``cancel`` rejects it.
+- ``close`` (售后关闭) ends the order's after-sales: from ``archived`` when the review window
+  passed with no case open, or from any state of the completed stage before it (``delivered``,
+  ``invoiced``, ``settled``) as soon as the order had after-sales cases and the last of them
+  closed (the after-sales app moves it, as the system, with the case as the reason). Those are
+  the states where the buyer has the goods, so after-sales is what remains; before delivery a
+  case ends in a refund or a cancel instead, and closing an order whose case is still open is
+  refused everywhere. That is the move's ``condition`` (``AFTERSALES_OVER``), read from the
+  order's own ``aftersales_state``, which the after-sales app keeps through
+  ``orders.services.order_note_aftersales``: the orders app reads no table of the apps
+  downstream of it. A closed order still has its money matched by finance (statement lines
+  name the order), but it is no longer invoiced or settled: it is final.
 - ``cancelled``, ``refunded`` and ``closed`` are final.
 """
 from __future__ import annotations
@@ -139,6 +150,14 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
 }
 
 
+class AfterSalesState(models.TextChoices):
+    """Where the order's after-sales stand, as the after-sales app reports it."""
+
+    NONE = "", _("None")
+    OPEN = "open", _("A case is open")
+    CLOSED = "closed", _("Every case closed")
+
+
 @dataclass(frozen=True)
 class Condition:
     """What a move needs of an order beyond its source state, in two forms side by side:
@@ -160,6 +179,21 @@ INVOICING_DONE_OR_SKIPPED = Condition(
     "invoicing_done_or_skipped",
     holds=invoicing_done_or_skipped,
     rows=Q(status=Status.INVOICED) | Q(channel__skips_invoicing=True),
+)
+
+
+def aftersales_over(order: Any) -> bool:
+    """Close once every after-sales case of the order is closed, or, with none ever opened,
+    once the order is archived (the review window passed)."""
+    return order.aftersales_state == AfterSalesState.CLOSED or (
+        order.status == Status.ARCHIVED and order.aftersales_state == AfterSalesState.NONE)
+
+
+AFTERSALES_OVER = Condition(
+    "aftersales_over",
+    holds=aftersales_over,
+    rows=Q(aftersales_state=AfterSalesState.CLOSED)
+    | Q(status=Status.ARCHIVED, aftersales_state=AfterSalesState.NONE),
 )
 
 
@@ -215,8 +249,12 @@ MOVES: tuple[Move, ...] = (
            "themselves."), condition=INVOICING_DONE_OR_SKIPPED),
     Move("archive", _("Archive"), (Status.SETTLED,), Status.ARCHIVED,
          "archive_order", True, _("Reviewed by the buyer or the review window passed.")),
-    Move("close", _("Close after-sales"), (Status.ARCHIVED,), Status.CLOSED,
-         "close_order", True, _("The after-sales window is over; nothing more can happen.")),
+    Move("close", _("Close after-sales"),
+         (Status.ARCHIVED, Status.DELIVERED, Status.INVOICED, Status.SETTLED), Status.CLOSED,
+         "close_order", True,
+         _("The after-sales are over: the last case closed (from delivered on), or the review "
+           "window passed with none open (archived); nothing more can happen."),
+         condition=AFTERSALES_OVER),
     Move("cancel", _("Cancel"), BEFORE_SHIPPING, Status.CANCELLED,
          "cancel_order", False, _("Cancelled before the parcel left the warehouse.")),
     Move("refund", _("Refund"), _PAID_AND_NOT_CLOSED, Status.REFUNDED,

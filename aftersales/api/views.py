@@ -1,10 +1,10 @@
 """The after-sales API: the platforms' payloads in, the case list, one case, its moves.
 
 Views stay thin: parse, fetch through ``aftersales.selectors``, call one service, serialize.
-The intake takes the same ways in as orders (``channels.api.views``): a token whose role has
-``orders.add_order``, or the platform's own signed push (``X-Hub-Timestamp`` /
-``X-Hub-Signature`` with the channel's secret); a refused signature leaves only a
-refused-delivery record.
+The intake takes the same ways in as orders, through the same check
+(``channels.api.auth.push_caller``): a token whose role has ``orders.add_order``, or the
+platform's own signed push (``X-Hub-Timestamp`` / ``X-Hub-Signature`` with the channel's
+secret); a refused signature leaves only a refused-delivery record.
 """
 from __future__ import annotations
 
@@ -15,11 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels.api.views import ADD_ORDER, NotSigned, _raw_body
-from channels.models import DeliverySource
-from channels.selectors import channel_get, endpoint_of
-from channels.services.deliveries import delivery_refuse, headers_from_meta
-from channels.services.signatures import SignatureRefused, has_signature, signature_verify
+from channels.api.auth import push_caller, raw_body
+from channels.selectors import channel_get
 from orderhub.core.api import (
     FORBIDDEN,
     INVALID,
@@ -28,8 +25,7 @@ from orderhub.core.api import (
     NewestFirstPagination,
     api_error,
 )
-from orderhub.core.errors import NotFound, PermissionRefused
-from orderhub.core.history import client_ip
+from orderhub.core.errors import NotFound
 
 from aftersales.api.serializers import (
     CaseConflictSerializer,
@@ -81,28 +77,12 @@ class ChannelCasesApi(APIView):
     )
     def post(self, request: Request, channel_code: str) -> Response:
         channel = channel_get(code=channel_code)
-        body = _raw_body(request._request)
-        headers = headers_from_meta(request.META)
-        user = request.user if request.user and request.user.is_authenticated else None
-        remote_addr = client_ip(request._request)
-        if user is not None and user.has_perm(ADD_ORDER):
-            source, actor = DeliverySource.API, user
-        elif has_signature(headers):
-            try:
-                signature_verify(endpoint=endpoint_of(channel), headers=headers, body=body)
-            except SignatureRefused as refused:
-                delivery_refuse(channel_code=channel.code, reason=refused.message,
-                                headers=headers, body=body, remote_addr=remote_addr)
-                raise
-            source, actor = DeliverySource.WEBHOOK, None
-        elif user is not None:
-            raise PermissionRefused(f"Your role may not post after-sales cases (needs "
-                                    f"permission '{ADD_ORDER}').")
-        else:
-            raise NotSigned("Authenticate with a token, or sign the push (X-Hub-Signature).")
-        delivery = case_delivery_store(channel=channel, body=body, source=source,
-                                       headers=headers, remote_addr=remote_addr, user=user)
-        answer = case_delivery_process(delivery=delivery, actor=actor)
+        body = raw_body(request._request)
+        caller = push_caller(request, channel, body, posting="after-sales cases")
+        delivery = case_delivery_store(channel=channel, body=body, source=caller.source,
+                                       headers=caller.headers, remote_addr=caller.remote_addr,
+                                       user=caller.user)
+        answer = case_delivery_process(delivery=delivery, actor=caller.actor)
         return Response(answer, headers={"X-Hub-Delivery": str(delivery.pk)})
 
 

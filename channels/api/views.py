@@ -1,14 +1,12 @@
 """``POST /api/channels/<channel_code>/orders/``: every channel's orders, pushed or posted.
 
-Who may post: an integrator authenticated with a token (or a staff session) whose role has
-``orders.add_order``, without a signature; or the platform itself, unauthenticated, with the
-channel's signature (DESIGN.md section 4). A refused signature leaves only a refused-delivery
-record. Everything else is stored verbatim first and then processed.
+Who may post is decided by ``channels.api.auth.push_caller`` (a token with ``orders.add_order``,
+or the channel's signature; DESIGN.md section 4), shared with the after-sales intake. A refused
+signature leaves only a refused-delivery record. Everything else is stored verbatim first and
+then processed.
 """
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -21,60 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orderhub.core.errors import DomainError, PermissionRefused, ValidationFailed
-from orderhub.core.history import client_ip
+from orderhub.core.errors import ValidationFailed
 
 from channels.adapters.miniprogram import MiniProgramOrderSerializer
+from channels.api.auth import push_caller, raw_body
 from channels.api.serializers import (
     DeliveryAnswerSerializer,
     ErrorSerializer,
     PayloadErrorSerializer,
 )
-from channels.models import DeliverySource
-from channels.selectors import channel_get, endpoint_of
-from channels.services.deliveries import (
-    delivery_process,
-    delivery_refuse,
-    delivery_store,
-    headers_from_meta,
-)
-from channels.services.signatures import SignatureRefused, has_signature, signature_verify
-
-ADD_ORDER = "orders.add_order"
-DEFAULT_MAX_BODY = 50 * 1024 * 1024
-
-
-class NotSigned(DomainError):
-    status_code = 401
-    code = "not_authenticated"
-
-
-class BodyTooLarge(DomainError):
-    status_code = 413
-    code = "too_large"
-
-
-def _raw_body(request: HttpRequest) -> bytes:
-    """The body as sent, read with the channels' own size limit (batches exceed Django's
-    2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which is meant for forms)."""
-    limit = getattr(settings, "ORDERHUB_CHANNEL_MAX_BODY_BYTES", DEFAULT_MAX_BODY)
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise ValidationFailed("The Content-Length header is not a number.") from None
-    if declared > limit:
-        raise BodyTooLarge(f"The body is {declared} bytes; at most {limit} are accepted. "
-                           f"Post the orders in smaller batches.")
-    if hasattr(request, "_body"):
-        return request._body
-    chunks, size = [], 0
-    while chunk := request.read(1 << 16):
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"The body exceeds {limit} bytes; post smaller batches.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
+from channels.selectors import channel_get
+from channels.services.deliveries import delivery_process, delivery_store
 
 def _body_and_file(request: Request) -> tuple[bytes, str, str]:
     """(bytes, content type, file name): a multipart upload's ``file``, or the raw body."""
@@ -84,7 +39,7 @@ def _body_and_file(request: Request) -> tuple[bytes, str, str]:
         if upload is None:
             raise ValidationFailed("A multipart upload needs the spreadsheet in the 'file' field.")
         return upload.read(), upload.content_type or "", upload.name or ""
-    return _raw_body(request._request), content_type, ""
+    return raw_body(request._request), content_type, ""
 
 
 CHANNEL_PAYLOAD = PolymorphicProxySerializer(
@@ -147,28 +102,12 @@ class ChannelOrdersApi(APIView):
     def post(self, request: Request, channel_code: str) -> Response:
         channel = channel_get(code=channel_code)
         body, content_type, filename = _body_and_file(request)
-        headers = headers_from_meta(request.META)
-        user = request.user if request.user and request.user.is_authenticated else None
-        remote_addr = client_ip(request._request)
-        if user is not None and user.has_perm(ADD_ORDER):
-            source, actor = DeliverySource.API, user
-        elif has_signature(headers):
-            try:
-                signature_verify(endpoint=endpoint_of(channel), headers=headers, body=body)
-            except SignatureRefused as refused:
-                delivery_refuse(channel_code=channel.code, reason=refused.message,
-                                headers=headers, body=body, remote_addr=remote_addr)
-                raise
-            source, actor = DeliverySource.WEBHOOK, None
-        elif user is not None:
-            raise PermissionRefused(f"Your role may not post orders (needs permission "
-                                    f"'{ADD_ORDER}').")
-        else:
-            raise NotSigned("Authenticate with a token, or sign the push (X-Hub-Signature or "
-                            "X-Shopify-Hmac-Sha256).")
+        caller = push_caller(request, channel, body, posting="orders",
+                             signatures="X-Hub-Signature or X-Shopify-Hmac-Sha256")
         delivery = delivery_store(
-            channel=channel, body=body, source=source, headers=headers,
-            content_type=content_type, filename=filename, remote_addr=remote_addr, user=user,
+            channel=channel, body=body, source=caller.source, headers=caller.headers,
+            content_type=content_type, filename=filename, remote_addr=caller.remote_addr,
+            user=caller.user,
         )
-        answer = delivery_process(delivery=delivery, actor=actor)
+        answer = delivery_process(delivery=delivery, actor=caller.actor)
         return Response(answer, headers={"X-Hub-Delivery": str(delivery.pk)})

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,7 @@ from finance.models import StatementLine
 from finance.selectors import statement_get, statement_lines
 from finance.services.statements import ImportOutcome, statement_counts, statement_import
 from orderhub.core.api import StrictCursorPagination
+from orderhub.core.parsers import MultiPartParser
 
 TAG = "finance"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,6 +42,7 @@ from orderhub.core.api import (
     StrictCursorPagination,
 )
 from orderhub.core.errors import Conflict, ValidationFailed
+from orderhub.core.parsers import MultiPartParser
 from orders.api.serializers import OrderDetailSerializer
 from orders.models import Order
 from orders.selectors import order_get

@@ -12,22 +12,27 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from logistics.shipments import kuaidi100
 from logistics.shipments.models import CourierPush, Shipment, ShipmentStatus, Trust
 from logistics.shipments.pushes import (
     kuaidi100_push_receive,
     push_store,
     sf_push_receive,
 )
-from logistics.shipments.services import check_print_permission, carrier_get, shipment_label_print
+from logistics.shipments.services import (
+    check_print_permission,
+    shipment_label_print,
+    waybill_number_get,
+)
 from orderhub.core.api import ApiErrorSerializer, ApiValidationErrorSerializer, ModelViewPermissions
 from orderhub.core.errors import Conflict, DomainError, ValidationFailed
+from orderhub.core.parsers import MultiPartParser
+from logistics.shipments.buyer_page import tracking_page_url
 from logistics.shipments.delivery import shipments_expected
 from orders.api.serializers import OrderDetailSerializer
 from orders.models import Order
@@ -64,7 +69,8 @@ class ShipmentSerializer(serializers.ModelSerializer):
         model = Shipment
         fields = ["id", "carrier", "carrier_name", "carrier_phone", "tracking_no", "status",
                   "trust", "orders", "created_at", "picked_up_at", "delivered_at",
-                  "last_event_at", "events"]
+                  "last_event_at", "events",
+                  "direction"]  # after-sales (issue 11): a buyer's return parcel is "return"
         read_only_fields = fields
 
     def get_orders(self, shipment: Shipment) -> list[str]:
@@ -87,25 +93,6 @@ class LabelInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"tracking_no": ["Scan or type the tracking number, or ask for a waybill."]})
         return attrs
-
-
-def _waybill_number(*, order: Order, carrier_code: str) -> str:
-    """A tracking number from Kuaidi100's electronic waybill (no transaction is open)."""
-    carrier = carrier_get(carrier_code)
-    if not carrier.kuaidi100_code:
-        raise ValidationFailed(f"{carrier.name} has no Kuaidi100 code for electronic waybills.")
-    titles = ", ".join(order.lines.values_list("title", flat=True))[:100]
-    answer = kuaidi100.waybill_order(kuaidi100.WaybillRequest(
-        company=carrier.kuaidi100_code, order_ref=order.hub_no,
-        receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
-        receiver_address=" ".join(filter(None, (order.receiver_province, order.receiver_city,
-                                                order.receiver_district,
-                                                order.receiver_address))),
-        cargo=titles or order.hub_no))
-    if not answer.ok:
-        raise Conflict(f"The electronic-waybill provider gave no number: {answer.code} "
-                       f"{answer.message}".strip())
-    return str(answer.data["kuaidinum"])
 
 
 class OrderShipmentCreateApi(APIView):
@@ -137,7 +124,7 @@ class OrderShipmentCreateApi(APIView):
         number = data["tracking_no"]
         source = Shipment.Source.LABEL
         if not number.strip():
-            number = _waybill_number(order=order, carrier_code=data["carrier"])
+            number = waybill_number_get(order=order, carrier_code=data["carrier"])
             source = Shipment.Source.WAYBILL
         shipment = shipment_label_print(
             orders=[order, *others], carrier_code=data["carrier"], tracking_no=number,
@@ -240,10 +227,16 @@ def order_expected_delivery_section(order: Order, context: dict) -> str | None:
     return serializers.DateTimeField().to_representation(expected) if expected else None
 
 
+def order_tracking_page_section(order: Order, context: dict) -> str:
+    """``tracking_page``: the buyer's signed no-login link (物流溯源码)."""
+    return tracking_page_url(order, context.get("request"))
+
+
 # Orders may not import logistics (STYLE.md): logistics adds its sections to the order's JSON,
 # and their prefetch to the order's detail queryset.
 ORDER_DETAIL_PREFETCHES.append(Prefetch("shipments", queryset=_parcels(), to_attr=PREFETCHED))
 OrderDetailSerializer.sections.update({
     "shipments": order_shipments_section,
     "expected_delivery": order_expected_delivery_section,
+    "tracking_page": order_tracking_page_section,
 })

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.utils import timezone
 
-from logistics.shipments.models import RETURNED_STATUSES, Shipment, ShipmentStatus
+from logistics.shipments.models import RETURNED_STATUSES, Direction, Shipment, ShipmentStatus
 from orders.models import Order
 
 SAMPLE = 200
@@ -64,8 +64,11 @@ def shipment_expected(shipment: Shipment) -> dt.datetime | None:
 
 
 def shipments_expected(shipments: Sequence[Shipment]) -> dt.datetime | None:
-    """An order's expected delivery from its parcels: the latest one's (None without any)."""
-    times = [t for t in map(shipment_expected, shipments) if t is not None]
+    """An order's expected delivery from its parcels: the latest one's (None without any).
+    A buyer's return parcel (after-sales, issue 11) is not on its way to the buyer."""
+    times = [t for t in map(shipment_expected, (s for s in shipments
+                                                if s.direction != Direction.RETURN))
+             if t is not None]
     return max(times) if times else None
 
 

@@ -15,6 +15,10 @@ from orderhub.events.services import NewEvent, events_record
 SHIPMENT_CREATED = "shipment.created"
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
 SHIPMENT_RETURNED = "shipment.returned"
+# --- return parcels (after-sales, issue 11) ---
+#: A return parcel (``Shipment.direction`` return) was recorded (``previous`` "") or moved:
+#: the same payload; after-sales follows it, the order's own handlers never see it.
+SHIPMENT_RETURN_UPDATED = "shipment.return_updated"
 
 
 def shipment_payload(shipment, *, previous: str) -> dict:

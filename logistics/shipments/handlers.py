@@ -6,7 +6,8 @@
 - ``logistics.kuaidi100_subscribe``: a new parcel is subscribed with Kuaidi100 after commit.
 - ``logistics.orders_follow_trace``: the courier's trace moves the order: the first collection
   scan hands it over (``awaiting_pickup`` → ``in_transit``), the signature delivers it, as the
-  hub with the courier's line as the reason.
+  hub with the courier's line as the reason. The push itself already moved the orders it could
+  (``services.orders_follow_parcels``); this catches up the rest and alerts on a held order.
 - ``logistics.shipment_returned``: a refusal or a return to sender holds the order and alerts
   customer service (after-sales opens its case from the same event).
 """
@@ -19,7 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from logistics import texts
 from logistics.shipments.events import SHIPMENT_CREATED, SHIPMENT_RETURNED, SHIPMENT_STATUS_CHANGED
 from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentStatus
-from logistics.shipments.services import SHIPMENT_STATUS_OF_ORDER, shipments_follow_orders
+from logistics.shipments.services import (
+    SHIPMENT_STATUS_OF_ORDER,
+    order_follow_parcel,
+    shipments_follow_orders,
+)
 from logistics.shipments.subscriptions import subscriptions_send
 from orderhub.alerts.services import alert_raise
 from orderhub.core.errors import DomainError
@@ -29,7 +34,6 @@ from orderhub.events.registry import handles
 from orders.events import ORDER_CREATED, ORDER_STATUS_CHANGED
 from orders.holds import hold_place
 from orders.models import Hold, Order
-from orders.services import order_deliver, order_hand_over
 from orders.state_machine import Status
 
 logger = logging.getLogger(__name__)
@@ -88,11 +92,7 @@ def orders_follow_trace(events) -> None:
         reason = f"{event.payload.get('carrier')} {event.payload.get('tracking_no')}: " \
                  f"{_courier_line(event.payload['shipment_id'])}"
         try:
-            if order.status == Status.AWAITING_PICKUP:
-                order = order_hand_over(order=order, actor=None, reason=reason)
-            if event.payload["status"] == ShipmentStatus.DELIVERED \
-                    and order.status == Status.IN_TRANSIT:
-                order_deliver(order=order, actor=None, reason=reason)
+            order_follow_parcel(order=order, status=event.payload["status"], reason=reason)
         except DomainError as refused:
             # A held order does not move on the courier's word: staff are told instead.
             alert_raise(

@@ -85,6 +85,13 @@ class Trust(models.TextChoices):
     PERSON = "red", _("Typed by a person (red)")
 
 
+class Direction(models.TextChoices):
+    """Which way a parcel goes (after-sales, issue 11): to the buyer, or back to us."""
+
+    OUTBOUND = "outbound", _("To the buyer")
+    RETURN = "return", _("Return to the warehouse")
+
+
 class Shipment(models.Model):
     """One parcel with its carrier, tracking number, status and trace."""
 
@@ -127,6 +134,12 @@ class Shipment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
+    # --- return parcels (after-sales, issue 11) ---
+    # A return parcel is tracked by the same pushes but never moves its order; its changes
+    # are told as ``shipment.return_updated`` (``logistics.shipments.events``), not as the
+    # outbound parcel's events that the order, the write-back and the hold follow.
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices,
+                                 default=Direction.OUTBOUND)
 
     class Meta:
         verbose_name = _("shipment")

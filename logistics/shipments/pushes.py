@@ -4,7 +4,10 @@ The raw push is committed on its own before anything is read from it (so that a 
 breaks the reader can be looked at and replayed). Then, in one transaction: the signature
 (Kuaidi100's ``sign``; SF's token), the body, and every tracking number it names must be
 known; otherwise the push is refused as a whole and nothing changes on any parcel or order.
-Applying is idempotent and never moves a parcel backwards (``services.trace_apply``).
+Applying is idempotent and never moves a parcel backwards (``services.trace_apply``); a parcel
+that moved moves its orders in the same transaction (``services.orders_follow_parcels``), so the
+order's state is settled when the courier gets its answer, and the order's own effects (stock,
+write-back, figures) run after commit.
 """
 from __future__ import annotations
 
@@ -18,7 +21,14 @@ from django.db import transaction
 
 from logistics.shipments.carriers import name_key
 from logistics.shipments.models import CourierPush, Shipment, ShipmentEvent, Trust
-from logistics.shipments.services import TraceResult, TraceUpdate, carriers_by_name, trace_apply
+from logistics.shipments.services import (
+    TraceResult,
+    TraceUpdate,
+    carriers_by_name,
+    orders_follow_parcels,
+    parcel_orders_lock,
+    trace_apply,
+)
 from logistics.shipments.tracking import kuaidi100_param_read, sf_routes_read
 from orderhub.core.errors import DomainError, NotFound, PermissionRefused, ValidationFailed
 
@@ -90,8 +100,10 @@ def _apply(push: CourierPush, updates: Sequence[TraceUpdate], *, source: str,
     try:
         with transaction.atomic():
             shipments = _shipments_for(updates)
+            orders = parcel_orders_lock(sorted(s.pk for s in shipments.values()))
             results = [trace_apply(shipment=shipments[update.tracking_no], update=update,
                                    source=source, trust=trust) for update in updates]
+            orders_follow_parcels(orders=orders, results=results)
             CourierPush.objects.filter(pk=push.pk).update(
                 outcome=CourierPush.Outcome.APPLIED, tracking_nos=numbers)
     except DomainError as problem:

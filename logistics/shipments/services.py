@@ -9,8 +9,12 @@
 - :func:`trace_apply`: new lines of a parcel's trace (a courier push); the status follows the
   furthest line ever seen (``STATUS_RANK``), so a repeated or older push never moves it back.
 
+- :func:`return_shipment_record` (after-sales, issue 11): a buyer's return parcel, tracked by
+  the same pushes, marked ``direction`` return.
+
 Each change records ``shipment.created`` / ``shipment.status_changed`` (and
-``shipment.returned``) once per order in the parcel (``logistics.shipments.events``).
+``shipment.returned``) once per order in the parcel (``logistics.shipments.events``); a return
+parcel's changes are ``shipment.return_updated`` instead, which no order handler follows.
 Lock order: orders (``orders.locks``), then the shipment row.
 """
 from __future__ import annotations
@@ -27,10 +31,12 @@ from django.utils.translation import gettext as _
 from logistics import texts
 from logistics.models import FulfilmentDecision, Warehouse
 from logistics.rules import normalise_place
+from logistics.shipments import kuaidi100
 from logistics.shipments.alerts import trace_alerts_on_push
 from logistics.shipments.carriers import OTHER, name_key, number_matches
 from logistics.shipments.events import (
     SHIPMENT_CREATED,
+    SHIPMENT_RETURN_UPDATED,
     SHIPMENT_RETURNED,
     SHIPMENT_STATUS_CHANGED,
     shipment_event_record,
@@ -39,18 +45,21 @@ from logistics.shipments.models import (
     RETURNED_STATUSES,
     STATUS_RANK,
     Carrier,
+    Direction,
     Shipment,
     ShipmentEvent,
     ShipmentOrder,
     ShipmentStatus,
     Trust,
 )
+from logistics.shipments.subscriptions import subscriptions_send
 from orderhub.alerts.services import alert_raise
-from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
+from orderhub.core.errors import Conflict, DomainError, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor
+from orderhub.core.tasks import enqueue_on_commit
 from orders.locks import orders_lock
 from orders.models import Order
-from orders.services import order_print_label
+from orders.services import order_deliver, order_hand_over, order_print_label
 from orders.state_machine import CANCELLED_OR_REFUNDED, Status
 
 PRINT_LABEL_PERMISSION = "logistics.print_label"
@@ -119,6 +128,26 @@ def tracking_no_clean(carrier: Carrier, tracking_no: str) -> str:
 
 
 # --- the label ----------------------------------------------------------------------------------
+def waybill_number_get(*, order: Order, carrier_code: str) -> str:
+    """A tracking number from Kuaidi100's electronic waybill (call it with no transaction open:
+    it is a network call)."""
+    carrier = carrier_get(carrier_code)
+    if not carrier.kuaidi100_code:
+        raise ValidationFailed(f"{carrier.name} has no Kuaidi100 code for electronic waybills.")
+    titles = ", ".join(order.lines.values_list("title", flat=True))[:100]
+    answer = kuaidi100.waybill_order(kuaidi100.WaybillRequest(
+        company=carrier.kuaidi100_code, order_ref=order.hub_no,
+        receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
+        receiver_address=" ".join(filter(None, (order.receiver_province, order.receiver_city,
+                                                order.receiver_district,
+                                                order.receiver_address))),
+        cargo=titles or order.hub_no))
+    if not answer.ok:
+        raise Conflict(f"The electronic-waybill provider gave no number: {answer.code} "
+                       f"{answer.message}".strip())
+    return str(answer.data["kuaidinum"])
+
+
 def check_print_permission(actor: Actor) -> None:
     if actor is not None and not actor.has_perm(PRINT_LABEL_PERMISSION):
         raise PermissionRefused(
@@ -205,7 +234,8 @@ def shipments_follow_orders(*, order_ids: Sequence[int], handed_over: bool = Fal
         return 0
     orders = {order.pk: order for order in Order.objects.filter(pk__in=ids)}
     links: dict[int, list[Shipment]] = {}
-    for link in ShipmentOrder.objects.filter(order_id__in=ids).select_related(
+    for link in ShipmentOrder.objects.filter(
+            order_id__in=ids, shipment__direction=Direction.OUTBOUND).select_related(
             "shipment__carrier"):
         links.setdefault(link.order_id, []).append(link.shipment)
     changed = 0
@@ -295,6 +325,53 @@ def _handed_over(shipment: Shipment) -> None:
                           order_ids=locked.members.values_list("order_id", flat=True))
 
 
+# --- orders follow their parcel -----------------------------------------------------------------
+#: Parcel statuses that show it left the warehouse (the order is handed over).
+LEFT_STATUSES = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
+                 ShipmentStatus.DELIVERED)
+
+
+def order_follow_parcel(*, order: Order, status: str, reason: str) -> Order:
+    """Move ``order`` as its parcel's ``status`` says, as the hub: the first scan after the
+    label hands it over (awaiting_pickup → in_transit), the signature delivers it. Raises the
+    transition's DomainError when the order may not move (e.g. it is held)."""
+    if order.status == Status.AWAITING_PICKUP and status in LEFT_STATUSES:
+        order = order_hand_over(order=order, actor=None, reason=reason)
+    if status == ShipmentStatus.DELIVERED and order.status == Status.IN_TRANSIT:
+        order = order_deliver(order=order, actor=None, reason=reason)
+    return order
+
+
+def orders_follow_parcels(*, orders: dict[int, list[Order]], results: Sequence[TraceResult]) -> None:
+    """In the push's transaction: each parcel that moved moves its orders at once, so that the
+    push's answer finds shipment and order in their new state. An order that may not move is
+    left as it is (savepoint): the ``logistics.orders_follow_trace`` handler tries it again
+    after commit and alerts customer service."""
+    for result in results:
+        if result.previous == result.status:
+            continue
+        for order in orders.get(result.shipment_id, ()):
+            try:
+                with transaction.atomic():
+                    order_follow_parcel(order=order, status=result.status, reason=result.reason)
+            except DomainError:
+                continue
+
+
+def parcel_orders_lock(shipment_ids: Sequence[int]) -> dict[int, list[Order]]:
+    """Lock the orders of these parcels (before the parcels: the lock order above), by parcel.
+    A buyer's return parcel never moves its order, so its order is not taken."""
+    links = list(ShipmentOrder.objects.filter(shipment_id__in=shipment_ids,
+                                              shipment__direction=Direction.OUTBOUND)
+                 .values_list("shipment_id", "order_id"))
+    locked = orders_lock(order_id for _shipment, order_id in links)
+    by_parcel: dict[int, list[Order]] = {}
+    for shipment_id, order_id in sorted(links):
+        if order_id in locked:
+            by_parcel.setdefault(shipment_id, []).append(locked[order_id])
+    return by_parcel
+
+
 # --- the courier's trace ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TraceLine:
@@ -326,6 +403,7 @@ class TraceResult:
     new_lines: int
     previous: str
     status: str
+    reason: str = ""  # "<carrier> <number>: <time> <the newest line>", for the orders' history
 
     @property
     def moved(self) -> bool:
@@ -385,7 +463,11 @@ def trace_apply(*, shipment: Shipment, update: TraceUpdate, source: str,
         trace_alerts_on_push(shipment=locked, holds_before=holds_before,
                              failures_before=failures_before,
                              line_text=f"{newest.at:%Y-%m-%d %H:%M} {newest.description}")
-    if locked.status != previous:
+    if locked.status != previous and locked.direction == Direction.RETURN:
+        # A return parcel moves nothing of its order: only after-sales hears of it.
+        shipment_event_record(SHIPMENT_RETURN_UPDATED, locked, previous=previous,
+                              order_ids=locked.members.values_list("order_id", flat=True))
+    elif locked.status != previous:
         order_ids = list(locked.members.values_list("order_id", flat=True))
         shipment_event_record(SHIPMENT_STATUS_CHANGED, locked, order_ids=order_ids,
                               previous=previous)
@@ -394,4 +476,44 @@ def trace_apply(*, shipment: Shipment, update: TraceUpdate, source: str,
                         if line.kind in (Kind.REFUSED, Kind.RETURNED)), new[-1])
             shipment_event_record(SHIPMENT_RETURNED, locked, order_ids=order_ids,
                                   previous=previous, reason=why.description[:500])
-    return TraceResult(locked.pk, len(new), previous, locked.status)
+    newest = max(new, key=lambda line: line.at)
+    reason = (f"{locked.carrier.code} {locked.tracking_no}: "
+              f"{timezone.localtime(newest.at):%Y-%m-%d %H:%M} {newest.description}")[:480]
+    return TraceResult(locked.pk, len(new), previous, locked.status, reason)
+
+
+# --- return parcels (after-sales, issue 11) -----------------------------------------------------
+@transaction.atomic
+def return_shipment_record(*, order_id: int, carrier_name: str, tracking_no: str,
+                           reason: str = "") -> Shipment | None:
+    """The buyer's return parcel for an order, as a shipment the couriers' pushes track
+    (``direction`` return), subscribed with Kuaidi100 like any parcel. The carrier is read from
+    any of its names (an unknown one is "other"); ``None`` for a number no carrier could
+    print (the case keeps what the buyer typed). Idempotent: the same parcel again is found."""
+    names = carriers_by_name()
+    carrier = names.get(name_key(carrier_name)) or names[name_key(OTHER)]
+    number = "".join((tracking_no or "").split()).upper()[:40]
+    if not number or not number_matches(carrier.tracking_pattern, number):
+        return None
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return None
+    now = timezone.now()
+    shipment, created = Shipment.objects.get_or_create(
+        carrier=carrier, tracking_no=number,
+        defaults={"direction": Direction.RETURN, "status": ShipmentStatus.AWAITING_PICKUP,
+                  "trust": Trust.AGGREGATOR, "source": Shipment.Source.CHANNEL,
+                  "last_event_at": now, "warehouse": _warehouse_of(order.pk),
+                  "origin_province": normalise_place(order.receiver_province)[:32]})
+    if shipment.direction != Direction.RETURN:
+        return None  # the number is an outbound parcel's: not the buyer's return
+    ShipmentOrder.objects.get_or_create(shipment=shipment, order=order)
+    if created:
+        ShipmentEvent.objects.create(
+            shipment=shipment, at=now, kind=Kind.OTHER, source=ShipmentEvent.Source.CHANNEL,
+            description=f"买家退货寄回 {carrier.name} {number}" + (f"（{reason}）" if reason
+                                                                   else ""),
+            fingerprint=_fingerprint(now, "return", number))
+        shipment_event_record(SHIPMENT_RETURN_UPDATED, shipment, order_ids=[order.pk])
+        enqueue_on_commit(subscriptions_send, [shipment.pk])
+    return shipment

@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 
 from logistics.models import FulfilmentDecision
 from logistics.selectors import QUEUE_STATUSES
-# The waybill request as the shipments API makes it (one place asks Kuaidi100 for a number).
-from logistics.shipments.api import _waybill_number
 from logistics.shipments.carriers import OTHER, name_key
 from logistics.shipments.models import Shipment
-from logistics.shipments.services import carriers_by_name, shipment_label_print
+# The waybill request as the label service makes it (one place asks Kuaidi100 for a number).
+from logistics.shipments.services import (
+    carriers_by_name,
+    shipment_label_print,
+    waybill_number_get,
+)
 from logistics.warehouse.models import PickLocation, Wave, WaveOrder
 from logistics.warehouse.selectors import (
     awaiting_pickup_shipments,
@@ -223,7 +226,7 @@ def station_waybill(*, state: StationState, actor: Actor) -> ScanResult:
         return ScanResult(False, _carrier_first())
     # The provider is asked outside any transaction (no lock is held over the network).
     try:
-        number = _waybill_number(order=order, carrier_code=state.carrier)
+        number = waybill_number_get(order=order, carrier_code=state.carrier)
         shipment = shipment_label_print(orders=[order], carrier_code=state.carrier,
                                         tracking_no=number, actor=actor,
                                         source=Shipment.Source.WAYBILL, reason=STATION_REASON)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -50,6 +51,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, DataError) and "NUL" in str(exc):
+        # PostgreSQL refused a NUL that no guard stopped (orderhub/core/nul_guard.py): bad
+        # input, answered like the guard's 400; DRF's handler rolls the request back.
+        return exceptions.ValidationError(_("Null characters are not allowed."))
     if isinstance(exc, DjangoValidationError):
         # A model or form validator refused a value: bad input, never a server error.
         return exceptions.ValidationError(as_serializer_error(exc))

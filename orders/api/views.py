@@ -39,7 +39,7 @@ from orders.api.serializers import (
 from orders.models import Order
 from orders.selectors import order_get, order_list
 from orders.holds import order_hold, order_release_hold
-from orders.services import order_transition
+from orders.services import order_move_by_hand
 
 TAG = "orders"
 
@@ -164,7 +164,7 @@ class OrderTransitionApi(_OrderApi):
     def post(self, request: Request, hub_no: str, name: str) -> Response:
         reason = _parse(ReasonInputSerializer, request.data)["reason"]
         order = order_get(hub_no=hub_no)
-        order_transition(order=order, name=name, actor=request.user, reason=reason)
+        order_move_by_hand(order=order, name=name, actor=request.user, reason=reason)
         return _order_detail(request, order.hub_no)
 
 

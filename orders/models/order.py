@@ -22,6 +22,7 @@ from orderhub.core.models import FSMSafeRefreshMixin, TimeStampedModel
 from orders.models.catalogue import Channel, Customer, Product
 from orders.state_machine import (
     AWAITING_SHIPMENT,
+    AfterSalesState,
     MOVES_BY_NAME,
     ORDER_PERMISSIONS,
     STAGE_OF_STATUS,
@@ -144,6 +145,12 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
     is_stuck = models.BooleanField(
         _("stuck (high risk)"), default=False,
         help_text=_("Set by the deadline sweep when the order breached its SLA."),
+    )
+    aftersales_state = models.CharField(
+        _("after-sales"), max_length=10, choices=AfterSalesState.choices, blank=True,
+        default=AfterSalesState.NONE,
+        help_text=_("Kept by the after-sales app: a case open, or every case closed (the order "
+                    "may then be closed, 售后关闭)."),
     )
     history = HistoricalRecords(bases=[AuditedHistory])
 

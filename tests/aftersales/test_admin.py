@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.models import Case
 
@@ -78,3 +81,51 @@ def test_the_figures_page_shows_rates_and_medians(open_case, make_user):
     assert figures.median_first_answer is not None and figures.median_close is None
     page = client_for(cs).get("/admin/aftersales/case/figures/")
     assert page.status_code == 200 and "100 %" in page.content.decode()
+
+
+def test_the_customer_page_lists_their_cases_on_every_channel(order_in, open_case, make_user):
+    # given a customer with a JD order and a Taobao order, each with a case, and someone else's
+    jd = order_in("delivered")
+    taobao = order_in("delivered", channel="taobao")
+    taobao.customer = jd.customer
+    taobao.save(update_fields=["customer"])
+    mine = [open_case("return", order=jd, words="尺码偏小"),
+            open_case("refund_only", order=taobao, words="发错了")]
+    other = open_case("resend", words="少发了")
+    assert other.order.customer_id != jd.customer_id
+    # when customer service opens the customer's page (in Chinese)
+    page = client_for(make_user("customer_service")).get(
+        f"/admin/orders/customer/{jd.customer_id}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # then both cases are listed, newest first, with their channel, order and status
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.index(mine[1].case_no) < html.index(mine[0].case_no)
+    assert jd.hub_no in html and taobao.hub_no in html
+    assert jd.channel.name in html and taobao.channel.name in html
+    assert other.case_no not in html
+    assert "售后" in html
+    # and someone who may see customers but not cases does not get the card
+    blind = make_user(None, is_staff=True)
+    blind.user_permissions.add(*Permission.objects.filter(
+        codename__in=["view_customer", "view_order"]))
+    page = client_for(blind).get(f"/admin/orders/customer/{jd.customer_id}/change/")
+    assert page.status_code == 200 and jd.hub_no in page.content.decode()
+    assert mine[0].case_no not in page.content.decode()
+
+
+def test_the_queue_reads_a_page_without_counting_every_case(open_case, make_user):
+    # given a queue of cases on different orders
+    for words in ("发错了", "不想要了", "破损了", "少发了", "质量差"):
+        open_case("return", words=words)
+    client = client_for(make_user("customer_service"))
+    client.get("/admin/aftersales/case/?due=open")  # sessions and permissions warmed
+    # when the queue is opened
+    with CaptureQueriesContext(connection) as seen:
+        page = client.get("/admin/aftersales/case/?due=open")
+    # then the rows, their orders and channels come in one query, and the count is capped
+    assert page.status_code == 200 and len(page.context["cl"].result_list) == 5
+    counts = [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and all("LIMIT 1001" in sql for sql in counts), counts
+    rows = [q["sql"] for q in seen.captured_queries if 'FROM "aftersales_case"' in q["sql"]
+            and "COUNT(" not in q["sql"]]
+    assert len(rows) == 1 and '"orders_order"' in rows[0] and '"orders_channel"' in rows[0]

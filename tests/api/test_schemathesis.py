@@ -12,7 +12,6 @@ import os
 
 import pytest
 import schemathesis
-from django.db import connection
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
@@ -24,12 +23,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 pytestmark = pytest.mark.usefixtures("wsgi_keeps_connection")
-
-# Open defects that only PostgreSQL shows (it refuses a NUL in any text it is asked to compare).
-KNOWN_ON_POSTGRESQL = {
-    "/api/finance/statements/": "a NUL byte in the upload's form fields reaches a PostgreSQL "
-                                "query during validation and answers 500 (open, issue 13 item 8)",
-}
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -56,6 +49,4 @@ def auth_header(make_user):
           phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_500_or_outside_its_schema(case, auth_header):
-    if connection.vendor == "postgresql" and case.operation.path in KNOWN_ON_POSTGRESQL:
-        return  # checked on SQLite; see KNOWN_ON_POSTGRESQL
     case.call_and_validate(headers=auth_header, checks=CHECKS)

@@ -72,6 +72,19 @@ def paid_order(db):
 
 
 @pytest.fixture
+def the_carriers(db):
+    """The shipped carrier table, again after a transactional test flushed what the migration
+    seeded (browser tests run on the live server with ``transaction=True``)."""
+    from logistics.shipments.carriers import CARRIERS
+    from logistics.shipments.models import Carrier
+
+    for code, name, name_en, phone, pattern, k100, aliases in CARRIERS:
+        Carrier.objects.get_or_create(code=code, defaults={
+            "name": name, "name_en": name_en, "phone": phone, "tracking_pattern": pattern,
+            "kuaidi100_code": k100, "aliases": ",".join(aliases)})
+
+
+@pytest.fixture
 def login(client, make_user):
     """``login("warehouse")``: the test client as a new user of that role; pages in English."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -190,7 +190,9 @@ def test_admin_address_view_shows_the_refusal(login, client):
     order = OrderFactory(status=Status.DELIVERED)
     login("customer_service")
     response = client.post(reverse("admin:logistics_order_address", args=[order.pk]), {
-        "name": "张伟", "phone": "1", "address": "x", "reason": "late"})
+        "name": "张伟", "phone": "1", "province": order.receiver_province,
+        "city": order.receiver_city, "district": order.receiver_district, "address": "x",
+        "reason": "late"})
     assert response.status_code == 200
     assert "Ask the carrier to redirect the parcel." in response.content.decode()
 

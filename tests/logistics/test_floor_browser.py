@@ -15,8 +15,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from logistics.models import FulfilmentDecision
-from logistics.shipments.carriers import CARRIERS
-from logistics.shipments.models import Carrier
 from logistics.shipments.services import shipment_label_print
 from logistics.warehouse.models import PickLocation
 from orders.models import GiftOrder, Product
@@ -33,13 +31,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def paid_with_gift(a_warehouse):
+def paid_with_gift(a_warehouse, the_carriers):
     """A paid order of two T-shirts and a mug, allocated to the test warehouse, with a gift;
     the carrier table (flushed with the migration's data in a transactional test)."""
-    for code, name, name_en, phone, pattern, k100, aliases in CARRIERS:
-        Carrier.objects.get_or_create(code=code, defaults={
-            "name": name, "name_en": name_en, "phone": phone, "tracking_pattern": pattern,
-            "kuaidi100_code": k100, "aliases": ",".join(aliases)})
     Product.objects.create(sku="TEE-WHITE-L", name="纯棉短袖T恤 白色 L", barcode="6901234567892")
     Product.objects.create(sku="GIFT-MUG", name="品牌马克杯", barcode="6909876543210")
     due = timezone.now() - dt.timedelta(minutes=40)

@@ -281,3 +281,52 @@ def test_after_sales_listens_to_the_shipments_returned_event():
     from logistics.shipments import events
 
     assert aftersales_events.SHIPMENT_RETURNED == events.SHIPMENT_RETURNED
+
+
+# --- the plain move cannot skip the parcel ------------------------------------------------------
+def test_the_transition_endpoint_refuses_a_label_without_its_parcel(token_client):
+    # given a packed order
+    order = OrderFactory(status=Status.PACKING)
+    # when the warehouse asks for the bare move
+    answer = token_client("warehouse").post(
+        f"/api/orders/{order.hub_no}/transitions/print_label/", {"reason": "packed"},
+        format="json")
+    # then it is refused, saying where the parcel is recorded, and nothing moved
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "parcel_required"
+    assert f"/api/orders/{order.hub_no}/shipments/" in answer.json()["detail"]
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_no) == (Status.PACKING, "", "")
+    assert not Shipment.objects.exists()
+    # a role without the move is still told it may not, and a wrong state is still illegal
+    assert token_client("customer_service").post(
+        f"/api/orders/{order.hub_no}/transitions/print_label/").status_code == 403
+    paid = OrderFactory(status=Status.PAID)
+    illegal = token_client("warehouse").post(f"/api/orders/{paid.hub_no}/transitions/print_label/")
+    assert illegal.status_code == 409 and illegal.json()["code"] != "parcel_required"
+
+
+def test_the_shipments_endpoint_labels_the_same_order(token_client,
+                                                      django_capture_on_commit_callbacks):
+    order = OrderFactory(status=Status.PACKING)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = token_client("warehouse").post(
+            f"/api/orders/{order.hub_no}/shipments/",
+            {"carrier": "SF", "tracking_no": SF_NO}, format="json")
+    assert answer.status_code == 201, answer.content
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_no) == (Status.AWAITING_PICKUP, "SF",
+                                                                SF_NO)
+
+
+def test_the_admins_button_and_bulk_move_refuse_a_label_without_its_parcel(client, make_user):
+    from django.urls import reverse
+    order = OrderFactory(status=Status.PACKING)
+    client.force_login(make_user("warehouse"))
+    answer = client.post(reverse("admin:orders_order_transition", args=[order.pk, "print_label"]),
+                         follow=True)
+    assert "a label is printed with its parcel" in answer.content.decode()
+    client.post(reverse("admin:orders_order_changelist"),
+                {"action": "move_print_label", "_selected_action": [order.pk]}, follow=True)
+    order.refresh_from_db()
+    assert order.status == Status.PACKING and not Shipment.objects.exists()

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from logistics.shipments.alerts import stale_trace_sweep
+from logistics.shipments.alerts import stale_trace_sweep, stale_trace_sweep_until_done
 from logistics.shipments.events import SHIPMENT_RETURNED, SHIPMENT_STATUS_CHANGED
 from logistics.shipments.models import (
     CourierPush,
@@ -264,6 +264,25 @@ def test_the_sweep_alerts_once_per_silence_and_honours_the_carriers_limit(
     assert stale_trace_sweep() == 0
 
 
+def test_the_sweep_raises_in_batches_back_to_back_longest_silent_first(
+    db, settings, django_capture_on_commit_callbacks
+):
+    # given five silent parcels and a batch of two
+    settings.ORDERHUB_TRACE_SWEEP_BATCH = 2
+    parcels = [labelled(django_capture_on_commit_callbacks, number=f"SF12345678901{n:02d}")
+               for n in range(5)]
+    for hours, parcel in zip((60, 90, 50, 70, 80), parcels):
+        Shipment.objects.filter(pk=parcel.pk).update(last_event_at=ago(hours))
+    # when one run sweeps, it takes the two silent longest
+    assert stale_trace_sweep() == 2
+    assert {a.data["shipment_id"] for a in Alert.objects.filter(kind="shipment_stale")} == {
+        parcels[1].pk, parcels[4].pk}
+    # and the task's sweep runs batch after batch until none waits
+    assert stale_trace_sweep_until_done() == 3
+    assert Alert.objects.filter(kind="shipment_stale").count() == 5
+    assert stale_trace_sweep_until_done() == 0
+
+
 # --- the subscription ---------------------------------------------------------------------------
 def test_a_new_label_is_subscribed_with_kuaidi100(settings, django_capture_on_commit_callbacks):
     with FakeKuaidi100() as fake:
@@ -292,20 +311,31 @@ def test_a_new_label_is_subscribed_with_kuaidi100(settings, django_capture_on_co
 
 # --- demo data ----------------------------------------------------------------------------------
 def test_demo_parcels_get_real_looking_traces_once(db, django_capture_on_commit_callbacks):
+    # given 99 orders handed over in the last five days and one delivered
+    now = timezone.now()
     orders = [OrderFactory(status=Status.IN_TRANSIT, carrier="SF",
-                           tracking_no=f"SF12345678901{n:02d}",
-                           state_entered_at=timezone.now() - dt.timedelta(days=2))
-              for n in range(40)]
+                           tracking_no=f"SF123456789{n:04d}",
+                           state_entered_at=now - dt.timedelta(hours=2 + n * 1.2))
+              for n in range(99)]
     OrderFactory(status=Status.DELIVERED, carrier="中通", tracking_no="78123456789012",
-                 state_entered_at=timezone.now() - dt.timedelta(days=5))
+                 state_entered_at=now - dt.timedelta(days=5))
+    # when the demo's traces are written
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo_tracking", seed=1, stdout=io.StringIO())
-    assert Shipment.objects.count() == 41
+    # then every parcel has a trace after its hand-over and before now
+    assert Shipment.objects.count() == 100
     traced = ShipmentEvent.objects.filter(source="kuaidi100")
-    assert traced.filter(kind="collected").count() == 41
-    assert traced.filter(kind="signed").count() >= 1
-    assert Shipment.objects.filter(status=ShipmentStatus.REFUSED).exists()
-    assert stale_trace_sweep() >= 1
+    assert traced.filter(kind="collected").count() == 100
+    assert not traced.filter(at__gt=timezone.now()).exists()
+    for order in orders:
+        first = order.shipments.get().events.filter(source="kuaidi100").order_by("at").first()
+        assert first.at >= order.state_entered_at
+    # most moving or delivered, a realistic handful silent (2%), refused (1%) or held (1%)
+    assert traced.filter(kind="signed").count() >= 20
+    assert Shipment.objects.filter(status=ShipmentStatus.REFUSED).count() == 1
+    assert Shipment.objects.filter(sorting_holds=2).count() == 1
+    assert stale_trace_sweep() == 2
+    # and a second run adds nothing
     count = ShipmentEvent.objects.count()
     call_command("seed_demo_tracking", seed=1, stdout=io.StringIO())
     assert ShipmentEvent.objects.count() == count

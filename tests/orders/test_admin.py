@@ -229,6 +229,7 @@ def test_status_is_read_only_and_only_receiver_fields_are_editable(login, client
     assert set(form.fields) == {
         "receiver_name", "receiver_phone", "receiver_province", "receiver_city",
         "receiver_district", "receiver_address", "buyer_note",
+        "receiver_paste",  # the paste box (orders/addresses), never saved
     }
 
 

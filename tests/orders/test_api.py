@@ -378,8 +378,9 @@ def test_detail_query_count_is_fixed(api, django_assert_num_queries, extra_rows,
             holds.order_release_hold(order=order, actor=manager, reason="ok")
     client = api("warehouse")
     # when it is read: token, 2 × permissions, order, lines, gifts, holds, history, and the
-    # sections other apps add (logistics: its parcels, none here)
-    with django_assert_num_queries(9):
+    # sections other apps add (logistics: its parcels, none here; after-sales: the return-risk
+    # score)
+    with django_assert_num_queries(10):
         response = client.get(detail_url(order))
     # then it is all there
     assert len(response.json()["lines"]) == 1 + extra_rows

@@ -22,7 +22,7 @@ from orders.bulk_moves import (
 )
 from orderhub.alerts.models import Alert, Team
 from orders.models import Order, SlaPolicy, SlaStep, not_on_hold
-from orders.state_machine import MOVES, MOVES_BY_NAME, Status
+from orders.state_machine import MOVES, MOVES_BY_NAME, AfterSalesState, Status
 from tests.factories import ChannelFactory, OrderFactory
 from orderhub.core.texts import render
 
@@ -40,8 +40,9 @@ def two_channels():
 def test_a_condition_reads_the_same_for_one_order_and_for_a_queryset(move):
     # given an order in every state, on a channel that invoices its buyers and one that does not
     orders = [
-        OrderFactory(status=status, channel=channel)
+        OrderFactory(status=status, channel=channel, aftersales_state=aftersales)
         for channel in two_channels() for status in Status.values
+        for aftersales in AfterSalesState.values
     ]
     # when the condition is asked of each order and of the table as a queryset
     in_memory = {order.pk for order in orders if move.condition.holds(order)}
@@ -107,18 +108,23 @@ def cases(move_name: str, start: dt.datetime) -> list[dict]:
         "paid_at": start - dt.timedelta(hours=5), "ship_by": start + dt.timedelta(hours=43),
         "state_entered_at": start - dt.timedelta(minutes=10),
     }
+    # The close move's condition reads where the after-sales stand: none, one open, all closed.
+    aftersales = AfterSalesState.values if move_name == "close" else [AfterSalesState.NONE]
     found = [
         {**usual, "status": status, "channel": channel, "on_hold": held,
-         "hold_reason": "address check" if held else ""}
+         "hold_reason": "address check" if held else "", "aftersales_state": state}
         for status in [*move.sources, *wrong]
         for channel in (invoices_itself, needs_invoice)
         for held in (False, True)
+        for state in aftersales
     ]
     late = {"state_entered_at": start - dt.timedelta(hours=3, seconds=30),
-            "state_due_at": start - dt.timedelta(hours=2), "is_stuck": True}
+            "state_due_at": start - dt.timedelta(hours=2), "is_stuck": True,
+            "aftersales_state": aftersales[-1]}
     for source in move.sources:
         found.append({**usual, **late, "status": source, "channel": invoices_itself})
-        found.append({**usual, "ship_by": None, "status": source, "channel": invoices_itself})
+        found.append({**usual, "ship_by": None, "status": source, "channel": invoices_itself,
+                      "aftersales_state": aftersales[-1]})
     return found
 
 
