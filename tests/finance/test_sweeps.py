@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.models import Schedule
 
 from finance import tasks
@@ -161,7 +161,8 @@ def test_consistency_deviation_over_tolerance_alerts_once(miniprogram):
     alert = Alert.objects.get()
     assert alert.kind == "finance_consistency"
     assert alert.key == f"finance:consistency:miniprogram:{day:%Y-%m-%d}:api"
-    assert "differ from the channel's figure by 25.00%" in alert.title
+    with translation.override("en"):
+        assert "differ from the channel's figure by 25.00%" in render(alert.title)
 
 
 def test_consistency_boundary_is_strictly_over_point_three_percent():
@@ -221,8 +222,9 @@ def test_a_statements_orders_are_settled_in_batches_and_the_held_one_waits(
         order.refresh_from_db()
         latest = order.history.latest("history_id")
         if order is held:
-            assert (order.status, latest.history_change_reason) == (
-                Status.INVOICED, "hold: buyer disputes the charge")
+            with translation.override("en"):
+                assert (order.status, render(latest.history_change_reason)) == (
+                    Status.INVOICED, "hold: buyer disputes the charge")
         else:
             assert order.status == Status.SETTLED
             assert latest.history_user == finance_user

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from logistics.models import FulfilmentDecision, Reservation, WarehouseDay
 from logistics.services.fulfilment import fulfilment_decide
+from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
@@ -62,4 +64,5 @@ def test_a_batch_allocates_against_what_earlier_orders_of_the_batch_took(
         "allocated", "allocated", "out_of_stock", "out_of_stock"]
     stock.refresh_from_db()
     assert (stock.reserved, stock.available) == (4, 1)
-    assert "needs 2, 1 available" in decisions[ids[2]].summary
+    with translation.override("en"):
+        assert "needs 2, 1 available" in render(decisions[ids[2]].summary)
