@@ -45,6 +45,8 @@ ALLOWED = {
     "mfn", "fba", "django", "lwa", "openid", "unionid",
     # keys named on the keyboard (Django's own Chinese help for multiple choice keeps them)
     "control", "command", "mac",
+    # the scan station names its keys as printed on them (Enter sends, Esc leaves the order)
+    "enter", "esc",
     # the language switcher names each language in itself; the product's own name
     "english", "en", "zh", "hans",
     # file formats offered for import and export
