@@ -147,6 +147,13 @@ class Case(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeSt
             # The whole list (closed cases too), in the same order: its first page without
             # sorting every case.
             models.Index(fields=["-priority", "due_at", "id"], name="case_list_idx"),
+            # The queue narrowed to one reason or one team (each a team's daily view): the page
+            # in order without walking past the other reasons' or teams' cases.
+            models.Index(fields=["reason_category", "-priority", "due_at", "id"],
+                         name="case_queue_reason_idx",
+                         condition=Q(status__in=OPEN_CASE_STATUSES)),
+            models.Index(fields=["team", "-priority", "due_at", "id"], name="case_queue_team_idx",
+                         condition=Q(status__in=OPEN_CASE_STATUSES)),
             models.Index(fields=["channel", "channel_order_no"], name="case_channel_order_idx"),
             models.Index(fields=["order", "id"], name="case_order_idx"),
         ]
