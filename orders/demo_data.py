@@ -466,9 +466,9 @@ def payment(rng: random.Random, *, channel_code: str, paid_at: dt.datetime) -> t
     if channel_code == "miniprogram":
         return wechat_transaction_id(rng, paid_at), "微信支付成功回调"
     if channel_code == "shopify":
-        return "7" + digits(rng, 12), "Shopify payment captured"
+        return "7" + digits(rng, 12), "Shopify 付款已扣款确认"
     if channel_code in ABROAD_CURRENCIES:  # the marketplace collects; no serial of ours
-        return "", f"{channel_code.capitalize()} reports the order paid"
+        return "", f"{channel_code.capitalize()} 通知订单已付款"
     wechat_share = {"pdd": 0.7, "jd": 0.6, "douyin": 0.5, "pos": 0.6}.get(channel_code, 0.5)
     if rng.random() < wechat_share:
         return wechat_transaction_id(rng, paid_at), "微信支付成功回调"
