@@ -152,6 +152,23 @@ def test_open_alerts_addressed_to_the_role(make_user):
     assert warehouse_alert.status == Alert.AlertStatus.OPEN
 
 
+def test_an_alert_stored_as_a_code_reads_as_words_on_the_home_page(make_user, client):
+    # given an alert whose title is stored as a code with its parameters
+    from orderhub.core.texts import encode
+    title = encode("orders.alert.ship_by", hub_no="TB2026120400001", due="2026-12-04 10:00")
+    alert_raise(key="t-code", kind="ship_by", title=title, team="warehouse", notify=False)
+    client.force_login(make_user("warehouse"))
+
+    # when the warehouse opens its home page, in Chinese and in English
+    chinese = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # then the alert reads as a sentence in each language, never as its stored code
+    assert "§" not in chinese and "orders.alert.ship_by" not in chinese
+    assert "TB2026120400001: not shipped by the promised 2026-12-04 10:00" in english
+    assert "TB2026120400001" in chinese and "not shipped" not in chinese
+
+
 def test_a_tile_needs_the_role_and_the_permission_of_its_list(make_user):
     # given a tile for the warehouse that links to a list only finance may open
     register(Tile(key="test.finance_only", label="x", count=lambda: 1, url=lambda: "/x",
