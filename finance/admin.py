@@ -58,6 +58,7 @@ from finance.services.statements import file_digest, statement_import
 from finance.tasks import import_statement_file
 from orderhub.core.errors import DomainError
 from orderhub.core.tasks import enqueue_on_commit
+from orderhub.core.texts import render
 from orders.models import Channel, Order
 
 COLOURS: dict[str, tuple[str, str]] = {
@@ -561,8 +562,9 @@ class StatementLineAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("order / explanation"), ordering="order__hub_no")
     def order_explained(self, obj: StatementLine) -> SafeString:
+        words = render(obj.explanation)
         return format_html('{}<br><small class="oh-explanation" title="{}">{}</small>',
-                           self.order_link(obj), obj.explanation, obj.explanation or "")
+                           self.order_link(obj), words, words)
 
     @admin.display(description=_("order"), ordering="order__hub_no")
     def order_link(self, obj: StatementLine) -> SafeString | str:
@@ -825,18 +827,18 @@ class ShippingCostForm(forms.ModelForm):
 @admin.register(OrderCost)
 class OrderCostAdmin(admin.ModelAdmin):
     list_display = (
-        "order", "revenue", "commission", "payment_fee", "shipping_cost", "tax", "tax_from_invoice",
-        "net_revenue", "updated_at",
+        "order", "revenue", "commission", "payment_fee", "fulfilment_fee", "shipping_cost", "tax",
+        "tax_from_invoice", "net_revenue", "updated_at",
     )
     list_select_related = ("order",)
     search_fields = ("=order__hub_no",)
     show_full_result_count = False
     form = ShippingCostForm
     readonly_fields = (
-        "order", "currency", "revenue", "commission", "payment_fee", "tax", "tax_from_invoice",
-        "net_revenue", "updated_at",
+        "order", "currency", "revenue", "commission", "payment_fee", "fulfilment_fee", "tax",
+        "tax_from_invoice", "net_revenue", "updated_at",
     )
-    fields = readonly_fields[:5] + ("shipping_cost",) + readonly_fields[5:]
+    fields = readonly_fields[:6] + ("shipping_cost",) + readonly_fields[6:]
 
     def has_add_permission(self, request):
         return False
@@ -859,6 +861,7 @@ class OrderCostInline(admin.StackedInline):
         "revenue",
         "commission",
         "payment_fee",
+        "fulfilment_fee",
         "shipping_cost",
         "tax",
         "tax_from_invoice",

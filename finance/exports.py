@@ -10,7 +10,11 @@ row, and names (channel names, kinds, causes, colours in words) instead of the h
 - the difference report: the yellow and red lines of a channel and period;
 - the monthly cross-platform consistency report: per channel orders, paid, settled, missing,
   differences and the commonest causes; amounts per currency, never added across currencies;
-- the cost breakdown: per order commission, payment fee, shipping, tax, net revenue.
+- the cost breakdown: per order commission, payment fee, fulfilment fee, shipping, tax, net
+  revenue.
+
+Explanations are stored as codes (``finance.texts``) and written in the language of whoever
+downloads the file.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -30,6 +34,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from orderhub.core.spreadsheets import formula_safe
+from orderhub.core.texts import render as render_text
 
 from finance import permissions
 from finance.models import Cause, Colour, Kind, OrderCost, Statement
@@ -166,12 +171,13 @@ _LINE_VALUES = (
     "line_no", "occurred_at", "kind", "payment_serial_no", "merchant_order_no", "order__hub_no",
     "channel__name", "gross_amount", "amount", "fee", "colour", "cause", "explanation",
     "expected_amount", "received_amount", "difference", "currency", "order__cost__commission",
-    "order__cost__payment_fee", "order__cost__shipping_cost", "order__cost__tax",
-    "order__cost__net_revenue", "reviewed_by__username", "review_reason", "statement__file_name",
+    "order__cost__payment_fee", "order__cost__fulfilment_fee", "order__cost__shipping_cost",
+    "order__cost__tax", "order__cost__net_revenue", "reviewed_by__username", "review_reason",
+    "statement__file_name",
 )
 _LINE_KINDS = (
     NUMBER, WHEN, TEXT, TEXT, TEXT, TEXT, TEXT, MONEY, MONEY, MONEY, COLOUR, TEXT, LONG_TEXT,
-    MONEY, MONEY, MONEY, TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, TEXT, LONG_TEXT, TEXT,
+    MONEY, MONEY, MONEY, TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, TEXT, LONG_TEXT, TEXT,
 )
 
 
@@ -181,22 +187,28 @@ def _line_headers() -> list[str]:
         _("Merchant order number"), _("Hub order number"), _("Channel"), _("Order amount"),
         _("Cash amount"), _("Fee"), _("Colour"), _("Cause"), _("Explanation"), _("Expected"),
         _("Received"), _("Difference"), _("Currency"), _("Commission"), _("Payment fee"),
-        _("Shipping"), _("Tax"), _("Net revenue"), _("Confirmed or resolved by"), _("Reason"), _("Statement"),
+        _("Fulfilment fee"), _("Shipping"), _("Tax"), _("Net revenue"),
+        _("Confirmed or resolved by"), _("Reason"), _("Statement"),
     ]
 
 
-def _line_rows(lines) -> Iterator[tuple]:
-    for row in lines.values_list(*_LINE_VALUES).iterator(chunk_size=CHUNK_ROWS):
-        row = list(row)
-        row[2] = str(_KINDS.get(row[2], row[2]))
-        # WeChat Pay's five-decimal fee, to the cent as it is settled.
-        row[9] = fee_in_cents(row[9]) if row[9] is not None else None
-        row[11] = str(_CAUSES.get(row[11], row[11]))
-        yield row
+def _line_rows(lines, language: str | None) -> Iterator[tuple]:
+    # Read lazily, after the view returned (a streamed download): in the language the
+    # table was asked in, as its headers are.
+    with translation.override(language):
+        for row in lines.values_list(*_LINE_VALUES).iterator(chunk_size=CHUNK_ROWS):
+            row = list(row)
+            row[2] = str(_KINDS.get(row[2], row[2]))
+            # WeChat Pay's five-decimal fee, to the cent as it is settled.
+            row[9] = fee_in_cents(row[9]) if row[9] is not None else None
+            row[11] = str(_CAUSES.get(row[11], row[11]))
+            row[12] = render_text(row[12])
+            yield row
 
 
 def _lines_table(name: str, title: str, lines) -> Table:
-    return Table(name, title, _line_headers(), _line_rows(lines), _LINE_KINDS)
+    return Table(name, title, _line_headers(), _line_rows(lines, translation.get_language()),
+                 _LINE_KINDS)
 
 
 def board_table(*, actor, lines, name: str = "reconciliation-board") -> Table:
@@ -269,7 +281,8 @@ def costs_table(
     *, actor, channel: Channel | None = None, start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Table:
-    """Per order (paid in the period): revenue, commission, payment fee, shipping, tax, net."""
+    """Per order (paid in the period): revenue, commission, payment and fulfilment fees,
+    shipping, tax, net."""
     permissions.require(actor, permissions.EXPORT)
     costs = OrderCost.objects.select_related("order", "order__channel").order_by("order_id")
     if channel is not None:
@@ -279,21 +292,21 @@ def costs_table(
         costs = costs.filter(order__paid_at__gte=since, order__paid_at__lt=until)
     yes, no = _("Yes"), _("No")
     rows = (
-        (*row[:10], yes if row[10] else no, row[11])
+        (*row[:11], yes if row[11] else no, row[12])
         for row in costs.values_list(
             "order__hub_no", "order__channel__name", "order__paid_at", "order__paid_amount",
-            "currency", "revenue", "commission", "payment_fee", "shipping_cost", "tax",
-            "tax_from_invoice", "net_revenue",
+            "currency", "revenue", "commission", "payment_fee", "fulfilment_fee",
+            "shipping_cost", "tax", "tax_from_invoice", "net_revenue",
         ).iterator(chunk_size=CHUNK_ROWS)
     )
     headers = [
         _("Hub order number"), _("Channel"), _("Paid at"), _("Paid amount"), _("Currency"),
-        _("Revenue"), _("Commission"), _("Payment fee"), _("Shipping"), _("Tax"),
-        _("Tax from invoice"), _("Net revenue"),
+        _("Revenue"), _("Commission"), _("Payment fee"), _("Fulfilment fee"), _("Shipping"),
+        _("Tax"), _("Tax from invoice"), _("Net revenue"),
     ]
     return Table(
         f"costs-{_period_name(channel, start, end)}", _("Order costs"), headers, rows,
-        (TEXT, TEXT, WHEN, MONEY, TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, TEXT, MONEY),
+        (TEXT, TEXT, WHEN, MONEY, TEXT, MONEY, MONEY, MONEY, MONEY, MONEY, MONEY, TEXT, MONEY),
     )
 
 

@@ -192,7 +192,9 @@ class StatementLine(models.Model):
     )
     colour = models.CharField(_("colour"), max_length=6, choices=Colour.choices)
     cause = models.CharField(_("cause"), max_length=24, choices=Cause.choices)
-    explanation = models.CharField(_("explanation"), max_length=255, blank=True)
+    # A stored text (``finance.texts``): a code with its amounts and the statement's fee labels,
+    # nested parts and all (widening a varchar rewrites no row on PostgreSQL).
+    explanation = models.CharField(_("explanation"), max_length=1000, blank=True)
     expected_amount = models.DecimalField(
         _("expected"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -310,6 +312,8 @@ class OrderCost(models.Model):
     revenue = _money(_("revenue (paid less refunds)"))
     commission = _money(_("platform commission"))
     payment_fee = _money(_("payment fee"))
+    # Fulfilment by the platform's warehouse (Amazon FBA) is a service apart from its commission.
+    fulfilment_fee = _money(_("fulfilment fee"))
     shipping_cost = _money(_("shipping"))
     tax = _money(_("tax"))
     tax_from_invoice = models.BooleanField(

@@ -18,8 +18,8 @@ settles them.
   that nothing explains; the last two raise an alert at once (a refund or a look is needed);
 - grey: withdrawals, transfers and other rows that are not an order's money.
 
-The explanations are data for finance's records and reports, written in Chinese as finance
-files them; they are not interface strings.
+Each explanation is stored as a code with parameters (``finance.texts``, amounts to the cent)
+and read in the reader's language: in Chinese as finance files it, in English for others.
 """
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
 
+from finance import texts
 from finance.models import Cause, Colour, Kind
+from orderhub.core.texts import fit
 from orders.state_machine import Status
 
 ZERO = Decimal("0.00")
@@ -36,7 +38,9 @@ CENT = Decimal("0.01")
 # More components than this are not combined (never seen in practice; keeps the search small).
 MAX_COMPONENTS = 8
 
-NOT_ORDER_WORDS = {Kind.WITHDRAWAL: "提现", Kind.TRANSFER: "转账", Kind.OTHER: "其他款项"}
+# A row that is no order's money, named by its kind (withdrawals and transfers by their label).
+NOT_ORDER_NAMES = {Kind.OTHER: texts.OTHER_MONEY.encode()}
+EXPLANATION_MAX_LENGTH = 1000  # StatementLine.explanation
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,8 @@ class Ceiling:
 DEFAULT_CEILING = Ceiling()
 COST_CAUSES = frozenset({Cause.FEE, Cause.COMMISSION, Cause.FULFILMENT_FEE})
 # Each kind of cost against its own ceiling, with its name in finance's words.
-CEILING_NAMES = {Cause.FEE: "手续费", Cause.COMMISSION: "佣金", Cause.FULFILMENT_FEE: "配送费"}
+CEILING_NAMES = {cause: texts.CEILING_KINDS[cause].encode() for cause in
+                 (Cause.FEE, Cause.COMMISSION, Cause.FULFILMENT_FEE)}
 # A deduction the statement does not name as a fee or commission (a fine, say): a person looks.
 OTHER_DEDUCTION = "other_deduction"
 
@@ -101,10 +106,27 @@ class Verdict:
     refunded: Decimal = ZERO
     commission: Decimal = ZERO
     payment_fee: Decimal = ZERO
+    fulfilment_fee: Decimal = ZERO
 
 
-def yuan(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+def yuan(amount: Decimal) -> Decimal:
+    """An amount as an explanation shows it: to the cent."""
+    return amount.quantize(CENT)
+
+
+def _fee_name(label: str) -> str:
+    """A fee as the statement names it (its label is data), or "fee" when it names none."""
+    return label or DEFAULT_FEE
+
+
+def _amounts(items) -> list[str]:
+    """``(label, amount)`` pairs as the parts of an explanation ("微信手续费0.50元、…")."""
+    return [texts.AMOUNT.encode(label=_fee_name(label), amount=yuan(amount))
+            for label, amount in items]
+
+
+def _prefix(orders: Sequence) -> str:
+    return texts.MERGED.encode(count=len(orders)) if len(orders) > 1 else ""
 
 
 def fee_in_cents(fee: Decimal) -> Decimal:
@@ -120,14 +142,20 @@ FEE_WORDS = ("手续费", "服务费", "Fee", "fee")
 FULFILMENT_WORDS = ("平台配送费",)
 
 
+DEFAULT_FEE = texts.FEE.encode()
+
+
 def is_commission(label: str) -> bool:
     """A platform's cut (佣金, 技术服务费) as opposed to a payment fee, for the cost breakdown."""
     return any(word in label for word in COMMISSION_WORDS)
 
 
 def fee_cause(label: str) -> str | None:
-    """``Cause.COMMISSION`` or ``Cause.FEE`` when the label names a platform fee or commission;
+    """``Cause.FULFILMENT_FEE``, ``Cause.COMMISSION`` or ``Cause.FEE`` when the label names a
+    platform fee or commission (a row without a label is a fee, as the statements print it);
     ``None`` for any other deduction (a fine, a deposit: a person decides)."""
+    if not label:
+        return Cause.FEE
     if any(word in label for word in FULFILMENT_WORDS):
         return Cause.FULFILMENT_FEE
     if is_commission(label):
@@ -137,34 +165,48 @@ def fee_cause(label: str) -> str | None:
     return None
 
 
+def explanation(text: texts.Text, **params) -> str:
+    """The stored explanation: ``text`` with ``params``, fitted to the column."""
+    return fit(text.encode(**params), EXPLANATION_MAX_LENGTH)
+
+
 def not_order_verdict(*, kind: str, amount: Decimal, business_type: str = "") -> Verdict:
-    word = NOT_ORDER_WORDS.get(kind) or business_type or "其他款项"
+    if kind in (Kind.WITHDRAWAL, Kind.TRANSFER):
+        what = Kind(kind)
+    else:
+        what = NOT_ORDER_NAMES.get(kind) or business_type or NOT_ORDER_NAMES[Kind.OTHER]
     return Verdict(
-        Colour.GREY, Cause.NOT_ORDER, f"{word}{yuan(abs(amount))}元，非订单款项",
+        Colour.GREY, Cause.NOT_ORDER,
+        explanation(texts.NOT_ORDER, what=what, amount=yuan(abs(amount))),
     )
 
 
 def unmatched_verdict(*, payment_serial_no: str, merchant_order_no: str) -> Verdict:
-    keys = []
-    if payment_serial_no:
-        keys.append(f"支付流水号{payment_serial_no}")
-    if merchant_order_no:
-        keys.append(f"商户订单号{merchant_order_no}")
-    return Verdict(
-        Colour.RED, Cause.UNKNOWN_SERIAL,
-        f"未找到对应订单（{'，'.join(keys) or '无流水号'}）",
-    )
+    if payment_serial_no and merchant_order_no:
+        words = explanation(texts.UNMATCHED_BOTH, serial=payment_serial_no,
+                            merchant=merchant_order_no)
+    elif payment_serial_no:
+        words = explanation(texts.UNMATCHED_SERIAL, serial=payment_serial_no)
+    elif merchant_order_no:
+        words = explanation(texts.UNMATCHED_MERCHANT, merchant=merchant_order_no)
+    else:
+        words = explanation(texts.UNMATCHED_NONE)
+    return Verdict(Colour.RED, Cause.UNKNOWN_SERIAL, words)
 
 
 def unreferenced_fee_verdict(*, label: str, amount: Decimal) -> Verdict:
     """A fee that names no order (e.g. a monthly software fee): not an order's money."""
-    return Verdict(Colour.GREY, Cause.NOT_ORDER, f"{label or '费用'}{yuan(abs(amount))}元，非单笔订单费用")
+    return Verdict(
+        Colour.GREY, Cause.NOT_ORDER,
+        explanation(texts.UNREFERENCED_FEE, what=label or texts.CHARGE.encode(),
+                    amount=yuan(abs(amount))),
+    )
 
 
 def no_money_verdict(*, order: OrderFacts, days: int) -> Verdict:
     return Verdict(
         Colour.RED, Cause.NO_MONEY,
-        f"订单已完成，付款{days}天后仍未收到回款（应收{yuan(order.paid_amount)}元）",
+        explanation(texts.NO_MONEY, days=days, expected=yuan(order.paid_amount)),
         expected=order.paid_amount, received=ZERO, difference=order.paid_amount,
     )
 
@@ -175,14 +217,14 @@ def refund_verdict(*, case_no: str, approved: Decimal, refunded: Decimal) -> Ver
     if refunded == approved:
         return Verdict(
             Colour.GREEN, Cause.AFTERSALES_REFUND,
-            f"退款{yuan(refunded)}元，与售后单{case_no}批准的退款一致",
+            explanation(texts.REFUND_AGREES, refunded=yuan(refunded), case=case_no),
             expected=approved, received=refunded, difference=ZERO,
         )
-    more_or_less = "多退" if refunded > approved else "少退"
+    more_or_less = texts.REFUND_MORE if refunded > approved else texts.REFUND_LESS
     return Verdict(
         Colour.YELLOW, Cause.AFTERSALES_REFUND,
-        f"售后单{case_no}批准退款{yuan(approved)}元，实退{yuan(refunded)}元，"
-        f"{more_or_less}{yuan(abs(approved - refunded))}元，请核查",
+        explanation(more_or_less, case=case_no, approved=yuan(approved),
+                    refunded=yuan(refunded), gap=yuan(abs(approved - refunded))),
         expected=approved, received=refunded, difference=approved - refunded,
     )
 
@@ -213,53 +255,56 @@ def evaluate(
         elif kind == Kind.REFUND:
             refunded += line.refund_amount
         if kind == Kind.FEE:
-            label = line.fee_label or "手续费"
+            label = line.fee_label
             fees[label] = fees.get(label, ZERO) - line.amount
         elif line.fee:
-            label = line.fee_label or "手续费"
+            label = line.fee_label
             fees[label] = fees.get(label, ZERO) + fee_in_cents(line.fee)
     total_fees = sum(fees.values(), ZERO)
-    commission = sum((v for label, v in fees.items() if is_commission(label)), ZERO)
+    causes = {label: fee_cause(label) for label in fees}
+    commission = sum((v for label, v in fees.items() if causes[label] == Cause.COMMISSION), ZERO)
+    fulfilment = sum(
+        (v for label, v in fees.items() if causes[label] == Cause.FULFILMENT_FEE), ZERO)
     received = cash - refunded - total_fees
     difference = expected - received
     verdict = Verdict(
         Colour.GREEN, Cause.EXACT, "", expected=expected, received=received,
         difference=difference, refunded=refunded, commission=commission,
-        payment_fee=total_fees - commission,
+        payment_fee=total_fees - commission - fulfilment, fulfilment_fee=fulfilment,
     )
     statuses = {order.status for order in orders}
-    prefix = f"合并付款{len(orders)}笔订单，" if len(orders) > 1 else ""
+    prefix = _prefix(orders)
     kept = cash - refunded
     if Status.CANCELLED in statuses and kept > ZERO:
         return _set(
             verdict, Colour.RED, Cause.CANCELLED_WITH_MONEY,
-            f"{prefix}订单已取消，仍收到{yuan(kept)}元，需退款或核查", alert=True,
+            explanation(texts.CANCELLED_MONEY, prefix=prefix, amount=yuan(kept)), alert=True,
         )
     if payments == 0:
-        seen = [f"退款{yuan(refunded)}元"] if refunded else []
-        seen += [f"{label}{yuan(amount)}元" for label, amount in fees.items() if amount]
+        seen = [texts.REFUND.encode(amount=yuan(refunded))] if refunded else []
+        seen += _amounts((label, amount) for label, amount in fees.items() if amount)
         return _set(
             verdict, Colour.YELLOW, Cause.NO_PAYMENT_SEEN,
-            f"{prefix}仅见{'、'.join(seen) or '零金额记录'}，未见收款记录（应收{yuan(expected)}元）",
+            explanation(texts.NO_PAYMENT_SEEN, prefix=prefix,
+                        seen=seen or texts.ZERO_ROWS.encode(), expected=yuan(expected)),
         )
     if refunded and refunded == cash:
         if statuses <= {Status.REFUNDED, Status.CANCELLED}:
-            return _set(verdict, Colour.GREEN, Cause.FULL_REFUND, f"{prefix}已全额退款{yuan(refunded)}元")
+            return _set(verdict, Colour.GREEN, Cause.FULL_REFUND,
+                        explanation(texts.FULL_REFUND, prefix=prefix, refunded=yuan(refunded)))
         return _set(
             verdict, Colour.YELLOW, Cause.FULL_REFUND,
-            f"{prefix}已全额退款{yuan(refunded)}元，但订单状态不是已退款，请核对",
+            explanation(texts.FULL_REFUND_OPEN, prefix=prefix, refunded=yuan(refunded)),
         )
-    head = f"{prefix}应收{yuan(expected)}元，实收{yuan(received)}元"
+    head = {"prefix": prefix, "expected": yuan(expected), "received": yuan(received)}
     if difference == ZERO:
-        return _set(
-            verdict,
-            Colour.GREEN,
-            Cause.EXACT,
-            f"{prefix}金额一致：应收{yuan(expected)}元，实收{yuan(received)}元",
-        )
-    components = [(Cause.PARTIAL_REFUND, "部分退款", refunded), (Cause.COUPON, "优惠券", discount)]
+        return _set(verdict, Colour.GREEN, Cause.EXACT, explanation(texts.EXACT, **head))
+    components = [
+        (Cause.PARTIAL_REFUND, texts.PARTIAL_REFUND.encode(), refunded),
+        (Cause.COUPON, texts.COUPON.encode(), discount),
+    ]
     components += [
-        (fee_cause(label) or OTHER_DEDUCTION, label, amount) for label, amount in fees.items()
+        (causes[label] or OTHER_DEDUCTION, label, amount) for label, amount in fees.items()
     ]
     explained = _explaining(components, difference)
     if explained is not None:
@@ -275,28 +320,35 @@ def evaluate(
         ):
             # Only the platform's named fees and commissions within the ceiling (costs), and
             # the refunds after-sales approved, to the cent.
-            words = [f"售后退款{yuan(refunded)}元已批准"] if refund_approved else []
-            costs = "、".join(
-                f"{label}{yuan(amount)}元" for cause_of, label, amount in explained
+            costs = _amounts(
+                (label, amount) for cause_of, label, amount in explained
                 if cause_of in COST_CAUSES
             )
-            words += [f"{costs}计入订单成本"] if costs else []
             verdict.difference = ZERO
-            return _set(verdict, Colour.GREEN, cause, f"{head}，{'，'.join(words)}")
+            if not refund_approved:
+                words = explanation(texts.COSTS, costs=costs, **head)
+            elif costs:
+                words = explanation(texts.REFUND_APPROVED_COSTS, refunded=yuan(refunded),
+                                    costs=costs, **head)
+            else:
+                words = explanation(texts.REFUND_APPROVED, refunded=yuan(refunded), **head)
+            return _set(verdict, Colour.GREEN, cause, words)
         if len(explained) == 1:
-            words = explained[0][1]
+            what = _fee_name(explained[0][1])
         else:
-            words = "、".join(f"{label}{yuan(amount)}元" for _cause, label, amount in explained)
+            what = _amounts((label, amount) for _cause, label, amount in explained)
+        note = ""
         if approved_refunds and not refund_approved:
-            over += f"（售后批准退款{yuan(approved_refunds)}元，实退{yuan(refunded)}元）"
-        return _set(
-            verdict, Colour.YELLOW, cause, f"{head}，差额{yuan(difference)}元为{words}{over}"
-        )
+            note = texts.REFUND_NOTE.encode(approved=yuan(approved_refunds),
+                                            refunded=yuan(refunded))
+        return _set(verdict, Colour.YELLOW, cause, explanation(
+            texts.EXPLAINED, difference=yuan(difference), what=what, over=over, note=note,
+            **head))
     if difference < ZERO:
-        words = f"多收{yuan(-difference)}元，无法解释，请核查是否需退款"
+        words = explanation(texts.SURPLUS, surplus=yuan(-difference), **head)
     else:
-        words = f"差额{yuan(difference)}元无法解释，请核查"
-    return _set(verdict, Colour.RED, Cause.AMOUNT_MISMATCH, f"金额不符：{head}，{words}", alert=True)
+        words = explanation(texts.SHORTFALL, difference=yuan(difference), **head)
+    return _set(verdict, Colour.RED, Cause.AMOUNT_MISMATCH, words, alert=True)
 
 
 # The common verdicts, shared: a statement repeats its prices and fees over and over, and a
@@ -326,24 +378,29 @@ def _decide_one_payment(expected: Decimal, line, ceiling: Ceiling) -> Verdict | 
     fee = fee_in_cents(line.fee) if line.fee else ZERO
     received = line.amount - fee
     difference = expected - received
+    head = {"prefix": "", "expected": yuan(expected), "received": yuan(received)}
     if difference == ZERO and fee == ZERO:
         return Verdict(
-            Colour.GREEN, Cause.EXACT, f"金额一致：应收{yuan(expected)}元，实收{yuan(received)}元",
+            Colour.GREEN, Cause.EXACT, explanation(texts.EXACT, **head),
             expected=expected, received=received, difference=difference,
         )
-    label = line.fee_label or "手续费"
+    label = line.fee_label
     cause = fee_cause(label)
     if difference == fee and fee > ZERO and cause is not None:
         commission = fee if cause == Cause.COMMISSION else ZERO
-        head = f"应收{yuan(expected)}元，实收{yuan(received)}元"
+        fulfilment = fee if cause == Cause.FULFILMENT_FEE else ZERO
         over = _over_ceiling([(cause, label, fee)], expected, ceiling)
         if over:
-            colour, words = Colour.YELLOW, f"{head}，差额{yuan(difference)}元为{label}{over}"
+            colour = Colour.YELLOW
+            words = explanation(texts.EXPLAINED, difference=yuan(difference),
+                                what=_fee_name(label), over=over, note="", **head)
         else:
-            colour, words, difference = Colour.GREEN, f"{head}，{label}{yuan(fee)}元计入订单成本", ZERO
+            colour, difference = Colour.GREEN, ZERO
+            words = explanation(texts.COSTS, costs=_amounts([(label, fee)]), **head)
         return Verdict(
             colour, cause, words, expected=expected, received=received, difference=difference,
-            commission=commission, payment_fee=fee - commission,
+            commission=commission, payment_fee=fee - commission - fulfilment,
+            fulfilment_fee=fulfilment,
         )
     return None
 
@@ -351,22 +408,24 @@ def _decide_one_payment(expected: Decimal, line, ceiling: Ceiling) -> Verdict | 
 def _over_ceiling(
     explained: Sequence[tuple[str, str, Decimal]], expected: Decimal, ceiling: Ceiling
 ) -> str:
-    """Words for the fees and commissions above the channel's ceiling ('' when none is); each
-    kind (payment fees, commissions, fulfilment fees) is summed and held to its own ceiling."""
-    words = []
+    """The fees and commissions above the channel's ceiling, as a part of an explanation (''
+    when none is); each kind (payment fees, commissions, fulfilment fees) is summed and held to
+    its own ceiling."""
+    items = []
     for cause, name in CEILING_NAMES.items():
         amount = sum((c[2] for c in explained if c[0] == cause), ZERO)
         if amount and not ceiling.allows(cause, amount, expected):
-            words.append(f"{name}{yuan(amount)}元超过上限{ceiling.limit(cause).normalize():f}%")
-    return f"（{'，'.join(words)}，请核查）" if words else ""
+            items.append(texts.OVER_ITEM.encode(
+                kind=name, amount=yuan(amount), limit=f"{ceiling.limit(cause).normalize():f}"))
+    return texts.OVER.encode(items=items) if items else ""
 
 
 def _set(
-    verdict: Verdict, colour: str, cause: str, explanation: str, *, alert: bool = False
+    verdict: Verdict, colour: str, cause: str, words: str, *, alert: bool = False
 ) -> Verdict:
     verdict.colour = colour
     verdict.cause = cause
-    verdict.explanation = explanation[:255]
+    verdict.explanation = words
     verdict.alert = alert
     return verdict
 

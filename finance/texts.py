@@ -1,6 +1,6 @@
-"""The texts finance stores for people (alert titles): codes with parameters, rendered in the
-reader's language (``orderhub.core.texts``)."""
-from django.utils.translation import gettext_lazy as _
+"""The texts finance stores for people (alert titles and messages, history notes, reconciliation
+explanations): codes with parameters, rendered in the reader's language (``orderhub.core.texts``)."""
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from orderhub.core.texts import define
 
@@ -15,3 +15,96 @@ CONSISTENCY = define(
     "finance.alert.consistency",
     _("Paid orders on %(channel)s for %(day)s differ from the channel's figure by "
       "%(deviation)s"))
+CONSISTENCY_MESSAGE = define(
+    "finance.alert.consistency_message",
+    _("%(day)s %(channel)s: %(hub)s paid orders in the hub, %(figure)s in the channel's "
+      "figures (%(source)s), a deviation of %(deviation)s, above %(limit)s"))
+LINE_RESOLVED = define("finance.alert.line_resolved", _("statement line resolved: %(reason)s"))
+
+# History notes of the orders finance moves.
+SETTLED_BY_STATEMENT = define("finance.history.settled_by_statement",
+                              _("money matched in payment statement #%(statement)s"))
+SETTLED = define("finance.history.settled", _("money matched in the payment statements"))
+INVOICE_ISSUED = define("finance.history.invoice_issued",
+                        _("invoice %(number)s issued %(day)s"))
+
+# --- reconciliation's explanations (``finance.reconciliation``) -----------------------------------
+# Amounts are Decimal parameters to the cent; fee labels are the statement's own words (data).
+# The Chinese reads as finance files it ("应收199.00元，实收198.50元，…").
+EXACT = define("finance.line.exact",
+               _("%(prefix)samounts agree: expected %(expected)s, received %(received)s"))
+COSTS = define("finance.line.costs",
+               _("%(prefix)sexpected %(expected)s, received %(received)s; %(costs)s booked as "
+                 "the order's costs"))
+REFUND_APPROVED = define("finance.line.refund_approved",
+                         _("%(prefix)sexpected %(expected)s, received %(received)s; after-sales "
+                           "refund %(refunded)s approved"))
+REFUND_APPROVED_COSTS = define(
+    "finance.line.refund_approved_costs",
+    _("%(prefix)sexpected %(expected)s, received %(received)s; after-sales refund "
+      "%(refunded)s approved; %(costs)s booked as the order's costs"))
+EXPLAINED = define("finance.line.explained",
+                   _("%(prefix)sexpected %(expected)s, received %(received)s; the difference of "
+                     "%(difference)s is %(what)s%(over)s%(note)s"))
+SURPLUS = define("finance.line.surplus",
+                 _("Amount mismatch: %(prefix)sexpected %(expected)s, received %(received)s; "
+                   "%(surplus)s too much that nothing explains: check whether to refund"))
+SHORTFALL = define("finance.line.shortfall",
+                   _("Amount mismatch: %(prefix)sexpected %(expected)s, received %(received)s; "
+                     "the difference of %(difference)s is unexplained: please check"))
+CANCELLED_MONEY = define("finance.line.cancelled_with_money",
+                         _("%(prefix)sthe order is cancelled, yet %(amount)s was received: "
+                           "refund or check"))
+NO_PAYMENT_SEEN = define("finance.line.no_payment_seen",
+                         _("%(prefix)sonly %(seen)s seen, no payment (expected %(expected)s)"))
+FULL_REFUND = define("finance.line.full_refund", _("%(prefix)srefunded in full: %(refunded)s"))
+FULL_REFUND_OPEN = define("finance.line.full_refund_open",
+                          _("%(prefix)srefunded in full: %(refunded)s, but the order is not "
+                            "marked refunded: please check"))
+NOT_ORDER = define("finance.line.not_order", _("%(what)s %(amount)s: not an order's money"))
+UNREFERENCED_FEE = define("finance.line.unreferenced_fee",
+                          _("%(what)s %(amount)s: not the fee of one order"))
+UNMATCHED_SERIAL = define("finance.line.unmatched_serial",
+                          _("No order found (payment serial number %(serial)s)"))
+UNMATCHED_MERCHANT = define("finance.line.unmatched_merchant",
+                            _("No order found (merchant order number %(merchant)s)"))
+UNMATCHED_BOTH = define("finance.line.unmatched_both",
+                        _("No order found (payment serial number %(serial)s, merchant order "
+                          "number %(merchant)s)"))
+UNMATCHED_NONE = define("finance.line.unmatched_none", _("No order found (no serial number)"))
+NO_MONEY = define("finance.line.no_money",
+                  _("The order is finished, yet no money came %(days)s days after payment "
+                    "(expected %(expected)s)"))
+REFUND_AGREES = define("finance.line.refund_agrees",
+                       _("Refund %(refunded)s, as after-sales case %(case)s approved"))
+REFUND_MORE = define("finance.line.refund_more",
+                     _("After-sales case %(case)s approved a refund of %(approved)s, "
+                       "%(refunded)s was refunded: %(gap)s too much, please check"))
+REFUND_LESS = define("finance.line.refund_less",
+                     _("After-sales case %(case)s approved a refund of %(approved)s, "
+                       "%(refunded)s was refunded: %(gap)s too little, please check"))
+
+# The pieces of an explanation (nested stored texts).
+MERGED = define("finance.part.merged", _("%(count)s orders paid together: "))
+AMOUNT = define("finance.part.amount", _("%(label)s %(amount)s"))
+REFUND = define("finance.part.refund", _("refund %(amount)s"))
+PARTIAL_REFUND = define("finance.part.partial_refund", _("a partial refund"))
+COUPON = define("finance.part.coupon", _("a coupon"))
+FEE = define("finance.part.fee", _("fee"))
+CHARGE = define("finance.part.charge", _("a charge"))
+OTHER_MONEY = define("finance.part.other_money", _("other money"))
+ZERO_ROWS = define("finance.part.zero_rows", _("zero-amount rows"))
+OVER_ITEM = define("finance.part.over_item",
+                   _("%(kind)s %(amount)s above the ceiling of %(limit)s%%"))
+OVER = define("finance.part.over", _(" (%(items)s: please check)"))
+REFUND_NOTE = define("finance.part.refund_note",
+                     _(" (after-sales approved a refund of %(approved)s, %(refunded)s was "
+                       "refunded)"))
+# Each kind of cost held to its own ceiling, in finance's words.
+CEILING_KINDS = {
+    "fee": define("finance.part.ceiling_fee", pgettext_lazy("ceiling", "payment fees")),
+    "commission": define("finance.part.ceiling_commission",
+                         pgettext_lazy("ceiling", "commissions")),
+    "fulfilment_fee": define("finance.part.ceiling_fulfilment",
+                             pgettext_lazy("ceiling", "fulfilment fees")),
+}

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from finance.models import Colour, Source, StatementLine
+from orderhub.core.text_fields import StoredTextField
 from orders.models import Channel
 
 
@@ -38,6 +39,8 @@ class StatementLineSerializer(serializers.ModelSerializer):
     hub_no = serializers.SerializerMethodField()
     channel = serializers.SerializerMethodField()
     reviewed = serializers.SerializerMethodField()
+    explanation = StoredTextField(help_text=_("Why the line has its colour, in the request's "
+                                              "language (Accept-Language)."))
 
     class Meta:
         model = StatementLine
@@ -67,7 +70,7 @@ class PreviewLineSerializer(serializers.Serializer):
     merchant_order_no = serializers.CharField()
     hub_no = serializers.CharField(allow_null=True)
     colour = serializers.ChoiceField(choices=Colour.choices)
-    explanation = serializers.CharField()
+    explanation = StoredTextField()
     occurred_at = serializers.DateTimeField(allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 

@@ -25,13 +25,13 @@ def line_alert_key(line: StatementLine, reason: str) -> str:
 
 
 def _line_data(line: StatementLine) -> dict:
+    # The explanation is the alert's message (a stored text, read in the reader's language).
     return {
         "statement_line": line.pk,
         "statement": line.statement_id,
         "payment_serial_no": line.payment_serial_no,
         "merchant_order_no": line.merchant_order_no,
         "amount": str(line.amount),
-        "explanation": line.explanation,
     }
 
 

@@ -114,32 +114,37 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
     return count
 
 
-# Costs: the statement sets revenue, commission and payment fee; shipping (from logistics or
+# Costs: the statement sets revenue, commission, payment and fulfilment fees; shipping (from logistics or
 # finance) and an invoiced tax are kept; net revenue follows from all of them.
-_COST_COLUMNS = ("order_id", "currency", "revenue", "commission", "payment_fee", "tax")
+_COST_COLUMNS = (
+    "order_id", "currency", "revenue", "commission", "payment_fee", "fulfilment_fee", "tax",
+)
 _KEPT_TAX = (
     "CASE WHEN finance_ordercost.tax_from_invoice THEN finance_ordercost.tax ELSE excluded.tax END"
 )
 _COST_UPSERT = f"""
 INSERT INTO finance_ordercost
-    (order_id, currency, revenue, commission, payment_fee, shipping_cost, tax, tax_from_invoice,
-     net_revenue, updated_at)
+    (order_id, currency, revenue, commission, payment_fee, fulfilment_fee, shipping_cost, tax,
+     tax_from_invoice, net_revenue, updated_at)
 {{source}}
 ON CONFLICT (order_id) DO UPDATE SET
     currency = excluded.currency,
     revenue = excluded.revenue,
     commission = excluded.commission,
     payment_fee = excluded.payment_fee,
+    fulfilment_fee = excluded.fulfilment_fee,
     tax = {_KEPT_TAX},
     net_revenue = excluded.revenue - excluded.commission - excluded.payment_fee
-        - finance_ordercost.shipping_cost - {_KEPT_TAX},
+        - excluded.fulfilment_fee - finance_ordercost.shipping_cost - {_KEPT_TAX},
     updated_at = excluded.updated_at
 """
 
 
-def upsert_costs(rows: Sequence[tuple[int, str, Decimal, Decimal, Decimal, Decimal]]) -> None:
+def upsert_costs(
+    rows: Sequence[tuple[int, str, Decimal, Decimal, Decimal, Decimal, Decimal]],
+) -> None:
     """Create or refresh cost rows: ``(order_id, currency, revenue, commission, payment_fee,
-    estimated_tax)`` each."""
+    fulfilment_fee, estimated_tax)`` each."""
     if not rows:
         return
     now = timezone.now()
@@ -148,7 +153,7 @@ def upsert_costs(rows: Sequence[tuple[int, str, Decimal, Decimal, Decimal, Decim
             cursor.execute(
                 "CREATE TEMPORARY TABLE IF NOT EXISTS fin_cost_in (order_id bigint, currency "
                 "varchar(3), revenue numeric, commission numeric, payment_fee numeric, "
-                "tax numeric) ON COMMIT DROP"
+                "fulfilment_fee numeric, tax numeric) ON COMMIT DROP"
             )
             cursor.execute("TRUNCATE fin_cost_in")
             with cursor.cursor.copy(
@@ -159,19 +164,22 @@ def upsert_costs(rows: Sequence[tuple[int, str, Decimal, Decimal, Decimal, Decim
             cursor.execute(
                 _COST_UPSERT.format(
                     source=(
-                        "SELECT order_id, currency, revenue, commission, payment_fee, 0, tax, "
-                        "false, revenue - commission - payment_fee - tax, %s FROM fin_cost_in"
+                        "SELECT order_id, currency, revenue, commission, payment_fee, "
+                        "fulfilment_fee, 0, tax, false, "
+                        "revenue - commission - payment_fee - fulfilment_fee - tax, %s "
+                        "FROM fin_cost_in"
                     )
                 ),
                 [now],
             )
             return
-        sql = _COST_UPSERT.format(source="VALUES (%s, %s, %s, %s, %s, 0, %s, false, %s, %s)")
+        sql = _COST_UPSERT.format(
+            source="VALUES (%s, %s, %s, %s, %s, %s, 0, %s, false, %s, %s)")
         cursor.executemany(
             sql,
             [
-                (order_id, currency, revenue, commission, fee, tax,
-                 revenue - commission - fee - tax, now)
-                for order_id, currency, revenue, commission, fee, tax in rows
+                (order_id, currency, revenue, commission, fee, fulfilment, tax,
+                 revenue - commission - fee - fulfilment - tax, now)
+                for order_id, currency, revenue, commission, fee, fulfilment, tax in rows
             ],
         )

@@ -123,10 +123,10 @@ def consistency_check(
                 kind="finance_consistency",
                 title=texts.CONSISTENCY.encode(channel=figure.channel.name, day=figure.day,
                                                deviation=f"{deviation:.2%}"),
-                message=(
-                    f"{figure.day:%Y-%m-%d} {figure.channel.name}：中枢已支付订单{hub}笔，"
-                    f"渠道数据（{figure.source}）{figure.paid_orders}笔，偏差{deviation:.2%}，"
-                    f"超过{limit:.1%}"
+                message=texts.CONSISTENCY_MESSAGE.encode(
+                    day=figure.day, channel=figure.channel.name, hub=hub,
+                    figure=figure.paid_orders, source=figure.source,
+                    deviation=f"{deviation:.2%}", limit=f"{limit:.1%}",
                 ),
                 team=TEAM,
                 data={

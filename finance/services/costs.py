@@ -1,8 +1,9 @@
 """The per-order cost breakdown beyond what statements tell: shipping and the invoiced tax.
 
-Statements fill revenue, commission and payment fee (``matching.costs_refresh``); shipping comes
-from logistics or finance, the tax from the invoice once recorded (an estimate at the VAT rate
-until then). Net revenue = revenue − commission − payment fee − shipping − tax.
+Statements fill revenue, commission, payment fee and fulfilment fee (``matching.costs_refresh``);
+shipping comes from logistics or finance, the tax from the invoice once recorded (an estimate at
+the VAT rate until then). Net revenue = revenue − commission − payment fee − fulfilment fee −
+shipping − tax.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def _cost_for_update(order: Order) -> OrderCost:
 
 def _save(cost: OrderCost) -> OrderCost:
     cost.net_revenue = (
-        cost.revenue - cost.commission - cost.payment_fee - cost.shipping_cost - cost.tax
+        cost.revenue - cost.commission - cost.payment_fee - cost.fulfilment_fee
+        - cost.shipping_cost - cost.tax
     )
     cost.save()
     return cost

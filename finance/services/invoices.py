@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
-from finance import permissions
+from finance import permissions, texts
 from finance.importers import InvoiceResource
 from finance.models import Invoice
 from finance.parsers.base import RowError, StatementRejected
@@ -61,7 +61,8 @@ def invoice_record(
     if order.status not in ALREADY_INVOICED:
         # Refused with the current state and the legal moves when the order is not delivered.
         order_invoice(
-            order=order, actor=actor, reason=f"invoice {number} issued {issued_on:%Y-%m-%d}"
+            order=order, actor=actor,
+            reason=texts.INVOICE_ISSUED.encode(number=number, day=issued_on),
         )
     order_cost_tax_from_invoices(order=order)
     return invoice

@@ -382,6 +382,7 @@ def costs_refresh(units: dict[int, Unit]) -> int:
                     revenue,
                     verdict.commission,
                     verdict.payment_fee,
+                    verdict.fulfilment_fee,
                     tax_of(revenue),
                 )
             )
@@ -389,10 +390,12 @@ def costs_refresh(units: dict[int, Unit]) -> int:
         weights = [order.paid_amount for order in unit.orders]
         shares = zip(
             unit.orders, allocate(verdict.refunded, weights), allocate(verdict.commission, weights),
-            allocate(verdict.payment_fee, weights),
+            allocate(verdict.payment_fee, weights), allocate(verdict.fulfilment_fee, weights),
         )
-        for order, refunded, commission, fee in shares:
+        for order, refunded, commission, fee, fulfilment in shares:
             revenue = order.paid_amount - refunded
-            rows.append((order.id, order.currency, revenue, commission, fee, tax_of(revenue)))
+            rows.append(
+                (order.id, order.currency, revenue, commission, fee, fulfilment, tax_of(revenue))
+            )
     upsert_costs(rows)
     return len(rows)

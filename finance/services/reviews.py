@@ -8,13 +8,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from finance import permissions
+from finance import permissions, texts
 from finance.models import Colour, LineReview, StatementLine
 from finance.services.alerts import line_alert_key
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import alert_resolve
 from orderhub.core.errors import Conflict, NotFound, ValidationFailed
 from orderhub.core.history import client_ip, current_request
+from orderhub.core.texts import fit, render
 
 REASON_MAX_LENGTH = 255
 
@@ -51,7 +52,7 @@ def line_confirm(*, line: StatementLine, actor, reason: str) -> StatementLine:
     if locked.colour != Colour.YELLOW:
         raise Conflict(
             f"Only yellow lines are confirmed; this line is {locked.colour} "
-            f"({locked.explanation or 'no explanation'})."
+            f"({render(locked.explanation) or 'no explanation'})."
         )
     if locked.reviewed_at is not None:
         raise Conflict(f"This line was already confirmed: {locked.review_reason}")
@@ -73,6 +74,7 @@ def line_resolve(*, line: StatementLine, actor, reason: str) -> StatementLine:
         alert_resolve(
             alert=alert,
             actor=actor,
-            resolution=f"statement line resolved: {reviewed.review_reason}",
+            # The alert keeps 255 characters: the reason is shortened, never the code.
+            resolution=fit(texts.LINE_RESOLVED.encode(reason=reviewed.review_reason), 255),
         )
     return reviewed

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from finance import texts
 from finance.models import Cause, Colour, Kind, StatementLine
 from finance.parsers.base import line_key
 from finance.reconciliation import OrderFacts, no_money_verdict
@@ -76,8 +77,8 @@ def orders_settle_matched(
     bulk batches."""
     report = SettleReport()
     reason = (
-        f"money matched in payment statement #{statement_id}" if statement_id
-        else "money matched in the payment statements"
+        texts.SETTLED_BY_STATEMENT.encode(statement=statement_id) if statement_id
+        else texts.SETTLED.encode()
     )
     ids = settleable_orders(statement_id=statement_id, order_ids=order_ids, limit=limit)
     for start in range(0, len(ids), SETTLE_BATCH):

@@ -33,6 +33,7 @@ from orderhub.events.services import event_record
 from orders.models import Channel
 from orders.state_machine import Status
 from tests.factories import ChannelFactory, OrderFactory
+from tests.finance.words import zh
 
 pytestmark = pytest.mark.django_db
 FILE = "amazon_settlement_v2.txt"
@@ -75,13 +76,15 @@ def test_the_report_is_told_from_its_header_and_reconciled(
     # and 3.86 FBA fee (9.7 %), each within its default ceiling: costs, green.
     tee = lines_of(orders["tee"])
     assert {line.colour for line in tee} == {Colour.GREEN} and tee.count() == 5
-    assert tee[0].explanation == (
+    assert zh(tee[0].explanation) == (
         "应收39.99元，实收30.13元，亚马逊佣金(Commission)6.00元、"
         "亚马逊平台配送费(FBAPerUnitFulfillmentFee)3.86元计入订单成本"
     )
-    # both are Amazon's cut of the order in its cost breakdown
-    assert OrderCost.objects.get(order=orders["tee"]).commission == Decimal("9.86")
-    assert OrderCost.objects.get(order=orders["tee"]).currency == "USD"
+    # each is its own kind of cost in the order's breakdown: the commission, the FBA fee
+    cost = OrderCost.objects.get(order=orders["tee"])
+    assert (cost.commission, cost.fulfilment_fee, cost.payment_fee, cost.currency) == (
+        Decimal("6.00"), Decimal("3.86"), Decimal("0.00"), "USD")
+    assert cost.net_revenue == cost.revenue - Decimal("9.86") - cost.tax
     # The socks: the promotion is in the order's amount; the 3.51 commission (15.0 % of 23.38)
     # is within 30 % and the 6.84 FBA fee (29.3 %) within 35 %. Together they are 44 %: one
     # mixed ceiling would have flagged a normal small FBA order.
@@ -185,12 +188,12 @@ def test_commission_and_fulfilment_fees_are_each_held_to_their_own_ceiling(
     statement_import(content=statement_file(FILE), file_name=FILE, actor=finance_user)
     for name, colour in colours.items():
         first = lines_of(orders[name])[0]
-        assert first.colour == colour, first.explanation
+        assert first.colour == colour, zh(first.explanation)
         if name in words:
-            assert words[name] in first.explanation
+            assert words[name] in zh(first.explanation)
             # the other kind, within its own ceiling, is not said to be over
             other = "配送费" if words[name].startswith("佣金") else "佣金"
-            assert f"{other}" not in first.explanation.split("（", 1)[1]
+            assert f"{other}" not in zh(first.explanation).split("（", 1)[1]
 
 
 @pytest.mark.parametrize(("description", "cause"), [

@@ -51,7 +51,7 @@ def test_lines_show_serial_hub_number_colour_and_explanation(
     client = client_as(finance_user)
     statement_id = upload(client, statement_file("wechatpay_all_20260128.csv")).json()["id"]
     with django_assert_max_num_queries(6):
-        response = client.get(f"{URL}{statement_id}/lines/")
+        response = client.get(f"{URL}{statement_id}/lines/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     lines = response.json()["results"]
     assert [(line["payment_serial_no"], line["hub_no"], line["colour"]) for line in lines] == [
@@ -64,6 +64,12 @@ def test_lines_show_serial_hub_number_colour_and_explanation(
         == "未找到对应订单（支付流水号4200001234202601281234567891，商户订单号MP2026012800012）"
     )
     assert lines[0]["explanation"] == "应收199.00元，实收178.55元，差额20.45元为部分退款20.00元、微信手续费0.45元"
+    # an integrator asking in English reads English (the fee's label is the statement's own)
+    english = client.get(f"{URL}{statement_id}/lines/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["results"][0]["explanation"] == (
+        "expected 199.00, received 178.55; the difference of 20.45 is a partial refund 20.00、"
+        "微信手续费 0.45"
+    )
     red = client.get(f"{URL}{statement_id}/lines/", {"colour": "red"}).json()["results"]
     assert [line["line_no"] for line in red] == [3]
 

@@ -74,7 +74,10 @@ def test_reconciliation_result_has_every_line_with_colour_and_costs(
     assert len(lines) == 3
     first = dict(zip(header, lines[0]))
     assert first["Hub order number"] == "MP2026012800011"
-    assert first["Explanation"] == "应收199.00元，实收178.55元，差额20.45元为部分退款20.00元、微信手续费0.45元"
+    assert first["Explanation"] == (
+        "expected 199.00, received 178.55; the difference of 20.45 is a partial refund 20.00、"
+        "微信手续费 0.45"
+    )
     # revenue 179.00 (199.00 less the 20.00 refund) − fee 0.45 − VAT 20.59 = 157.96
     assert Decimal(str(first["Payment fee"])) == Decimal("0.45")
     assert Decimal(str(first["Net revenue"])) == Decimal("157.96")
@@ -120,6 +123,7 @@ def test_cost_breakdown_export(reconciled, finance_user):
         "Revenue",
         "Commission",
         "Payment fee",
+        "Fulfilment fee",
         "Shipping",
         "Tax",
         "Tax from invoice",

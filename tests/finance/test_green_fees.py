@@ -21,6 +21,7 @@ from finance.services.settlement import orders_settle_matched
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import AccountRow, WechatRow, alipay_account_bill, wechat_bill
+from tests.finance.words import zh
 
 pytestmark = pytest.mark.django_db
 BOARD = "/admin/finance/statementline/"
@@ -46,7 +47,7 @@ def test_wechat_fee_within_the_ceiling_is_green_costed_and_settles(finance_user,
     )
     assert outcome.counts == {"green": 1, "yellow": 0, "red": 0, "grey": 0}
     line = StatementLine.objects.get()
-    assert line.explanation == "应收199.00元，实收197.81元，微信手续费1.19元计入订单成本"
+    assert zh(line.explanation) == "应收199.00元，实收197.81元，微信手续费1.19元计入订单成本"
     assert (line.expected_amount, line.received_amount, line.difference) == (
         Decimal("199.00"), Decimal("197.81"), Decimal("0.00"))
     cost = OrderCost.objects.get(order=order)
@@ -78,7 +79,7 @@ def test_a_ceiling_finance_lowered_makes_the_same_fee_yellow(finance_user, minip
                                                  settled="100.00", fee="0.60000")]))
     line = StatementLine.objects.get()
     assert line.colour == Colour.YELLOW
-    assert "手续费0.60元超过上限0.5%" in line.explanation
+    assert "手续费0.60元超过上限0.5%" in zh(line.explanation)
     # Above the ceiling or not, the fee is what the order cost.
     assert OrderCost.objects.get(order=order).payment_fee == Decimal("0.60")
 
@@ -91,7 +92,7 @@ def test_partial_refund_still_needs_a_person(finance_user, miniprogram):
                   refund="20.00", fee="-0.12000", at="2026-01-28 16:00:00"),
     ]))
     assert outcome.counts["yellow"] == 2
-    assert "部分退款" in StatementLine.objects.first().explanation
+    assert "部分退款" in zh(StatementLine.objects.first().explanation)
 
 
 # --- the kind of statement, from the file ------------------------------------------------------
@@ -161,7 +162,7 @@ def test_board_exports_what_it_shows_as_a_worked_xlsx(board, miniprogram):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:Y3"  # 25 columns, the currency among them
+    assert sheet.auto_filter.ref == "A1:Z3"  # 26 columns, the currency among them
     headers = [cell.value for cell in sheet[1]]
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == 2  # the filter went along: only the yellow lines
@@ -210,9 +211,9 @@ def test_a_confirmed_line_keeps_its_verdict_when_a_later_statement_rejudges_the_
         fee="-0.12000", at="2026-01-28 16:00:00")]), name="b.csv")
     line.refresh_from_db()
     assert line.reviewed_at is not None and line.review_reason == "fee agreed with WeChat Pay"
-    assert "部分退款" not in line.explanation  # the verdict the person confirmed
+    assert "部分退款" not in zh(line.explanation)  # the verdict the person confirmed
     refund = StatementLine.objects.exclude(pk=line.pk).get()
-    assert "部分退款" in refund.explanation
+    assert "部分退款" in zh(refund.explanation)
 
 
 def test_rematch_leaves_a_resolved_red_line_alone(finance_user, miniprogram):

@@ -8,6 +8,7 @@ from finance.parsers.base import ParsedLine
 from finance.reconciliation import Ceiling, OrderFacts, evaluate
 from finance.services.matching import allocate
 from orders.state_machine import Status
+from tests.finance.words import zh
 
 
 def order(paid: str, status: str = Status.DELIVERED, order_id: int = 1) -> OrderFacts:
@@ -44,14 +45,14 @@ def fee_row(amount: str, label: str) -> ParsedLine:
 def test_exact_amount_is_green():
     verdict = evaluate([order("199.00")], [payment("199.00")])
     assert (verdict.colour, verdict.cause) == (Colour.GREEN, Cause.EXACT)
-    assert verdict.explanation == "金额一致：应收199.00元，实收199.00元"
+    assert zh(verdict.explanation) == "金额一致：应收199.00元，实收199.00元"
     assert verdict.difference == Decimal("0.00")
 
 
 def test_wechat_fee_within_the_ceiling_is_a_cost_and_green():
     verdict = evaluate([order("199.00")], [payment("199.00", fee="0.50000")])
     assert verdict.colour == Colour.GREEN and verdict.cause == Cause.FEE
-    assert verdict.explanation == "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本"
+    assert zh(verdict.explanation) == "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本"
     assert verdict.payment_fee == Decimal("0.50")
     assert (verdict.received, verdict.difference) == (Decimal("198.50"), Decimal("0.00"))
 
@@ -60,7 +61,7 @@ def test_fee_above_the_ceiling_is_yellow_and_says_so():
     tight = Ceiling(payment_fee_percent=Decimal("0.20"))
     verdict = evaluate([order("199.00")], [payment("199.00", fee="0.50000")], ceiling=tight)
     assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.FEE
-    assert verdict.explanation == (
+    assert zh(verdict.explanation) == (
         "应收199.00元，实收198.50元，差额0.50元为微信手续费（手续费0.50元超过上限0.2%，请核查）"
     )
     # Still a cost of the order in its breakdown.
@@ -77,7 +78,7 @@ def test_the_ceiling_is_inclusive_to_the_cent():
 def test_a_deduction_not_named_as_a_fee_or_commission_needs_a_person():
     verdict = evaluate([order("299.00")], [payment("299.00"), fee_row("20.00", "违规罚款")])
     assert verdict.colour == Colour.YELLOW
-    assert verdict.explanation == "应收299.00元，实收279.00元，差额20.00元为违规罚款"
+    assert zh(verdict.explanation) == "应收299.00元，实收279.00元，差额20.00元为违规罚款"
 
 
 def test_platform_technical_service_fee_counts_as_commission():
@@ -94,7 +95,7 @@ def test_five_decimal_fee_is_rounded_half_up_to_the_cent():
 def test_commission_row_within_the_ceiling_is_green():
     verdict = evaluate([order("299.00")], [payment("299.00", fee="0"), fee_row("5.98", "淘宝客佣金")])
     assert verdict.colour == Colour.GREEN and verdict.cause == Cause.COMMISSION
-    assert verdict.explanation == "应收299.00元，实收293.02元，淘宝客佣金5.98元计入订单成本"
+    assert zh(verdict.explanation) == "应收299.00元，实收293.02元，淘宝客佣金5.98元计入订单成本"
     assert verdict.commission == Decimal("5.98") and verdict.payment_fee == Decimal("0.00")
 
 
@@ -103,7 +104,7 @@ def test_commission_above_its_ceiling_is_yellow():
         [order("100.00")], [payment("100.00"), fee_row("31.00", "淘宝客佣金")],
     )
     assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.COMMISSION
-    assert verdict.explanation.endswith("（佣金31.00元超过上限30%，请核查）")
+    assert zh(verdict.explanation).endswith("（佣金31.00元超过上限30%，请核查）")
 
 
 def test_partial_refund_with_fee_given_back_lists_both():
@@ -111,14 +112,14 @@ def test_partial_refund_with_fee_given_back_lists_both():
         [order("199.00")], [payment("199.00", fee="1.19000"), refund("20.00", fee="-0.12000")]
     )
     assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.PARTIAL_REFUND
-    assert verdict.explanation == "应收199.00元，实收177.93元，差额21.07元为部分退款20.00元、微信手续费1.07元"
+    assert zh(verdict.explanation) == "应收199.00元，实收177.93元，差额21.07元为部分退款20.00元、微信手续费1.07元"
     assert verdict.refunded == Decimal("20.00")
 
 
 def test_coupon_explains_when_the_order_counts_the_full_price():
     verdict = evaluate([order("199.00")], [payment("189.00", gross="199.00")])
     assert verdict.colour == Colour.YELLOW and verdict.cause == Cause.COUPON
-    assert verdict.explanation.endswith("差额10.00元为优惠券")
+    assert zh(verdict.explanation).endswith("差额10.00元为优惠券")
 
 
 def test_unexplained_difference_is_red_and_alerts():
@@ -128,13 +129,13 @@ def test_unexplained_difference_is_red_and_alerts():
         Cause.AMOUNT_MISMATCH,
         True,
     )
-    assert verdict.explanation == "金额不符：应收199.00元，实收150.00元，差额49.00元无法解释，请核查"
+    assert zh(verdict.explanation) == "金额不符：应收199.00元，实收150.00元，差额49.00元无法解释，请核查"
 
 
 def test_more_money_than_the_order_is_red():
     verdict = evaluate([order("199.00")], [payment("209.00")])
     assert verdict.colour == Colour.RED
-    assert "多收10.00元" in verdict.explanation
+    assert "多收10.00元" in zh(verdict.explanation)
 
 
 def test_money_for_a_cancelled_order_is_red_and_alerts():
@@ -144,7 +145,7 @@ def test_money_for_a_cancelled_order_is_red_and_alerts():
         Cause.CANCELLED_WITH_MONEY,
         True,
     )
-    assert verdict.explanation == "订单已取消，仍收到199.00元，需退款或核查"
+    assert zh(verdict.explanation) == "订单已取消，仍收到199.00元，需退款或核查"
 
 
 def test_cancelled_order_refunded_in_full_is_green():
@@ -160,7 +161,7 @@ def test_full_refund_of_an_order_not_marked_refunded_needs_a_look():
 def test_refund_without_a_payment_seen_is_yellow():
     verdict = evaluate([order("199.00")], [refund("20.00")])
     assert (verdict.colour, verdict.cause) == (Colour.YELLOW, Cause.NO_PAYMENT_SEEN)
-    assert verdict.explanation == "仅见退款20.00元，未见收款记录（应收199.00元）"
+    assert zh(verdict.explanation) == "仅见退款20.00元，未见收款记录（应收199.00元）"
 
 
 def test_merged_payment_is_judged_against_both_orders():
@@ -168,7 +169,7 @@ def test_merged_payment_is_judged_against_both_orders():
         [order("100.00", order_id=1), order("99.00", order_id=2)], [payment("199.00")]
     )
     assert verdict.colour == Colour.GREEN
-    assert verdict.explanation.startswith("合并付款2笔订单，")
+    assert zh(verdict.explanation).startswith("合并付款2笔订单，")
 
 
 def test_allocation_splits_to_the_cent_and_keeps_the_total():

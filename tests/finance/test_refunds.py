@@ -26,6 +26,7 @@ from orderhub.events.services import event_record
 from orders.state_machine import Status
 from tests.factories import OrderFactory, OrderLineFactory
 from tests.finance.bills import TradeRow, WechatRow, alipay_trade_bill, wechat_bill
+from tests.finance.words import zh
 
 pytestmark = pytest.mark.django_db
 SERIAL = "4200000000000000000701"
@@ -72,11 +73,11 @@ def test_a_refund_row_equal_to_the_approved_refund_is_green_and_told_to_aftersal
     outcome = import_wechat(finance_user, PAYMENT, refund_row("20.00"))
     refund_line = StatementLine.objects.get(kind="refund")
     assert (refund_line.colour, refund_line.cause) == (Colour.GREEN, "aftersales_refund")
-    assert refund_line.explanation == "退款20.00元，与售后单AS2026012800031批准的退款一致"
+    assert zh(refund_line.explanation) == "退款20.00元，与售后单AS2026012800031批准的退款一致"
     # The payment needs nobody either: the partial refund is the approved one, the fee a cost.
     payment_line = StatementLine.objects.get(kind="payment")
     assert payment_line.colour == Colour.GREEN
-    assert payment_line.explanation == (
+    assert zh(payment_line.explanation) == (
         "应收199.00元，实收177.93元，售后退款20.00元已批准，微信手续费1.07元计入订单成本"
     )
     assert outcome.counts["green"] == 2
@@ -92,7 +93,7 @@ def test_a_refund_row_that_differs_is_yellow_with_the_words(finance_user, order)
     import_wechat(finance_user, PAYMENT, refund_row("18.00"))
     refund_line = StatementLine.objects.get(kind="refund")
     assert refund_line.colour == Colour.YELLOW
-    assert refund_line.explanation == (
+    assert zh(refund_line.explanation) == (
         "售后单AS2026012800031批准退款20.00元，实退18.00元，少退2.00元，请核查"
     )
     assert StatementLine.objects.get(kind="payment").colour == Colour.YELLOW

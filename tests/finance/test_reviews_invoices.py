@@ -15,6 +15,7 @@ from finance.services.escalation import red_lines_escalate
 from finance.services.invoices import invoice_record, invoices_import
 from finance.services.reviews import line_confirm, line_resolve
 from finance.services.statements import statement_import
+from orderhub.core.texts import render
 from orderhub.alerts.models import Alert
 from orderhub.core.errors import Conflict, PermissionRefused, ValidationFailed
 from orders.services import IllegalTransition
@@ -97,7 +98,7 @@ def test_recording_an_invoice_moves_a_delivered_order_and_sets_the_tax(finance_u
     order.refresh_from_db()
     assert order.status == Status.INVOICED
     assert (
-        order.history.order_by("-history_id").first().history_change_reason
+        render(order.history.order_by("-history_id").first().history_change_reason)
         == f"invoice {INVOICE_NO} issued 2026-01-30"
     )
     assert invoice.recorded_by == finance_user

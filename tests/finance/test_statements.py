@@ -22,6 +22,8 @@ from orderhub.events.models import EventTask
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import AccountRow, WechatRow, alipay_account_bill, wechat_bill
+from orderhub.core.texts import render
+from tests.finance.words import zh
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +76,7 @@ def test_alipay_account_bill_exact_commission_withdrawal_and_unknown(
         statement.grey_count,
     ) == (3, 0, 1, 1)
     green = line_for("2026012822001412340001")
-    assert (green.order, green.colour, green.explanation) == (
+    assert (green.order, green.colour, zh(green.explanation)) == (
         exact,
         Colour.GREEN,
         "金额一致：应收199.00元，实收199.00元",
@@ -83,9 +85,9 @@ def test_alipay_account_bill_exact_commission_withdrawal_and_unknown(
     commission = line_for("2026012822001412340009", Kind.FEE)
     assert commission.order == with_commission
     assert commission.colour == line_for("2026012822001412340002").colour == Colour.GREEN
-    assert commission.explanation == "应收299.00元，实收293.02元，淘宝客佣金5.98元计入订单成本"
+    assert zh(commission.explanation) == "应收299.00元，实收293.02元，淘宝客佣金5.98元计入订单成本"
     withdrawal = StatementLine.objects.get(kind=Kind.WITHDRAWAL)
-    assert (withdrawal.order, withdrawal.colour, withdrawal.explanation) == (
+    assert (withdrawal.order, withdrawal.colour, zh(withdrawal.explanation)) == (
         None,
         Colour.GREY,
         "提现5000.00元，非订单款项",
@@ -111,7 +113,7 @@ def test_wechat_fee_and_partial_refund(finance_user, miniprogram, statement_file
     assert StatementLine.objects.get(order=exact).colour == Colour.GREEN
     paid, back = StatementLine.objects.filter(order=refunded).order_by("line_no")
     assert paid.kind == Kind.PAYMENT and back.kind == Kind.REFUND
-    assert paid.explanation == back.explanation == (
+    assert zh(paid.explanation) == zh(back.explanation) == (
         "应收199.00元，实收178.55元，差额20.45元为部分退款20.00元、微信手续费0.45元"
     )
     assert paid.cause == Cause.PARTIAL_REFUND
@@ -123,7 +125,7 @@ def test_fee_alone_reads_as_finance_writes_it(finance_user, miniprogram):
         [WechatRow("4200000000000000000021", "MP2026012800021", settled="199.00", fee="0.50000")]
     )
     import_file(content, "wechatpay", finance_user)
-    assert line_for("4200000000000000000021").explanation == "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本"
+    assert zh(line_for("4200000000000000000021").explanation) == "应收199.00元，实收198.50元，微信手续费0.50元计入订单成本"
 
 
 def test_refund_in_a_later_statement_recolours_the_earlier_payment(finance_user, miniprogram):
@@ -155,7 +157,7 @@ def test_refund_in_a_later_statement_recolours_the_earlier_payment(finance_user,
     # then both lines say so, and yesterday's statement counts are redone
     payment = line_for("4200000000000000000031")
     assert payment.colour == Colour.YELLOW
-    assert payment.explanation == "应收100.00元，实收70.00元，差额30.00元为部分退款"
+    assert zh(payment.explanation) == "应收100.00元，实收70.00元，差额30.00元为部分退款"
     first_statement.refresh_from_db()
     assert (first_statement.green_count, first_statement.yellow_count) == (0, 1)
     assert OrderCost.objects.get(order=order).revenue == Decimal("70.00")
@@ -200,7 +202,7 @@ def test_money_for_a_cancelled_order_is_red_with_an_alert(finance_user, miniprog
     alert = Alert.objects.get()
     assert alert.order == order and alert.kind == "finance_cancelled_with_money"
     assert alert.key == f"finance:cancelled_with_money:{line.line_key}"
-    assert alert.message == "订单已取消，仍收到88.00元，需退款或核查"
+    assert zh(alert.message) == "订单已取消，仍收到88.00元，需退款或核查"
 
 
 def test_amount_different_from_the_order_is_flagged(finance_user, miniprogram):
@@ -263,7 +265,7 @@ def test_matched_money_settles_the_order_after_commit(
     assert invoiced.status == Status.SETTLED
     latest = invoiced.history.order_by("-history_id").first()
     assert latest.history_user == finance_user
-    assert "payment statement #" in latest.history_change_reason
+    assert "payment statement #" in render(latest.history_change_reason)
     assert moving.status == Status.IN_TRANSIT
 
 
@@ -313,7 +315,7 @@ def test_generic_statement_matches_by_serial(finance_user, statement_file):
     order = OrderFactory(payment_serial_no="JDPAY2026012800001", paid_amount=Decimal("259.00"))
     outcome = import_file(statement_file("generic_statement.csv"), "generic", finance_user)
     assert outcome.counts == {"green": 0, "yellow": 2, "red": 0, "grey": 1}
-    assert line_for("JDPAY2026012800001").explanation == (
+    assert zh(line_for("JDPAY2026012800001").explanation) == (
         "应收259.00元，实收197.41元，差额61.59元为部分退款59.00元、京东支付手续费2.59元"
     )
     assert line_for("JDPAY2026012800001").order == order
@@ -350,7 +352,7 @@ def test_account_bill_with_expense_as_plain_number(finance_user, taobao):
         ]
     )
     import_file(content, "alipay_account", finance_user)
-    assert line_for("2026012822001400000011").explanation == "应收50.00元，实收49.70元，支付宝服务费0.30元计入订单成本"
+    assert zh(line_for("2026012822001400000011").explanation) == "应收50.00元，实收49.70元，支付宝服务费0.30元计入订单成本"
     assert OrderCost.objects.get(order=order).payment_fee == Decimal("0.30")
 
 

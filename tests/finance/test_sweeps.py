@@ -31,6 +31,7 @@ from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import WechatRow, wechat_bill
 from orderhub.core.texts import render
+from tests.finance.words import zh
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_finished_order_without_money_after_its_window_turns_red(finance_user, s
         Colour.RED,
         Cause.NO_MONEY,
     )
-    assert line.explanation == "订单已完成，付款15天后仍未收到回款（应收199.00元）"
+    assert zh(line.explanation) == "订单已完成，付款15天后仍未收到回款（应收199.00元）"
 
 
 def test_money_arriving_late_clears_the_missing_line(finance_user, miniprogram):
