@@ -40,7 +40,9 @@ def import_statement_file(
         # Nobody waits on the page: tell finance through the alert inbox.
         alert_raise(
             key=f"finance:import_failed:{stored.rsplit('/', 1)[-1]}", kind="finance_import_failed",
-            title=texts.IMPORT_FAILED.encode(file=file_name), message=problem.message, team=TEAM,
+            title=texts.IMPORT_FAILED.encode(file=file_name), team=TEAM,
+            # a statement's refusal is kept as its code, read in the reader's language
+            message=getattr(problem, "stored", problem.message),
             data={"file_name": file_name, "source": source, **problem.extra},
         )
         return {"imported": False}

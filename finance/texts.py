@@ -108,3 +108,76 @@ CEILING_KINDS = {
     "fulfilment_fee": define("finance.part.ceiling_fulfilment",
                              pgettext_lazy("ceiling", "fulfilment fees")),
 }
+
+# --- statement and invoice imports: why a file or a row was refused ------------------------------
+# Shown at once to whoever uploads (in their language); stored as codes when the import ran off
+# the request (the alert of a failed import).
+NOTHING_IMPORTED = define("finance.import.nothing_imported",
+                          _("Nothing was imported from %(file)s: %(where)s%(problem)s%(more)s"))
+AT_ROW = define("finance.import.at_row", _("row %(row)s: "))
+MORE_PROBLEMS = define("finance.import.more_problems",
+                       _(" (%(count)s more problems listed under 'errors')"))
+NO_ROWS = define("finance.import.no_rows", _("Nothing was imported: %(file)s has no rows."))
+NOT_TEXT = define("finance.import.not_text",
+                  _("The file is neither UTF-8 nor GBK text; upload the statement as "
+                    "downloaded."))
+NOT_TEXT_OR_XLSX = define("finance.import.not_text_or_xlsx",
+                          _("The file is neither UTF-8 nor GBK text nor an xlsx workbook; upload "
+                            "the statement as downloaded."))
+KIND_UNKNOWN = define(
+    "finance.import.kind_unknown",
+    _("The kind of statement of %(file)s cannot be told from its header (none of the Alipay, "
+      "WeChat Pay, Amazon settlement or template headers was found in its first %(lines)s "
+      "lines); choose the kind of statement."))
+NOT_ALIPAY = define("finance.import.not_alipay",
+                    _("This is not an %(bill)s: no header row with the columns %(columns)s was "
+                      "found."))
+NOT_WECHATPAY = define("finance.import.not_wechatpay",
+                       _("This is not a WeChat Pay trade bill: the first lines lack the header "
+                         "(%(columns)s)."))
+NOT_AMAZON = define("finance.import.not_amazon",
+                    _("This is not an Amazon settlement report (flat file V2): the first line "
+                      "lacks %(columns)s."))
+NOT_XLSX = define("finance.import.not_xlsx", _("%(file)s is not a readable xlsx file (%(why)s)."))
+NOT_CSV = define("finance.import.not_csv", _("%(file)s is not a readable csv file (%(why)s)."))
+NOT_TEMPLATE = define("finance.import.not_template",
+                      _("%(file)s does not follow the column template: it lacks %(missing)s (the "
+                        "template's columns: %(columns)s)."))
+LACKS_COLUMNS = define("finance.import.lacks_columns",
+                       _("%(file)s lacks the columns %(missing)s."))
+# Rows.
+NOT_AN_AMOUNT = define("finance.import.not_an_amount", _("%(column)s '%(value)s' is not an amount"))
+NOT_CENTS = define("finance.import.not_cents",
+                   _("%(column)s '%(value)s' is not an amount to the cent"))
+OUT_OF_RANGE = define("finance.import.out_of_range", _("%(column)s '%(value)s' is out of range"))
+TOO_MANY_DECIMALS = define(
+    "finance.import.too_many_decimals",
+    _("%(column)s '%(value)s' has more decimals than the statement allows"))
+EMPTY = define("finance.import.empty", _("%(column)s is empty"))
+NOT_A_TIME = define("finance.import.not_a_time",
+                    _("%(column)s '%(value)s' is not a date and time"))
+NOT_A_NUMBER = define("finance.import.not_a_number", _("an amount is not a number"))
+UNREADABLE = define("finance.import.unreadable", _("a value cannot be read"))
+WIDTH = define("finance.import.width", _("the row has %(cells)s columns, the header %(width)s"))
+FOOTER_COUNT = define("finance.import.footer_count",
+                      _("the footer counts %(expected)s %(label)s rows but the file has "
+                        "%(counted)s: the file is incomplete or was edited"))
+SUMMARY_MISSING = define("finance.import.summary_missing",
+                         _("the summary lines (总交易单数, …) at the end are missing: the file is "
+                           "incomplete"))
+SUMMARY_COUNT = define("finance.import.summary_count",
+                       _("总交易单数 says %(declared)s but the file has %(rows)s rows: the file "
+                         "is incomplete or was edited"))
+AMAZON_SUMMARY_MISSING = define(
+    "finance.import.amazon_summary_missing",
+    _("the summary row (settlement-id, deposit-date, total-amount) is missing"))
+AMAZON_TOTAL = define("finance.import.amazon_total",
+                      _("the rows add up to %(summed)s %(currency)s but total-amount deposited is "
+                        "%(total)s: the file is incomplete or was edited"))
+NOT_IN_RANGE = define("finance.import.not_in_range",
+                      _("%(column)s %(value)s is not an amount in range"))
+DECIMALS = define("finance.import.decimals", _("%(column)s %(value)s has more decimals than allowed"))
+BAD_KIND = define("finance.import.bad_kind", _("kind '%(value)s' is not one of %(kinds)s"))
+NO_SERIALS = define("finance.import.no_serials",
+                    _("payment_serial_no and merchant_order_no are both empty"))
+NO_ORDER = define("finance.import.no_order", _("no order with hub number '%(hub_no)s'"))

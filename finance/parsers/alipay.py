@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from finance import texts
 from finance.models import Kind, Source
 from finance.parsers.base import (
     FEE_PLACES,
@@ -63,7 +64,7 @@ _EXPORTED = re.compile(r"导出时间[:：]\s*\[([^\]]+)\]")
 class _Table:
     """The rows of a ``#``-commented Alipay CSV: comments, the header and the data rows."""
 
-    def __init__(self, text: str, *, required: tuple[str, ...], bill: str) -> None:
+    def __init__(self, text: str, *, required: tuple[str, ...], bill: Source) -> None:
         self.comments: list[tuple[int, str]] = []
         self.rows: list[tuple[int, list[str]]] = []
         self.columns: dict[str, int] = {}
@@ -90,9 +91,7 @@ class _Table:
             self.rows.append((line_no, cells))
         if not self.columns:
             raise StatementRejected(
-                f"This is not an Alipay {bill}: no header row with the columns "
-                f"{', '.join(required)} was found."
-            )
+                texts.NOT_ALIPAY.encode(bill=bill, columns=", ".join(required)))
 
     def cell(self, cells: list[str], name: str) -> str:
         index = self.columns.get(name)
@@ -117,9 +116,9 @@ class _Table:
 
 
 def _open(
-    content: bytes, required: tuple[str, ...], bill: str, source: str
+    content: bytes, required: tuple[str, ...], source: Source
 ) -> tuple[_Table, ParsedStatement]:
-    table = _Table(decode_text(content), required=required, bill=bill)
+    table = _Table(decode_text(content), required=required, bill=source)
     statement = ParsedStatement(source=source)
     table.header_facts(statement)
     return table, statement
@@ -140,8 +139,7 @@ def _check_total(statement: ParsedStatement, label: str, counted: int) -> None:
     statement.errors.append(
         RowError(
             statement.summary.get("_lines", {}).get(label, 0),
-            f"the footer counts {expected} {label} rows but the file has {counted}: "
-            f"the file is incomplete or was edited",
+            texts.FOOTER_COUNT.encode(expected=expected, label=label, counted=counted),
         )
     )
 
@@ -150,7 +148,7 @@ def _checked_rows(table: _Table, statement: ParsedStatement) -> Iterator[tuple[i
     for line_no, cells in table.rows:
         if len(cells) < len(table.columns):
             statement.errors.append(
-                RowError(line_no, f"the row has {len(cells)} columns, the header {table.width}")
+                RowError(line_no, texts.WIDTH.encode(cells=len(cells), width=table.width))
             )
             continue
         yield line_no, cells
@@ -191,7 +189,7 @@ def _account_kind(business_type: str, text: str, income: Decimal, expense: Decim
 def parse_account_bill(content: bytes, *, file_name: str = "") -> ParsedStatement:
     """An Alipay account bill (账务明细): one row per movement of the account's balance."""
     table, statement = _open(
-        content, ACCOUNT_REQUIRED, "account bill (账务明细)", Source.ALIPAY_ACCOUNT
+        content, ACCOUNT_REQUIRED, Source.ALIPAY_ACCOUNT
     )
     incomes = expenses = 0
     cache = CellCache()
@@ -200,7 +198,7 @@ def parse_account_bill(content: bytes, *, file_name: str = "") -> ParsedStatemen
         try:
             entry_no = get("账务流水号")
             if not entry_no:
-                raise CellError("账务流水号 (the ledger entry number) is empty")
+                raise CellError(texts.EMPTY.encode(column="账务流水号"))
             income = cache.money(get("收入金额(+元)"), "收入金额").copy_abs()
             expense = cache.money(get("支出金额(-元)"), "支出金额").copy_abs()
             occurred_at = cache.time(get("发生时间"), "发生时间")
@@ -245,7 +243,7 @@ def parse_account_bill(content: bytes, *, file_name: str = "") -> ParsedStatemen
 # --- trade bill (业务明细) --------------------------------------------------------------------
 def parse_trade_bill(content: bytes, *, file_name: str = "") -> ParsedStatement:
     """An Alipay trade bill (业务明细): one row per trade (交易) or refund (退款)."""
-    table, statement = _open(content, TRADE_REQUIRED, "trade bill (业务明细)", Source.ALIPAY_TRADE)
+    table, statement = _open(content, TRADE_REQUIRED, Source.ALIPAY_TRADE)
     trades = refunds = 0
     cache = CellCache()
     for line_no, cells in _checked_rows(table, statement):
@@ -253,7 +251,7 @@ def parse_trade_bill(content: bytes, *, file_name: str = "") -> ParsedStatement:
         try:
             trade_no = get("支付宝交易号")
             if not trade_no:
-                raise CellError("支付宝交易号 (the Alipay trade number) is empty")
+                raise CellError(texts.EMPTY.encode(column="支付宝交易号"))
             order_amount = cache.money(get("订单金额(元)"), "订单金额")
             received = cache.money(get("商家实收(元)"), "商家实收")
             fee = cache.money(get("服务费(元)"), "服务费", places=FEE_PLACES).copy_abs()

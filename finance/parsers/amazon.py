@@ -34,6 +34,7 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
+from finance import texts
 from finance.models import Kind, Source
 from finance.parsers.base import (
     CellError,
@@ -42,6 +43,7 @@ from finance.parsers.base import (
     RowError,
     StatementRejected,
     ZERO,
+    cell_text,
     decode_text,
     line_key,
     truncate,
@@ -76,9 +78,9 @@ def amazon_amount(text: str, column: str) -> Decimal:
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise CellError(f"{column} '{text.strip()}' is not an amount") from None
+        raise CellError(cell_text(texts.NOT_AN_AMOUNT, column, text)) from None
     if not amount.is_finite() or abs(amount) >= Decimal("1e12") or amount != round(amount, 2):
-        raise CellError(f"{column} '{text.strip()}' is not an amount to the cent")
+        raise CellError(cell_text(texts.NOT_CENTS, column, text))
     return amount
 
 
@@ -95,7 +97,7 @@ def amazon_time(text: str, column: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise CellError(f"{column} '{text.strip()}' is not a date and time") from None
+        raise CellError(cell_text(texts.NOT_A_TIME, column, text)) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -142,10 +144,7 @@ def parse_settlement_report(content: bytes, *, file_name: str = "") -> ParsedSta
     header = [cell.strip().lower() for cell in raw_lines[0].split("\t")] if raw_lines else []
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise StatementRejected(
-            "This is not an Amazon settlement report (flat file V2): the first line lacks "
-            f"{', '.join(missing)}."
-        )
+        raise StatementRejected(texts.NOT_AMAZON.encode(columns=", ".join(missing)))
     position = {name: index for index, name in enumerate(header)}
     statement = ParsedStatement(source=Source.AMAZON_SETTLEMENT)
     total = None
@@ -169,17 +168,17 @@ def parse_settlement_report(content: bytes, *, file_name: str = "") -> ParsedSta
             statement.errors.append(RowError(line_no, str(problem)))
             continue
         if not get("amount-type"):
-            statement.errors.append(RowError(line_no, "amount-type is empty"))
+            statement.errors.append(RowError(line_no, texts.EMPTY.encode(column="amount-type")))
             continue
         summed += amount
         statement.lines.append(_line(line_no, get, amount, occurred_at, statement, seen))
     if total is None:
-        statement.errors.append(RowError(
-            2, "the summary row (settlement-id, deposit-date, total-amount) is missing"))
+        statement.errors.append(RowError(2, texts.AMAZON_SUMMARY_MISSING.encode()))
     elif summed != total and not statement.errors:
-        statement.errors.append(RowError(
-            0, f"the rows add up to {summed:.2f} {statement.summary.get('currency', '')} but "
-               f"total-amount deposited is {total:.2f}: the file is incomplete or was edited"))
+        statement.errors.append(RowError(0, texts.AMAZON_TOTAL.encode(
+            summed=summed.quantize(Decimal("0.01")),
+            currency=statement.summary.get("currency", ""),
+            total=total.quantize(Decimal("0.01")))))
     return statement
 
 

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from finance import texts
 from orderhub.core.errors import ValidationFailed
+from orderhub.core.texts import render
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -59,11 +61,14 @@ class ParsedLine:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A row that cannot be imported; ``message`` is a stored text (``finance.texts``)."""
+
     line_no: int
     message: str
 
     def as_dict(self) -> dict:
-        return {"row": self.line_no, "message": self.message}
+        """The row and its problem in the active language (shown to whoever uploaded)."""
+        return {"row": self.line_no, "message": render(self.message)}
 
 
 @dataclass
@@ -78,26 +83,34 @@ class ParsedStatement:
 
 
 class StatementRejected(ValidationFailed):
-    """The file is not a readable statement of the chosen kind; nothing was imported."""
+    """The file is not a readable statement of the chosen kind; nothing was imported.
+
+    Raised with a stored text (``finance.texts``): ``message`` is its words in the active
+    language (for whoever waits on the upload), ``stored`` the code to keep (an import that ran
+    off the request tells finance through an alert, read later in the reader's language)."""
 
     code = "statement_rejected"
+
+    def __init__(self, text: str, *, extra: dict | None = None) -> None:
+        super().__init__(render(text), extra=extra)
+        self.stored = text
 
     @classmethod
     def from_errors(cls, errors: list[RowError], *, file_name: str) -> StatementRejected:
         shown = errors[:MAX_REPORTED_ERRORS]
         first = shown[0]
-        where = f"row {first.line_no}: " if first.line_no else ""
-        more = (
-            f" ({len(errors) - 1} more problems listed under 'errors')" if len(errors) > 1 else ""
-        )
+        where = texts.AT_ROW.encode(row=first.line_no) if first.line_no else ""
+        more = texts.MORE_PROBLEMS.encode(count=len(errors) - 1) if len(errors) > 1 else ""
         return cls(
-            f"Nothing was imported from {file_name}: {where}{first.message}{more}",
+            texts.NOTHING_IMPORTED.encode(file=file_name, where=where, problem=first.message,
+                                          more=more),
             extra={"errors": [error.as_dict() for error in shown], "error_count": len(errors)},
         )
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the parser turns it into a RowError for its row."""
+    """A cell that cannot be read; the parser turns it into a RowError for its row. Its one
+    argument is a stored text (``finance.texts``)."""
 
 
 def decode_text(content: bytes) -> str:
@@ -108,9 +121,7 @@ def decode_text(content: bytes) -> str:
         try:
             return content.decode("gb18030")
         except UnicodeDecodeError:
-            raise StatementRejected(
-                "The file is neither UTF-8 nor GBK text; upload the statement as downloaded."
-            ) from None
+            raise StatementRejected(texts.NOT_TEXT.encode()) from None
 
 
 def clean_cell(value: str) -> str:
@@ -143,15 +154,24 @@ def money(value: str, column: str, *, places: int = 2) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise CellError(f"{column} '{value.strip()}' is not an amount") from None
+        raise CellError(cell_text(texts.NOT_AN_AMOUNT, column, value)) from None
     if not amount.is_finite():
-        raise CellError(f"{column} '{value.strip()}' is not an amount")
+        raise CellError(cell_text(texts.NOT_AN_AMOUNT, column, value))
     if abs(amount) >= MAX_AMOUNT:
-        raise CellError(f"{column} '{value.strip()}' is out of range")
+        raise CellError(cell_text(texts.OUT_OF_RANGE, column, value))
     dot = text.find(".")
     if dot >= 0 and len(text) - dot - 1 > places and amount != round(amount, places):
-        raise CellError(f"{column} '{value.strip()}' has more decimals than the statement allows")
+        raise CellError(cell_text(texts.TOO_MANY_DECIMALS, column, value))
     return amount
+
+
+# A cell's value quoted in a problem is cut: a row's problem is read, not a dump of the row.
+QUOTED_LENGTH = 60
+
+
+def cell_text(text: texts.Text, column: str, value) -> str:
+    """The problem ``text`` of the ``column`` cell holding ``value`` (a stored text)."""
+    return text.encode(column=column, value=truncate(str(value).strip(), QUOTED_LENGTH))
 
 
 _DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M:%S")
@@ -162,7 +182,7 @@ def local_datetime(value: str, column: str, *, required: bool = True) -> dt.date
     text = clean_cell(value)
     if not text:
         if required:
-            raise CellError(f"{column} is empty")
+            raise CellError(texts.EMPTY.encode(column=column))
         return None
     try:
         parsed = dt.datetime.fromisoformat(text)
@@ -175,7 +195,7 @@ def local_datetime(value: str, column: str, *, required: bool = True) -> dt.date
             except ValueError:
                 continue
         if parsed is None:
-            raise CellError(f"{column} '{text}' is not a date and time") from None
+            raise CellError(cell_text(texts.NOT_A_TIME, column, text)) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=HUB_TZ)
     return parsed

@@ -7,6 +7,7 @@ its first line, tab-separated; the generic template in its first row).
 """
 from __future__ import annotations
 
+from finance import texts
 from finance.models import Source
 from finance.parsers.base import StatementRejected, header_name
 
@@ -34,10 +35,7 @@ def _head_text(content: bytes) -> str:
             # A multi-byte character cut at the end of the head is not a wrong encoding.
             if problem.start >= len(head) - 4:
                 return head[: problem.start].decode(encoding, errors="ignore")
-    raise StatementRejected(
-        "The file is neither UTF-8 nor GBK text nor an xlsx workbook; upload the statement as "
-        "downloaded."
-    )
+    raise StatementRejected(texts.NOT_TEXT_OR_XLSX.encode())
 
 
 def _cells(line: str) -> set[str]:
@@ -55,8 +53,4 @@ def detect_source(content: bytes, *, file_name: str = "") -> str:
         for source, columns in SIGNATURES:
             if all(column in cells for column in columns):
                 return source
-    raise StatementRejected(
-        f"The kind of statement of {file_name or 'the file'} cannot be told from its header "
-        f"(none of the Alipay, WeChat Pay, Amazon settlement or template headers was found in "
-        f"its first {HEAD_LINES} lines); choose the kind of statement."
-    )
+    raise StatementRejected(texts.KIND_UNKNOWN.encode(file=file_name or "?", lines=HEAD_LINES))

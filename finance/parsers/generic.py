@@ -24,6 +24,7 @@ from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 
+from finance import texts
 from finance.models import Kind, Source
 from finance.parsers.base import (
     FEE_PLACES,
@@ -98,12 +99,14 @@ def read_dataset(content: bytes, *, file_name: str) -> tablib.Dataset:
             return XLSX().create_dataset(content)
         except Exception as problem:  # openpyxl raises many kinds for a damaged file
             raise StatementRejected(
-                f"{file_name} is not a readable xlsx file ({problem})."
+                texts.NOT_XLSX.encode(file=file_name, why=truncate(str(problem), 200))
             ) from None
     try:
         return CSV().create_dataset(decode_text(content))
     except Exception as problem:  # tablib's csv reader: ragged or binary content
-        raise StatementRejected(f"{file_name} is not a readable csv file ({problem}).") from None
+        raise StatementRejected(
+            texts.NOT_CSV.encode(file=file_name, why=truncate(str(problem), 200))
+        ) from None
 
 
 def template_dataset() -> tablib.Dataset:
@@ -121,10 +124,9 @@ def parse_generic(content: bytes, *, file_name: str = "") -> ParsedStatement:
     headers = [_text(header) for header in (dataset.headers or [])]
     missing = [name for name in REQUIRED_COLUMNS if name not in headers]
     if missing:
-        raise StatementRejected(
-            f"{file_name} does not follow the column template: it lacks {', '.join(missing)} "
-            f"(the template's columns: {', '.join(GenericStatementResource.Meta.fields)})."
-        )
+        raise StatementRejected(texts.NOT_TEMPLATE.encode(
+            file=file_name, missing=", ".join(missing),
+            columns=", ".join(GenericStatementResource.Meta.fields)))
     resource = GenericStatementResource()
     statement = ParsedStatement(source=Source.GENERIC)
     seen: Counter[str] = Counter()
@@ -152,18 +154,19 @@ def parse_generic(content: bytes, *, file_name: str = "") -> ParsedStatement:
 
 
 def _cell_problem(problem: Exception) -> str:
+    # The widgets' own messages (django-import-export's words) are kept as they are.
     if isinstance(problem, InvalidOperation):
-        return "an amount is not a number"
-    return str(problem) or "a value cannot be read"
+        return texts.NOT_A_NUMBER.encode()
+    return str(problem) or texts.UNREADABLE.encode()
 
 
 def _amount(value, column: str, *, places: int = 2) -> Decimal:
     if value is None:
         return ZERO
     if not value.is_finite() or abs(value) >= MAX_AMOUNT:
-        raise ValueError(f"{column} {value} is not an amount in range")
+        raise ValueError(texts.NOT_IN_RANGE.encode(column=column, value=value))
     if value != round(value, places):
-        raise ValueError(f"{column} {value} has more decimals than allowed")
+        raise ValueError(texts.DECIMALS.encode(column=column, value=value))
     return value
 
 
@@ -171,17 +174,16 @@ def _line(line_no: int, cleaned: dict, seen: Counter[str]) -> ParsedLine:
     word = _text(cleaned["kind"]).lower()
     kind = KIND_WORDS.get(word) if word else None
     if word and kind is None:
-        raise ValueError(
-            f"kind '{cleaned['kind']}' is not one of {', '.join(sorted(set(KIND_WORDS)))}"
-        )
+        raise ValueError(texts.BAD_KIND.encode(
+            value=truncate(_text(cleaned["kind"]), 60), kinds=", ".join(sorted(set(KIND_WORDS)))))
     amount = _amount(cleaned["amount"], "amount").copy_abs()
     kind = kind or Kind.PAYMENT
     serial = _text(cleaned["payment_serial_no"])
     merchant_no = _text(cleaned["merchant_order_no"])
     if kind in (Kind.PAYMENT, Kind.REFUND) and not (serial or merchant_no):
-        raise ValueError("payment_serial_no and merchant_order_no are both empty")
+        raise ValueError(texts.NO_SERIALS.encode())
     if cleaned["occurred_at"] is None:
-        raise ValueError("occurred_at is empty")
+        raise ValueError(texts.EMPTY.encode(column="occurred_at"))
     fee = _amount(cleaned["fee"], "fee", places=FEE_PLACES)
     identity = _text(cleaned["line_id"]) or "|".join(
         [kind, serial, merchant_no, cleaned["occurred_at"].isoformat(), str(amount), str(fee)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 from operator import itemgetter
 
+from finance import texts
 from finance.models import Kind, Source
 from finance.parsers.base import (
     FEE_PLACES,
@@ -84,10 +85,7 @@ def parse_trade_bill(content: bytes, *, file_name: str = "") -> ParsedStatement:
             columns, start = _Columns(names), position + 1
             break
     if columns is None:
-        raise StatementRejected(
-            "This is not a WeChat Pay trade bill: the first lines lack the header "
-            f"({', '.join(REQUIRED)})."
-        )
+        raise StatementRejected(texts.NOT_WECHATPAY.encode(columns=", ".join(REQUIRED)))
     summary_at = None
     rows = 0
     lines = statement.lines
@@ -105,7 +103,7 @@ def parse_trade_bill(content: bytes, *, file_name: str = "") -> ParsedStatement:
         if len(cells) < columns.width - 1:
             errors.append(
                 RowError(
-                    position + 1, f"the row has {len(cells)} columns, the header {columns.width}"
+                    position + 1, texts.WIDTH.encode(cells=len(cells), width=columns.width)
                 )
             )
             continue
@@ -137,7 +135,7 @@ def _read_summary(
         statement.errors.append(
             RowError(
                 0,
-                "the summary lines (总交易单数, …) at the end are missing: the file is incomplete",
+                texts.SUMMARY_MISSING.encode(),
             )
         )
         return
@@ -148,8 +146,7 @@ def _read_summary(
         statement.errors.append(
             RowError(
                 values_at + 1,
-                f"总交易单数 says {declared or 'nothing'} but the file has {rows} rows: "
-                f"the file is incomplete or was edited",
+                texts.SUMMARY_COUNT.encode(declared=declared or "—", rows=rows),
             )
         )
 
@@ -162,7 +159,7 @@ def _line(line_no: int, cells: list[str], columns: _Columns, cache: CellCache) -
         value.strip() for value in columns.read(cells)
     )
     if not transaction_id:
-        raise CellError("微信订单号 (the WeChat transaction id) is empty")
+        raise CellError(texts.EMPTY.encode(column="微信订单号"))
     status = status.upper()
     settled = cache.money(settled_text, "应结订单金额")
     fee = cache.money(fee_text, "手续费", places=FEE_PLACES)

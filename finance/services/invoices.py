@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from finance import permissions, texts
 from finance.importers import InvoiceResource
 from finance.models import Invoice
-from finance.parsers.base import RowError, StatementRejected
+from finance.parsers.base import RowError, StatementRejected, truncate
 from finance.parsers.generic import read_dataset
 from finance.reconciliation import ZERO
 from finance.services.costs import order_cost_tax_from_invoices
@@ -84,7 +84,8 @@ def invoices_import(
     headers = [str(header).strip() for header in (dataset.headers or [])]
     missing = [name for name in InvoiceResource.Meta.fields[:5] if name not in headers]
     if missing:
-        raise StatementRejected(f"{file_name} lacks the columns {', '.join(missing)}.")
+        raise StatementRejected(
+            texts.LACKS_COLUMNS.encode(file=file_name, missing=", ".join(missing)))
     outcome = InvoiceImportOutcome(dry_run=dry_run)
     errors: list[RowError] = []
     with transaction.atomic():
@@ -94,14 +95,15 @@ def invoices_import(
             try:
                 cleaned = {f.attribute: f.clean(values) for f in resource.get_import_fields()}
             except (ValueError, InvalidOperation, TypeError) as problem:
-                errors.append(RowError(line_no, str(problem) or "a value cannot be read"))
+                errors.append(RowError(line_no, str(problem) or texts.UNREADABLE.encode()))
                 continue
             order = Order.objects.filter(hub_no=(cleaned["hub_no"] or "").strip().upper()).first()
             if order is None:
-                errors.append(RowError(line_no, f"no order with hub number '{cleaned['hub_no']}'"))
+                errors.append(RowError(line_no, texts.NO_ORDER.encode(
+                    hub_no=truncate(str(cleaned["hub_no"] or ""), 60))))
                 continue
             if cleaned["issued_on"] is None:
-                errors.append(RowError(line_no, "issued_on is empty"))
+                errors.append(RowError(line_no, texts.EMPTY.encode(column="issued_on")))
                 continue
             try:
                 with transaction.atomic():

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from finance import permissions
+from finance import permissions, texts
 from finance.models import Cause, Colour, Source, Statement, StatementLine
 from finance.parsers import PARSERS
 from finance.parsers.base import ParsedLine, StatementRejected
@@ -156,7 +156,7 @@ def _import(
     if parsed.errors:
         raise StatementRejected.from_errors(parsed.errors, file_name=file_name)
     if not parsed.lines:
-        raise StatementRejected(f"Nothing was imported: {file_name} has no rows.")
+        raise StatementRejected(texts.NO_ROWS.encode(file=file_name))
     _cover_line_times(parsed)
     with _phase("skip rows already imported", file_name):
         lines, skipped = _new_lines(parsed.lines, source=source)

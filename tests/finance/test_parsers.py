@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from orderhub.core.texts import render
 from finance.models import Kind
 from finance.parsers import alipay, generic, wechatpay
 from finance.parsers.base import HUB_TZ, StatementRejected, clean_cell, taobao_order_no
@@ -52,7 +53,7 @@ def test_alipay_account_bill_cut_short_is_refused_by_its_footer():
     # when parsed, then the footer line is reported
     parsed = alipay.parse_account_bill(content)
     assert len(parsed.errors) == 1
-    assert "footer counts 2 收入 rows but the file has 1" in parsed.errors[0].message
+    assert "footer counts 2 收入 rows but the file has 1" in render(parsed.errors[0].message)
 
 
 def test_alipay_trade_bill_reads_trades_and_refunds(statement_file):
@@ -93,12 +94,12 @@ def test_wechat_bill_whose_summary_counts_other_rows_is_refused():
     )
     parsed = wechatpay.parse_trade_bill(content)
     assert [error.line_no for error in parsed.errors] == [4]
-    assert "总交易单数 says 2 but the file has 1 rows" in parsed.errors[0].message
+    assert "总交易单数 says 2 but the file has 1 rows" in render(parsed.errors[0].message)
 
 
 def test_wechat_bill_without_summary_is_incomplete():
     parsed = wechatpay.parse_trade_bill(wechat_bill([WechatRow("42001", "MP1")], summary=False))
-    assert "summary lines" in parsed.errors[0].message
+    assert "summary lines" in render(parsed.errors[0].message)
 
 
 def test_bad_amount_is_reported_with_its_row():
@@ -109,7 +110,7 @@ def test_bad_amount_is_reported_with_its_row():
     parsed = wechatpay.parse_trade_bill(content)
     assert len(parsed.errors) == 1
     assert parsed.errors[0].line_no == 3
-    assert "应结订单金额 '12.3x' is not an amount" in parsed.errors[0].message
+    assert "应结订单金额 '12.3x' is not an amount" in render(parsed.errors[0].message)
 
 
 def test_a_file_of_another_kind_is_refused():
@@ -179,4 +180,4 @@ def test_amounts_too_large_or_not_finite_are_row_errors(amount):
     ])
     parsed = wechatpay.parse_trade_bill(content)
     assert [error.line_no for error in parsed.errors] == [3]
-    assert "应结订单金额" in parsed.errors[0].message
+    assert "应结订单金额" in render(parsed.errors[0].message)
