@@ -9,6 +9,9 @@ Columns: ``warehouse`` (code), ``sku``, ``on_hand``, and optionally ``samples`` 
 ``low_stock_threshold``. The export has the same columns plus ``reserved`` and ``available``
 (ignored on import), headed in the reader's language (仓库, 在库, …), so an exported sheet can
 be edited and imported back; the import takes those headers in every language, and the codes.
+
+A row's problem is shown at once to whoever uploads (the admin's preview, the API's answer), in
+their language; nothing of it is stored.
 """
 from __future__ import annotations
 
@@ -94,7 +97,8 @@ def read_sheet(content: bytes, *, file_name: str) -> tablib.Dataset:
         return CSV().create_dataset(content.decode("utf-8-sig"))
     except Exception as problem:  # openpyxl, tablib and codecs each raise their own kinds
         raise ValidationFailed(
-            f"{file_name} cannot be read as a stock sheet ({problem}).") from None
+            gettext("%(file)s cannot be read as a stock sheet (%(why)s).")
+            % {"file": file_name, "why": problem}) from None
 
 
 def column_label(name: str) -> str:
@@ -137,8 +141,9 @@ def stock_import(
     missing = [name for name in REQUIRED if name not in headers]
     if missing:
         raise ValidationFailed(
-            f"The sheet lacks the column(s) {', '.join(missing)}; its columns must include "
-            f"{', '.join(REQUIRED)} (and may have samples, low_stock_threshold)."
+            gettext("The sheet lacks the column(s) %(missing)s; its columns must include "
+                    "%(required)s (and may have samples, low_stock_threshold).")
+            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED)}
         )
     dataset.headers = headers
     resource = StockResource()
@@ -150,12 +155,14 @@ def stock_import(
         try:
             level = _level(resource, row, warehouses)
         except (ValueError, TypeError) as problem:
-            result.problems.append(RowProblem(index, str(problem) or "a value cannot be read"))
+            result.problems.append(
+                RowProblem(index, str(problem) or gettext("a value cannot be read")))
             continue
         key = (level.warehouse.code, level.sku)
         if key in seen:
             result.problems.append(RowProblem(
-                index, f"{level.sku} at {level.warehouse.code} is already on row {seen[key]}"))
+                index, gettext("%(sku)s at %(warehouse)s is already on row %(row)s")
+                % {"sku": level.sku, "warehouse": level.warehouse.code, "row": seen[key]}))
             continue
         seen[key] = index
         parsed.append((index, level))
@@ -167,8 +174,9 @@ def stock_import(
         stock = current.get((level.warehouse.code, level.sku))
         problem = level_problem(level, stock)
         if problem:
-            result.problems.append(RowProblem(index, f"{level.sku} at {level.warehouse.code}: "
-                                                     f"{problem}"))
+            result.problems.append(RowProblem(
+                index, gettext("%(sku)s at %(warehouse)s: %(problem)s")
+                % {"sku": level.sku, "warehouse": level.warehouse.code, "problem": problem}))
             continue
         result.levels.append(level)
         result.changes.append({
@@ -191,21 +199,26 @@ def _level(resource: StockResource, row: dict, warehouses: dict[str, Warehouse])
     sku = str(row.get("sku") or "").strip()
     if not code or code not in warehouses:
         known = ", ".join(sorted(warehouses))
-        raise ValueError(f"warehouse '{code}' does not exist (warehouses: {known})")
+        raise ValueError(gettext("warehouse '%(code)s' does not exist (warehouses: %(known)s)")
+                         % {"code": code, "known": known})
     if not sku:
-        raise ValueError("sku is empty")
+        raise ValueError(gettext("sku is empty"))
     numbers = {}
     for name in ("on_hand", "samples", "low_stock_threshold"):
         try:
             numbers[name] = _cell(resource, name, row)
         except (ValueError, TypeError, ArithmeticError):
-            raise ValueError(f"{name} '{row.get(name)}' is not a whole number") from None
+            raise ValueError(gettext("%(column)s '%(value)s' is not a whole number")
+                             % {"column": name, "value": row.get(name)}) from None
         if numbers[name] is not None and numbers[name] < 0:
-            raise ValueError(f"{name} cannot be negative ({numbers[name]})")
+            raise ValueError(gettext("%(column)s cannot be negative (%(value)s)")
+                             % {"column": name, "value": numbers[name]})
         if numbers[name] is not None and numbers[name] > MAX_UNITS:
-            raise ValueError(f"{name} {numbers[name]} is out of range (at most {MAX_UNITS:,})")
+            raise ValueError(gettext("%(column)s %(value)s is out of range (at most %(most)s)")
+                             % {"column": name, "value": numbers[name],
+                                "most": f"{MAX_UNITS:,}"})
     if numbers["on_hand"] is None:
-        raise ValueError("on_hand is empty")
+        raise ValueError(gettext("%(column)s is empty") % {"column": "on_hand"})
     return StockLevel(warehouse=warehouses[code], sku=sku, on_hand=numbers["on_hand"],
                       samples=numbers["samples"],
                       low_stock_threshold=numbers["low_stock_threshold"])
