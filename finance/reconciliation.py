@@ -28,9 +28,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
 
+from django.conf import settings
+from django.utils import translation
+
 from finance import texts
 from finance.models import Cause, Colour, Kind
-from orderhub.core.texts import fit
+from orderhub.core.texts import fit, is_encoded, render, render_param
 from orders.state_machine import Status
 
 ZERO = Decimal("0.00")
@@ -166,7 +169,19 @@ def fee_cause(label: str) -> str | None:
 
 
 def explanation(text: texts.Text, **params) -> str:
-    """The stored explanation: ``text`` with ``params``, fitted to the column."""
+    """The stored explanation: ``text`` with ``params``, fitted to the column.
+
+    Too long as codes (many fees with long labels), its lists of parts are kept as words in
+    the hub's language, so that the amounts stay whole (``fit`` would shorten them first)."""
+    value = text.encode(**params)
+    if len(value) <= EXPLANATION_MAX_LENGTH:
+        return value
+    with translation.override(settings.LANGUAGE_CODE):
+        params = {
+            name: render_param([render(item) for item in param]) if isinstance(param, list)
+            else render(param) if is_encoded(param) else param
+            for name, param in params.items()
+        }
     return fit(text.encode(**params), EXPLANATION_MAX_LENGTH)
 
 
