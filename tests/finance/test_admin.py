@@ -6,16 +6,23 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
-from finance.models import Colour, Invoice, LineReview, Statement, StatementLine
+from finance.models import Colour, Invoice, LineReview, OrderCost, Statement, StatementLine
 from finance.services.costs import order_cost_set_shipping
 from finance.services.statements import statement_import
+from finance.tasks import import_statement_file
+from orderhub.alerts.models import Alert
+from orderhub.core.texts import is_encoded, render
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from tests.finance.bills import WechatRow, wechat_bill
+from tests.finance.words import zh
 
 pytestmark = pytest.mark.django_db
 BOARD = "/admin/finance/statementline/"
@@ -221,3 +228,32 @@ def test_upload_without_a_kind_detects_it_and_imports_as_detected(finance_client
     })
     assert done.status_code == 302
     assert Statement.objects.get().source == "wechatpay"
+
+
+def test_order_page_shows_the_fulfilment_fee_apart_from_the_commission(finance_client):
+    # given an Amazon order whose statement charged a commission and an FBA fee
+    order = OrderFactory(status=Status.DELIVERED)
+    OrderCost.objects.create(order=order, revenue=Decimal("39.99"), commission=Decimal("6.00"),
+                             fulfilment_fee=Decimal("3.86"), net_revenue=Decimal("30.13"))
+    # when finance opens the order page in Chinese
+    response = finance_client.get(reverse("admin:orders_order_change", args=[order.pk]),
+                                  HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # then the breakdown names the fulfilment fee as its own cost
+    page = response.content.decode()
+    assert "平台配送费" in page and "3.86" in page and "6.00" in page
+
+
+def test_a_statement_refused_off_the_request_alerts_in_the_readers_language(finance_user):
+    # given a confirmed upload whose amount is written in words, imported in the background
+    content = wechat_bill([WechatRow("4200000000000000000402", "MP402", settled="五千")])
+    stored = default_storage.save("finance/uploads/bad.csv", ContentFile(content))
+    # when the task imports it
+    assert import_statement_file(stored, "bad.csv", "wechatpay", None, finance_user.pk) == {
+        "imported": False}
+    # then the alert keeps the refusal as a code: Chinese for a Chinese reader, English for others
+    message = Alert.objects.get(kind="finance_import_failed").message
+    assert is_encoded(message)
+    assert zh(message).startswith("bad.csv 未导入任何数据：第 ")
+    assert "应结订单金额“五千”不是金额" in zh(message)
+    with translation.override("en"):
+        assert "应结订单金额 '五千' is not an amount" in render(message)
