@@ -33,7 +33,7 @@ from django.utils import translation
 
 from finance import texts
 from finance.models import Cause, Colour, Kind
-from orderhub.core.texts import fit, is_encoded, render, render_param
+from orderhub.core.texts import fit, is_encoded, render_param
 from orders.state_machine import Status
 
 ZERO = Decimal("0.00")
@@ -43,6 +43,8 @@ MAX_COMPONENTS = 8
 
 # A row that is no order's money, named by its kind (withdrawals and transfers by their label).
 NOT_ORDER_NAMES = {Kind.OTHER: texts.OTHER_MONEY.encode()}
+# A fee row the statement gives no label.
+DEFAULT_FEE = texts.FEE.encode()
 EXPLANATION_MAX_LENGTH = 1000  # StatementLine.explanation
 
 
@@ -145,9 +147,6 @@ FEE_WORDS = ("手续费", "服务费", "Fee", "fee")
 FULFILMENT_WORDS = ("平台配送费",)
 
 
-DEFAULT_FEE = texts.FEE.encode()
-
-
 def is_commission(label: str) -> bool:
     """A platform's cut (佣金, 技术服务费) as opposed to a payment fee, for the cost breakdown."""
     return any(word in label for word in COMMISSION_WORDS)
@@ -177,11 +176,9 @@ def explanation(text: texts.Text, **params) -> str:
     if len(value) <= EXPLANATION_MAX_LENGTH:
         return value
     with translation.override(settings.LANGUAGE_CODE):
-        params = {
-            name: render_param([render(item) for item in param]) if isinstance(param, list)
-            else render(param) if is_encoded(param) else param
-            for name, param in params.items()
-        }
+        for name, param in params.items():
+            if isinstance(param, list) or is_encoded(param):
+                params[name] = render_param(param)
     return fit(text.encode(**params), EXPLANATION_MAX_LENGTH)
 
 
