@@ -235,9 +235,11 @@ def test_order_page_shows_the_fulfilment_fee_apart_from_the_commission(finance_c
     order = OrderFactory(status=Status.DELIVERED)
     OrderCost.objects.create(order=order, revenue=Decimal("39.99"), commission=Decimal("6.00"),
                              fulfilment_fee=Decimal("3.86"), net_revenue=Decimal("30.13"))
-    # when finance opens the order page in Chinese
-    response = finance_client.get(reverse("admin:orders_order_change", args=[order.pk]),
-                                  HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # when finance opens the order page in Chinese (the language the request activates is
+    # put back after it: the tests after this one read English)
+    with translation.override("en"):
+        response = finance_client.get(reverse("admin:orders_order_change", args=[order.pk]),
+                                      HTTP_ACCEPT_LANGUAGE="zh-hans")
     # then the breakdown names the fulfilment fee as its own cost
     page = response.content.decode()
     assert "平台配送费" in page and "3.86" in page and "6.00" in page
