@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,19 +23,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:orders_order_changelist"
 
-
-
-@pytest.fixture
-def login(client, make_user):
-    """``login("warehouse")``: the test client, signed in as a new user of that role, in English."""
-
-    def sign_in(role: str):
-        user = make_user(role)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        client.force_login(user)
-        return user
-
-    return sign_in
 
 
 def change_url(order: Order) -> str:
