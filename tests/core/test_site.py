@@ -12,6 +12,7 @@ from tests.factories import OrderFactory
 
 
 def test_the_setting_wins_then_the_request_then_the_default(settings):
+    settings.ALLOWED_HOSTS = ["hub.internal"]
     request = RequestFactory().get("/", HTTP_HOST="hub.internal:8443")
     settings.ORDERHUB_BASE_URL = "https://hub.example.com/"
     assert site_url("/t/x/", request) == "https://hub.example.com/t/x/"
