@@ -4,6 +4,7 @@ declared fields, and a real order's answer, parcels and trace included, passes t
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -35,18 +36,21 @@ def test_the_schema_describes_the_sections_other_apps_add(api_schema):
 
 
 def test_a_real_order_with_a_parcel_on_its_way_answers_as_the_schema_says(
-        api_schema, auth_header, client, settings, django_capture_on_commit_callbacks):
+        api_schema, auth_header, settings, django_capture_on_commit_callbacks):
     # given a labelled order (paid, placed at 3 am) whose parcel SF collected and moved, with
     # its return-risk score
     settings.ORDERHUB_SF_PUSH_TOKEN = SF_TOKEN
     placed = timezone.make_aware(dt.datetime(2026, 1, 28, 3, 0))
     shipment = labelled(django_capture_on_commit_callbacks, placed_at=placed, paid_at=placed)
+    routes = sf_body(
+        sf_route(shipment.tracking_no, "54", "顺丰速运 已收取快件", "2026-01-28 18:02:11"),
+        sf_route(shipment.tracking_no, "30", "快件到达 【杭州转运中心】", "2026-01-29 06:40:00",
+                 address="杭州市", route_id="2"))
+    # (pushed through the WSGI application the API calls go through: wsgi_keeps_connection)
+    push = api_schema[SF_URL]["POST"].Case(query={"token": SF_TOKEN}, body=json.loads(routes),
+                                           media_type="application/json")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"{SF_URL}?token={SF_TOKEN}", sf_body(
-            sf_route(shipment.tracking_no, "54", "顺丰速运 已收取快件", "2026-01-28 18:02:11"),
-            sf_route(shipment.tracking_no, "30", "快件到达 【杭州转运中心】",
-                     "2026-01-29 06:40:00", address="杭州市", route_id="2")),
-            content_type="application/json")
+        assert push.call().status_code == 200
     order = shipment.orders.get()
     return_risks_compute(order_ids=[order.pk])
 
