@@ -336,7 +336,7 @@ ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"
 # The hub's public address, e.g. https://hub.example.com: links in alert messages (e-mail, chat
 # robots), the buyer's tracking link in webhook deliveries, the courier push address. Unset, a
 # link takes the asking request's host, else http://localhost:8000 (orderhub/core/site.py); with
-# DEBUG off a system check (orderhub.W001) warns while it is unset.
+# DEBUG off, `manage.py check --deploy` warns (orderhub.W001) while it is unset.
 ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
 
 # --- Events between the apps and /healthz (issue 9) --------------------------------------------

@@ -7,7 +7,8 @@ couriers reach from outside, and wins wherever it is set. Unset, a link is made 
 of the request that asks for it (the API, the admin), and where there is none (a webhook
 delivery, an alert, a task) under :data:`DEFAULT_BASE_URL`, the address ``make demo`` serves:
 a link is always absolute. With ``DEBUG`` off that fallback is wrong for everyone outside, so
-a system check warns (``orderhub.W001``) while the setting is missing.
+the deployment checks (``manage.py check --deploy``) warn (``orderhub.W001``) while the setting
+is missing.
 """
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ def site_url(path: str, request: HttpRequest | None = None) -> str:
     return f"{base or DEFAULT_BASE_URL}{path}"
 
 
-@checks.register(checks.Tags.compatibility)
+@checks.register(checks.Tags.security, deploy=True)
 def base_url_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Warn in production (``DEBUG`` off) while ``ORDERHUB_BASE_URL`` is unset."""
+    """Warn in production (``DEBUG`` off) while ``ORDERHUB_BASE_URL`` is unset: a deployment
+    check (``manage.py check --deploy``, as Django's own production warnings are), so that
+    every other command on a developer's machine stays quiet."""
     if settings.DEBUG or settings.ORDERHUB_BASE_URL.strip():
         return []
     return [checks.Warning(

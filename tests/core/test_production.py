@@ -105,12 +105,16 @@ def test_check_warns_when_the_public_address_is_unset(tmp_path):
     # Given production settings without ORDERHUB_BASE_URL
     env = _env(tmp_path, SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="hub.example.com")
 
-    # When the checks run (as migrate runs them), warnings counting as failures
-    done = _run(["manage.py", "check", "--fail-level", "WARNING"], env)
+    # When the deployment checks run, warnings counting as failures
+    done = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 
     # Then the missing address is named, with what to set
     assert done.returncode != 0
     assert "orderhub.W001" in done.stderr and "ORDERHUB_BASE_URL" in done.stderr
+
+    # And the plain checks (every other command runs them) stay quiet about it
+    plain = _run(["manage.py", "check", "--fail-level", "WARNING"], env)
+    assert "orderhub.W001" not in plain.stdout + plain.stderr
 
 
 def test_check_deploy_fails_on_the_development_key(tmp_path):
