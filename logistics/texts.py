@@ -169,3 +169,12 @@ SCAN_NEXT_ORDER = define("logistics.scan.next_order", _("Scan the next order."))
 HANDOVER_NO_PARCEL = define("logistics.handover.no_parcel", _("No parcel has this number."))
 HANDOVER_NOT_WAITING = define("logistics.handover.not_waiting",
                               _("The order is '%(status)s', not waiting for the courier."))
+
+# --- the fulfilment rules: what a rule saw of an order ----------------------------------------
+SEEN = define("logistics.rule.seen", _("%(fact)s %(seen)s %(op)s %(value)s"))
+SEEN_NOTHING = define("logistics.rule.seen_nothing", _("none"))
+SEEN_CONVERTED = define("logistics.rule.seen_converted", _("%(seen)s (from %(paid)s)"))
+SEEN_NO_RATE = define("logistics.rule.seen_no_rate", _("%(paid)s (no exchange rate)"))
+SEEN_BECAUSE = define("logistics.rule.seen_because", _("%(seen)s (%(reasons)s)"))
+SEEN_ALL = define("logistics.rule.conditions_seen", _("%(conditions)s"))
+PICKING_QUEUE = define("logistics.history.picking_queue", _("picking queue"))
