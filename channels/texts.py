@@ -46,3 +46,27 @@ DUPLICATE_SUSPECTED = define("channels.flag.duplicate_suspected",
                              _("same customer and items as %(hub_no)s, %(minutes)s min apart"))
 SAME_PERSON = define("channels.history.same_person",
                      _("same person: shared identities in %(source)s"))
+
+# --- shipping write-backs: the alerts when a confirmation fails or its deadline nears ----------
+WRITEBACK_FAILED_TITLE = define("channels.alert.writeback_failed",
+                                _("%(order)s: shipping confirmation to %(channel)s failed"))
+WRITEBACK_FAILED_MESSAGE = define(
+    "channels.alert.writeback_failed_message",
+    _("The hub could not confirm %(carrier)s %(tracking)s to the channel after %(attempts)s "
+      "attempt(s): %(reason)s. %(words)s Fix the cause (the channel's API access or carrier "
+      "codes, the order), then retry it (Channels → Shipping write-backs, 'Retry now')."))
+PLATFORM_ANSWERED = define("channels.writeback.platform_answered",
+                           _("The channel answered: %(answer)s."))
+WRITEBACK_DEADLINE_TITLE = define(
+    "channels.alert.writeback_deadline",
+    _("%(order)s: shipment not confirmed to %(channel)s, ship-by %(when)s"))
+WRITEBACK_DEADLINE_MESSAGE = define(
+    "channels.alert.writeback_deadline_message",
+    _("The write-back of %(carrier)s %(tracking)s is %(state)s after %(attempts)s attempt(s): "
+      "%(problem)s. The channel's ship-by time is %(deadline)s; a late confirmation is "
+      "penalised. Confirm it in the channel's seller center, or fix the cause and retry it "
+      "(Channels → Shipping write-backs)."))
+IN_MINUTES = define("channels.time.in_minutes", _("in %(minutes)s min"))
+MINUTES_AGO = define("channels.time.minutes_ago", _("%(minutes)s min ago"))
+WRITEBACK_CONFIRMED = define("channels.alert.writeback_confirmed",
+                             _("confirmed to the channel"))
