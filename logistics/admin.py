@@ -247,7 +247,7 @@ class StockAdmin(admin.ModelAdmin):
         try:
             result = stock_import(dataset=read_sheet(content, file_name=stored),
                                   actor=request.user, dry_run=False,
-                                  reason=f"stock import: {name}"[:255])
+                                  reason=texts.STOCK_IMPORT.encode(file=name))
         except DomainError as refused:
             context.update(problem=refused.message, form=StockImportForm())
             return TemplateResponse(request, "admin/logistics/stock_import.html", context)

@@ -178,3 +178,7 @@ SEEN_NO_RATE = define("logistics.rule.seen_no_rate", _("%(paid)s (no exchange ra
 SEEN_BECAUSE = define("logistics.rule.seen_because", _("%(seen)s (%(reasons)s)"))
 SEEN_ALL = define("logistics.rule.conditions_seen", _("%(conditions)s"))
 PICKING_QUEUE = define("logistics.history.picking_queue", _("picking queue"))
+RESTOCKED = define("logistics.alert.restocked", _("restocked: %(available)s available"))
+PARCEL_HAD_LEFT = define("logistics.stock.parcel_had_left",
+                         _("%(reason)s; the parcel had left the warehouse"))
+STOCK_IMPORT = define("logistics.stock.import", _("stock import: %(file)s"))

@@ -78,3 +78,8 @@ CHANNEL_REFUNDED_LATE = define(
 CHANNEL_AWAITS_REVIEW = define("orders.channel.awaiting_review",
                                _("the reviewer decides before it moves on"))
 CHANNEL_BLOCKED = define("orders.channel.on_hold", _("on hold: %(holds)s"))
+CHANGED_IN_ADMIN = define("orders.history.changed_in_admin", _("changed in the admin"))
+DELETED_IN_ADMIN = define("orders.history.deleted_in_admin", _("deleted in the admin"))
+SLA_POLICY_CHANGED = define("orders.history.sla_policy_changed",
+                            _("SLA policy for '%(step)s' changed: new due time"))
+MOVED_ON_LATE = define("orders.alert.moved_on_late", _("moved on late, before a sweep"))
