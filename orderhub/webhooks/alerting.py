@@ -9,6 +9,7 @@ from django.urls import reverse
 from orderhub.alerts.models import Team
 from orderhub.alerts.services import alert_raise
 from orderhub.core.site import site_url
+from orderhub.webhooks import texts
 
 ALERT_KIND = "webhook_disabled"
 
@@ -21,9 +22,7 @@ def alert_endpoint_disabled(*, subscription_id: int, url: str, owner: str, reaso
     alert_raise(
         key=f"webhooks:disabled:{subscription_id}:{disabled_at.isoformat()}",
         kind=ALERT_KIND, team=Team.OPERATIONS,
-        title=f"Webhook endpoint of {owner} switched off: {url}"[:200],
-        message=(f"{reason}\nEvents are no longer delivered to it. When the receiver works "
-                 f"again, re-enable the subscription in the admin (Webhook subscriptions → "
-                 f"Re-enable); what was already owed is then sent, in order.\n{link}"),
+        title=texts.DISABLED_TITLE.encode(owner=owner, url=url),
+        message=texts.DISABLED_MESSAGE.encode(reason=reason, link=link),
         data={"subscription": subscription_id, "url": url, "owner": owner},
     )
