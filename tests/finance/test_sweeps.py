@@ -247,4 +247,5 @@ def test_background_import_that_fails_tells_finance(finance_user):
     finally:
         default_storage.delete(stored)
     alert = Alert.objects.get()
-    assert alert.kind == "finance_import_failed" and "not a WeChat Pay trade bill" in alert.message
+    assert alert.kind == "finance_import_failed"
+    assert "not a WeChat Pay trade bill" in render(alert.message)  # a code, read in English here
