@@ -11,3 +11,4 @@ OVERDUE_MESSAGE = define(
     _("Case %(case)s on order %(order)s was due %(due)s (%(late)s min ago); the platform may "
       "decide for the seller."))
 DEADLINE_PASSED = define("aftersales.history.deadline_passed", _("answer deadline passed"))
+DEMO_CASE = define("aftersales.demo.case", _("demo data: after-sales case"))

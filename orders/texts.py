@@ -61,3 +61,7 @@ HOLD_LINE = define("orders.hold.line", _("%(source)s: %(reason)s"))
 DEADLINE_SWEEP = define("orders.history.deadline_sweep", _("deadline sweep: %(title)s"))
 DURATION_MINUTES = define("orders.duration.minutes", _("%(minutes)s min"))
 DURATION_HOURS = define("orders.duration.hours", _("%(hours)s h %(minutes)s min"))
+
+# What the demo commands write (``seed_demo``), found again by ``--reset``.
+DEMO_ORDER = define("orders.demo.order", _("demo data: order received from the channel"))
+DEMO_CUSTOMER = define("orders.demo.customer", _("demo data: customer"))
