@@ -121,7 +121,8 @@ class VisibleText(HTMLParser):
             attributes.get("style") or "").replace(" ", "")
         if tag in SKIPPED_TAGS or (hidden and tag not in {"input", "br", "img"}):
             self._skipping.append(tag)
-        elif tag in {"input", "button"} and attributes.get("type") in {"submit", "button"}:
+        elif tag == "input" and attributes.get("type") in {"submit", "button"}:
+            # an input button shows its value; a <button> shows its content (handled as data)
             self.parts.append(attributes.get("value") or "")
 
     def handle_endtag(self, tag) -> None:
