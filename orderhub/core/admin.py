@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -75,16 +76,41 @@ class _TranslatedPermissions:
         return super().formfield_for_manytomany(db_field, request=request, **kwargs)
 
 
+class RoleFilter(admin.RelatedFieldListFilter):
+    """The user list's filter by group, naming each role by its label."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(group.pk, role_label(group.name)) for group in Group.objects.order_by("name")]
+
+
 class RoleAdmin(_TranslatedPermissions, GroupAdmin):
+    """Roles named by their labels: in the list, and in the title and breadcrumbs of a role's
+    own pages (Django names an object by ``str()``, a group's code; the templates in
+    ``templates/admin/auth/group/`` read ``role`` instead)."""
+
     list_display = ("role",)
 
     @admin.display(description=_("role"), ordering="name")
     def role(self, group: Group) -> str:
         return role_label(group.name)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        group = self.get_object(request, unquote(object_id))
+        if group is not None:
+            extra_context = {**(extra_context or {}), "subtitle": self.role(group),
+                             "role": self.role(group)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        group = self.get_object(request, unquote(object_id))
+        if group is not None:
+            extra_context = {**(extra_context or {}), "role": self.role(group),
+                             "title": gettext("Change history: %s") % self.role(group)}
+        return super().history_view(request, object_id, extra_context)
+
 
 class StaffUserAdmin(_TranslatedPermissions, UserAdmin):
-    pass
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter))
 
 
 for model, model_admin in ((Group, RoleAdmin), (get_user_model(), StaffUserAdmin)):
