@@ -10,13 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from orderhub.core import admin_schedules  # noqa: F401 - registers the schedules' admin
+from orderhub.core.admin_labels import LabelledObjectAdmin
 from orderhub.core.roles import ROLE_LABELS
 
 _DEFAULT_ACTIONS = ("add", "change", "delete", "view")
@@ -83,10 +84,8 @@ class RoleFilter(admin.RelatedFieldListFilter):
         return [(group.pk, role_label(group.name)) for group in Group.objects.order_by("name")]
 
 
-class RoleAdmin(_TranslatedPermissions, GroupAdmin):
-    """Roles named by their labels: in the list, and in the title and breadcrumbs of a role's
-    own pages (Django names an object by ``str()``, a group's code; the templates in
-    ``templates/admin/auth/group/`` read ``role`` instead)."""
+class RoleAdmin(_TranslatedPermissions, LabelledObjectAdmin, GroupAdmin):
+    """Roles named by their labels, in the list and on a role's own pages."""
 
     list_display = ("role",)
 
@@ -94,19 +93,8 @@ class RoleAdmin(_TranslatedPermissions, GroupAdmin):
     def role(self, group: Group) -> str:
         return role_label(group.name)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        group = self.get_object(request, unquote(object_id))
-        if group is not None:
-            extra_context = {**(extra_context or {}), "subtitle": self.role(group),
-                             "role": self.role(group)}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        group = self.get_object(request, unquote(object_id))
-        if group is not None:
-            extra_context = {**(extra_context or {}), "role": self.role(group),
-                             "title": gettext("Change history: %s") % self.role(group)}
-        return super().history_view(request, object_id, extra_context)
+    def object_label(self, obj: Group) -> str:
+        return role_label(obj.name)
 
 
 class StaffUserAdmin(_TranslatedPermissions, UserAdmin):
