@@ -17,10 +17,14 @@
 - The order knows where its after-sales stand (``orders.services.order_note_aftersales``: a case
   open, or every case closed), and the last case closed moves a delivered, invoiced, settled or
   archived order to ``closed`` (售后关闭), as the system with the case as the reason: the
-  ``close`` move's condition in ``orders/state_machine.py`` reads that state.
+  ``close`` move's condition in ``orders/state_machine.py`` reads that state. An order whose
+  last case closed before it could close (not yet delivered, or held) keeps "every case closed"
+  and closes once it may: when it is delivered or its hold is lifted
+  (``aftersales.handlers``, :func:`orders_close_after_cases`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils import timezone
@@ -48,8 +52,15 @@ from orders.services import (
     order_refund,
     orders_create,
 )
-from orders.state_machine import AWAITING_SHIPMENT, FINAL_STATUSES, MOVES_BY_NAME, Status
+from orders.state_machine import (
+    AWAITING_SHIPMENT,
+    FINAL_STATUSES,
+    MOVES_BY_NAME,
+    AfterSalesState,
+    Status,
+)
 
+from aftersales import texts
 from aftersales.events import refund_approved_record
 from aftersales.models import Case, Inspection
 from aftersales.state_machine import FINAL_CASE_STATUSES, Kind
@@ -213,3 +224,17 @@ def order_follows_cases(case: Case) -> None:
     order = order_note_aftersales(order_id=case.order_id, open_cases=open_cases, reason=why)
     if open_cases == 0 and order is not None and can_proceed(order.close):
         order_close(order=order, actor=None, reason=why)
+
+
+def orders_close_after_cases(*, order_ids: Sequence[int]) -> int:
+    """Close those of these orders whose cases all closed before the order could close, now
+    that it may (delivered or later, no hold open: the ``close`` move's own rule); returns how
+    many. Idempotent: a closed order, or one with a case open again, is left alone."""
+    closable = Order.objects.filter(
+        MOVES_BY_NAME["close"].applicable, pk__in=list(order_ids),
+        aftersales_state=AfterSalesState.CLOSED, on_hold=False)
+    closed = 0
+    for order in closable.order_by("pk"):
+        order_close(order=order, actor=None, reason=texts.ORDER_CLOSED_ONCE_IT_MAY.encode())
+        closed += 1
+    return closed

@@ -9,6 +9,8 @@
 - ``aftersales.risk``: an order paid (created paid, or moved to paid) → its return-risk score.
 - ``aftersales.refund_matched``: finance's ``finance.refund_matched`` → the case's refund is
   marked confirmed by finance, with the statement line and its colour.
+- ``aftersales.close_order``: an order delivered, or released from a hold → closed (售后关闭)
+  if its cases had all closed before it could close.
 """
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from orderhub.events.registry import handles
-from orders.events import ORDER_CREATED, ORDER_STATUS_CHANGED
+from orders.events import ORDER_CREATED, ORDER_RELEASED, ORDER_STATUS_CHANGED
 from orders.state_machine import Status
 
+from aftersales.effects import orders_close_after_cases
 from aftersales.events import REFUND_MATCHED, SHIPMENT_RETURN_UPDATED, SHIPMENT_RETURNED
 from aftersales.risk import return_risks_compute
 from aftersales.services import (
@@ -82,3 +85,16 @@ def _paid(kind: str, payload: dict[str, Any]) -> bool:
          label=_("Return-risk score of a paid order"))
 def paid_orders_get_a_return_risk(events: Sequence[Any]) -> None:
     return_risks_compute(order_ids=sorted({e.order_id for e in events if e.order_id}))
+
+
+def _may_close_now(kind: str, payload: dict[str, Any]) -> bool:
+    """Delivered, or a hold lifted: where an order whose cases closed earlier may close."""
+    return kind == ORDER_RELEASED or payload.get("to") == Status.DELIVERED
+
+
+@handles(ORDER_STATUS_CHANGED, ORDER_RELEASED, name="aftersales.close_order",
+         wants=_may_close_now,
+         label=_("An order whose cases all closed before it could close: closed once delivered "
+                 "or released"))
+def orders_close_once_they_may(events: Sequence[Any]) -> None:
+    orders_close_after_cases(order_ids=sorted({e.order_id for e in events if e.order_id}))

@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import django
@@ -91,6 +92,53 @@ def prepare_own_database(suggested: str) -> str:
     ensure_database(url)
     call_command("migrate", verbosity=0)
     return url
+
+
+def shown_url(url: str) -> str:
+    """``url`` to print: its password, if any, starred."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def unapplied_migrations() -> list[str]:
+    """The migrations the database Django is set up on still lacks (``app.name``), in order."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def require_migrated(url: str) -> None:
+    """Stop, naming the command to run, when the database of ``url`` cannot be opened or lacks
+    migrations. A benchmark that only reads never migrates the shared bench database itself: a
+    migration can build an index over a million orders, which is for the person to start, not
+    a side effect of a measurement."""
+    from django.db import OperationalError
+
+    name, shown = database_name(url), shown_url(url)
+    try:
+        missing = unapplied_migrations()
+    except OperationalError as problem:
+        fail(f"cannot open the bench database {name}: {str(problem).strip()}\n"
+             f"Create, migrate and load it first:\n"
+             f"  DATABASE_URL={shown} .venv/bin/python -m bench.load_orders")
+    if missing:
+        fail(f"the bench database {name} is not migrated ({len(missing)} migration(s) to "
+             f"apply, from {missing[0]}). Migrate it first:\n"
+             f"  DATABASE_URL={shown} .venv/bin/python manage.py migrate")
+
+
+def setup_django_on_migrated_database() -> None:
+    """Set Django up on the bench database (PostgreSQL only) and check that it is migrated,
+    before any model is imported (the benchmarks that read what ``bench.load_orders`` made)."""
+    url = database_url()
+    setup_django()
+    require_migrated(url)
 
 
 def timed(label: str, call: Callable[[], object], *, width: int = 58) -> tuple[object, float]:

@@ -330,11 +330,10 @@ def _requests(specs: list[dict], page: int) -> list[tuple[str, bytes, str]]:
             for code, chunk in by_channel.items() for i in range(0, len(chunk), page)]
 
 
-def _post_all(requests) -> tuple[int, float, float]:
-    """Post the requests one after the other: (orders created, Django CPU, database CPU)."""
+def _post_all(requests) -> tuple[int, float]:
+    """Post the requests one after the other: (orders created, Django CPU)."""
     client = _client()
-    backend = _backend_pid()
-    cpu, db_cpu = time.process_time(), _process_cpu(backend)
+    cpu = time.process_time()
     created = 0
     for code, body, content_type in requests:
         # secure: production settings redirect plain http (SECURE_SSL_REDIRECT).
@@ -343,7 +342,7 @@ def _post_all(requests) -> tuple[int, float, float]:
         if response.status_code != 200:
             raise SystemExit(f"{code}: {response.status_code} {response.content[:500]!r}")
         created += response.json()["created"]
-    return created, time.process_time() - cpu, _process_cpu(backend) - db_cpu
+    return created, time.process_time() - cpu
 
 
 def _worker(requests, start, results) -> None:
@@ -362,9 +361,10 @@ def api_path(specs: list[dict], page: int, workers: int = 1) -> tuple[float, int
     from django.db import connections
 
     requests = _requests(specs, page)
+    database_cpu = _database_server_cpu()
     if workers == 1:
         started = time.perf_counter()
-        created, python_cpu, postgres_cpu = _post_all(requests)
+        created, python_cpu = _post_all(requests)
         elapsed = time.perf_counter() - started
     else:
         # Biggest pages first, each to the least loaded worker.
@@ -385,7 +385,8 @@ def api_path(specs: list[dict], page: int, workers: int = 1) -> tuple[float, int
         for process in processes:
             process.join()
         created = sum(o[0] for o in outcomes)
-        python_cpu, postgres_cpu = sum(o[1] for o in outcomes), sum(o[2] for o in outcomes)
+        python_cpu = sum(o[1] for o in outcomes)
+    postgres_cpu = _database_server_cpu() - database_cpu
     print(f"  work done: {python_cpu:.2f} s CPU in Django + {postgres_cpu:.2f} s CPU in "
           f"PostgreSQL = {python_cpu + postgres_cpu:.2f} s; wall {elapsed:.2f} s with "
           f"{workers} worker(s) (load average now {os.getloadavg()[0]:.1f} on "
@@ -393,22 +394,26 @@ def api_path(specs: list[dict], page: int, workers: int = 1) -> tuple[float, int
     return elapsed, created
 
 
-def _backend_pid() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
-
-
-def _process_cpu(pid: int) -> float:
-    """CPU seconds a local process has used (the database backend serving this benchmark):
-    with other work on the machine, wall time says little; CPU time says what this costs."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")  # the database is on another machine
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _database_server_cpu() -> float:
+    """CPU seconds the local PostgreSQL server has used so far: every ``postgres`` process
+    (backends, WAL writer, checkpointer) and the backends that have ended. With other work on
+    the machine, wall time says little; CPU time says what this costs. A web request may open
+    a connection of its own, so one backend's figure would miss work; the whole server's
+    includes whatever else uses it meanwhile (run on a quiet server). ``nan`` when the server
+    is not on this machine."""
+    ticks, seen = 0, False
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                name, rest = stat.read().split(" (", 1)[1].rsplit(") ", 1)
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        if name.startswith("postgres"):
+            fields = rest.split()
+            # utime, stime, and the same for reaped children (fields 14-17 of proc(5))
+            ticks += sum(int(value) for value in fields[11:15])
+            seen = True
+    return ticks / os.sysconf("SC_CLK_TCK") if seen else float("nan")
 
 
 def export_datasets():

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 from bench import common
 
-common.setup_django()
+common.setup_django_on_migrated_database()
 
 # Models and the admin can be imported only once Django is set up (above).
 from django.contrib import admin  # noqa: E402

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from bench import common
 
-common.setup_django()
+common.setup_django_on_migrated_database()
 
 from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402

@@ -36,7 +36,7 @@ from channels.models import (
     SkuAlias,
     TestOrderRule,
 )
-from channels.selectors import can_see_payloads
+from channels.selectors import can_see_payloads, delivery_answer_shown
 from channels.services.deliveries import (
     REPROCESS_PERMISSION,
     deliveries_reprocess,
@@ -162,8 +162,8 @@ class DeliveryAdmin(PayloadPrivacyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("result"))
     def result_shown(self, obj: Delivery) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.result, indent=2,
-                                                       ensure_ascii=False)[:BODY_PREVIEW])
+        shown = json.dumps(delivery_answer_shown(obj.result), indent=2, ensure_ascii=False)
+        return format_html("<pre>{}</pre>", shown[:BODY_PREVIEW])
 
     @admin.action(description=_("Reprocess the selected deliveries"),
                   permissions=["reprocess"])

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import F, Q, QuerySet
 
 from orderhub.core.errors import NotFound
+from orderhub.core.texts import render
 from orders.channel_sync import chunks, one_of
 from orders.models import Channel, Product, ProductAlias
 
@@ -120,3 +121,13 @@ def delivery_earlier_answer(*, delivery: Delivery) -> Delivery | None:
                                     body_sha256=delivery.body_sha256,
                                     status=Delivery.Status.PROCESSED, replay_of__isnull=True)
             .exclude(pk=delivery.pk).defer("body").order_by("pk").first())
+
+
+def delivery_answer_shown(result: dict) -> dict:
+    """A delivery's answer (its stored result) as its reader reads it: each order's note, a
+    stored text, in the active language."""
+    orders = result.get("orders") if isinstance(result, dict) else None
+    if not isinstance(orders, list):
+        return result
+    return {**result, "orders": [{**answer, "note": render(answer.get("note", ""))}
+                                 if isinstance(answer, dict) else answer for answer in orders]}

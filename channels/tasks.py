@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from orderhub.core.errors import DomainError
+from orderhub.core.texts import render
 from orders.models import Channel
 
 from channels.models import Delivery, DeliverySource
@@ -70,7 +71,7 @@ def report_csv(delivery: Delivery) -> str:
     writer.writerow(["order_no", "hub_no", "result", "flags", "problems"])
     for answer in delivery.result.get("orders", []):
         writer.writerow([answer["channel_order_no"], answer["hub_no"] or "", answer["result"],
-                         " ".join(answer["flags"]), answer["note"]])
+                         " ".join(answer["flags"]), render(answer["note"])])
     for error in delivery.result.get("errors", []):
         writer.writerow([error["channel_order_no"], "", "refused", "",
                          "; ".join(error["problems"])])

@@ -37,6 +37,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from logistics import texts
 from logistics.board import warehouse_board
 from logistics.warehouse.admin import pick_list_link
 from logistics.warehouse.models import WaveOrder, wave_number
@@ -246,7 +247,7 @@ class StockAdmin(admin.ModelAdmin):
         try:
             result = stock_import(dataset=read_sheet(content, file_name=stored),
                                   actor=request.user, dry_run=False,
-                                  reason=f"stock import: {name}"[:255])
+                                  reason=texts.STOCK_IMPORT.encode(file=name))
         except DomainError as refused:
             context.update(problem=refused.message, form=StockImportForm())
             return TemplateResponse(request, "admin/logistics/stock_import.html", context)
@@ -713,7 +714,7 @@ class PickingQueueAdmin(ReadOnlyAdmin):
         for entry in queryset.select_related("order").order_by("order_id"):
             try:
                 order_start_picking(order=entry.order, actor=request.user,
-                                    reason="picking queue")
+                                    reason=texts.PICKING_QUEUE.encode())
                 started += 1
             except DomainError as problem:
                 refused.append(problem.message)

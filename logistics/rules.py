@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from logistics import texts
 from logistics.models import FulfilmentRule, FulfilmentSettings, RuleCondition
 from orders.models import Order, OrderLine, OrderTag, Product
 from orders.money import in_yuan, rates_for
@@ -369,19 +370,21 @@ def _compare(seen: Decimal, op: str, wanted: Sequence[Decimal]) -> bool:
 
 
 def describe(condition: RuleCondition, facts: OrderFacts) -> str:
-    """``"paid amount 6000.00 greater than 5000"``: what the rule saw, for staff."""
+    """``"paid amount 6000.00 greater than 5000"``: what the rule saw, for staff (a stored
+    text: the fact and the operator are rendered as their labels in the reader's language)."""
     seen = facts.value(condition.fact)
     if isinstance(seen, set):
-        seen = ", ".join(sorted(seen)) or "—"
+        seen = ", ".join(sorted(seen)) or texts.SEEN_NOTHING.encode()
     order = facts.order
     if condition.fact == Fact.AMOUNT and order.currency not in ("", "CNY"):
         # Say how a foreign amount was compared: at finance's rate, or not at all.
         paid = f"{order.paid_amount} {order.currency}"
-        seen = f"{seen} (from {paid})" if seen is not None else f"{paid} (no exchange rate)"
+        seen = (texts.SEEN_CONVERTED.encode(seen=seen, paid=paid) if seen is not None
+                else texts.SEEN_NO_RATE.encode(paid=paid))
     if condition.fact == Fact.RETURN_RISK and facts.return_risk_reasons:
-        seen = f"{seen} ({'; '.join(facts.return_risk_reasons)})"
-    return f"{Fact(condition.fact).label} {seen} {Op(condition.operator).label} " \
-           f"{condition.value}"
+        seen = texts.SEEN_BECAUSE.encode(seen=seen, reasons="; ".join(facts.return_risk_reasons))
+    return texts.SEEN.encode(fact=Fact(condition.fact), seen=seen, op=Op(condition.operator),
+                             value=condition.value)
 
 
 @dataclass

@@ -104,3 +104,81 @@ TRACE_REFUSED_MESSAGE = define("logistics.alert.trace_refused_message", _("%(rea
 RETURNED_REASON = define("logistics.hold.returned", _("%(carrier)s %(tracking_no)s: %(what)s"))
 RETURNED_TITLE = define("logistics.alert.shipment_returned",
                         _("Order %(hub_no)s: parcel %(tracking_no)s %(status)s"))
+
+# --- the warehouse floor: the scan station's answers and the history of its moves -------------
+STATION = define("logistics.history.scan_station", _("scan station"))
+STATION_PACKED = define("logistics.history.scan_station_packed",
+                        _("scan station: all %(total)s item(s) scanned"))
+WAVE_PICKING = define("logistics.history.wave", _("wave pick list"))
+HANDOVER_ALL = define("logistics.history.handover_all",
+                      _("batch hand-over: %(carrier)s, all labelled parcels"))
+HANDOVER_MANIFEST = define("logistics.history.handover_manifest",
+                           _("batch hand-over: manifest"))
+HANDOVER_CARRIER_MANIFEST = define("logistics.history.handover_carrier_manifest",
+                                   _("batch hand-over: %(carrier)s manifest"))
+SCAN_ORDER = define("logistics.scan.order_first",
+                    _("Scan the order: its hub number, channel order number or the pick list's "
+                      "barcode."))
+SCAN_UNKNOWN = define("logistics.scan.unknown",
+                      _("No order or pick list has the code '%(code)s'."))
+SCAN_SEVERAL = define("logistics.scan.several",
+                      _("Several orders have the channel number '%(code)s' (%(orders)s): scan "
+                        "the hub number."))
+SCAN_NOTHING_TO_DO = define("logistics.scan.nothing_to_do",
+                            _("Order %(hub_no)s is '%(status)s': the station has nothing to do "
+                              "with it."))
+SCAN_HELD = define("logistics.scan.held",
+                   _("Order %(hub_no)s is held: put it aside and tell the team lead."))
+SCAN_EACH_ITEM = define("logistics.scan.each_item", _("Order %(hub_no)s: scan each item."))
+SCAN_ON_TABLE = define("logistics.scan.on_table", _("Order %(hub_no)s is on the table."))
+SCAN_NEXT_ITEM = define("logistics.scan.next_item", _("Scan the next item."))
+SCAN_GIFT_DONE = define("logistics.scan.gift_scanned", _("Gift %(sku)s scanned."))
+SCAN_WRONG_ITEM = define("logistics.scan.wrong_item",
+                         _("Wrong item: '%(code)s' is not in order %(hub_no)s. Put it back; "
+                           "nothing was recorded."))
+SCAN_TOO_MANY = define("logistics.scan.too_many",
+                       _("Too many: order %(hub_no)s needs %(wanted)s × %(sku)s and all are "
+                         "scanned. Put this one back; nothing was recorded."))
+SCAN_ALL_ITEMS = define("logistics.scan.all_items",
+                        _("All items of order %(hub_no)s are scanned: packing."))
+SCAN_COUNTED = define("logistics.scan.counted", _("%(sku)s: %(counted)s of %(wanted)s."))
+SCAN_WRONG_GIFT = define("logistics.scan.wrong_gift",
+                         _("Wrong gift: '%(code)s' is not the gift of order %(hub_no)s "
+                           "(%(gifts)s). Nothing was recorded."))
+SCAN_CARRIER_FIRST = define("logistics.scan.carrier_first",
+                            _("Choose the carrier first: scan or type its code (e.g. SF, ZTO, "
+                              "YTO)."))
+SCAN_LABEL = define("logistics.scan.label",
+                    _("Scan or type the tracking number, or press F2 for an electronic "
+                      "waybill."))
+SCAN_CARRIER = define("logistics.scan.carrier", _("Carrier: %(name)s."))
+SCAN_LABELLED = define("logistics.scan.labelled",
+                       _("Order %(hub_no)s labelled: %(carrier)s %(number)s. Scan the label "
+                         "again (or press Enter) to hand it over."))
+SCAN_NOT_THE_LABEL = define("logistics.scan.not_the_label",
+                            _("'%(code)s' is not the label of order %(hub_no)s: scan its label, "
+                              "press Enter to hand it over, or Esc to leave it."))
+SCAN_HANDED_OVER = define("logistics.scan.handed_over",
+                          _("Order %(hub_no)s handed over to the courier. Next order."))
+SCAN_WAYBILL_TOO_EARLY = define("logistics.scan.waybill_too_early",
+                                _("An electronic waybill is asked for once the order is packed "
+                                  "and its gifts are scanned."))
+SCAN_LEFT = define("logistics.scan.left",
+                   _("Order %(hub_no)s left where it is; scan the next order."))
+SCAN_NEXT_ORDER = define("logistics.scan.next_order", _("Scan the next order."))
+HANDOVER_NO_PARCEL = define("logistics.handover.no_parcel", _("No parcel has this number."))
+HANDOVER_NOT_WAITING = define("logistics.handover.not_waiting",
+                              _("The order is '%(status)s', not waiting for the courier."))
+
+# --- the fulfilment rules: what a rule saw of an order ----------------------------------------
+SEEN = define("logistics.rule.seen", _("%(fact)s %(seen)s %(op)s %(value)s"))
+SEEN_NOTHING = define("logistics.rule.seen_nothing", _("none"))
+SEEN_CONVERTED = define("logistics.rule.seen_converted", _("%(seen)s (from %(paid)s)"))
+SEEN_NO_RATE = define("logistics.rule.seen_no_rate", _("%(paid)s (no exchange rate)"))
+SEEN_BECAUSE = define("logistics.rule.seen_because", _("%(seen)s (%(reasons)s)"))
+SEEN_ALL = define("logistics.rule.conditions_seen", _("%(conditions)s"))
+PICKING_QUEUE = define("logistics.history.picking_queue", _("picking queue"))
+RESTOCKED = define("logistics.alert.restocked", _("restocked: %(available)s available"))
+PARCEL_HAD_LEFT = define("logistics.stock.parcel_had_left",
+                         _("%(reason)s; the parcel had left the warehouse"))
+STOCK_IMPORT = define("logistics.stock.import", _("stock import: %(file)s"))

@@ -333,8 +333,10 @@ ORDERHUB_CHANNEL_MAX_BODY_BYTES = int(
 # At most this many new breaches are raised per sweep run (most overdue first); the scheduled
 # task runs again at once for the rest, so a burst after downtime never blocks the minute.
 ORDERHUB_SLA_SWEEP_BATCH = int(os.environ.get("ORDERHUB_SLA_SWEEP_BATCH", "1000"))
-# Puts links to the admin into alert messages (e-mail, chat robots), e.g. https://hub.example.com,
-# and makes the buyer's tracking links absolute where no request gives the host (webhooks).
+# The hub's public address, e.g. https://hub.example.com: links in alert messages (e-mail, chat
+# robots), the buyer's tracking link in webhook deliveries, the courier push address. Unset, a
+# link takes the asking request's host, else http://localhost:8000 (orderhub/core/site.py); with
+# DEBUG off, `manage.py check --deploy` warns (orderhub.W001) while it is unset.
 ORDERHUB_BASE_URL = os.environ.get("ORDERHUB_BASE_URL", "")
 
 # --- Events between the apps and /healthz (issue 9) --------------------------------------------

@@ -35,7 +35,7 @@ from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
 from orderhub.core.errors import DomainError
-from orders import services
+from orders import services, texts
 from orders.addresses.forms import OrderReceiverForm
 from orders.addresses.views import parse_view, regions_view
 from orders.holds import HOLD_PERMISSION, holds_text, order_hold, order_release_hold
@@ -525,7 +525,8 @@ class OrderAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         note = form.cleaned_data["buyer_note"] if "buyer_note" in edited else None
         try:
             services.order_change_contact(order=obj, receiver=receiver, buyer_note=note,
-                                          actor=request.user, reason="edited in the admin")
+                                          actor=request.user,
+                                          reason=texts.EDITED_IN_ADMIN.encode())
         except DomainError as problem:
             self.message_user(request, problem.message, messages.ERROR)
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from orderhub.alerts.admin import badge
+from orders import texts
 from orders.models import (
     SHIP_BY_WATCHED_STATUSES,
     Order,
@@ -147,14 +148,16 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        sla_policy_save(policy=obj, actor=request.user, reason="changed in the admin")
+        sla_policy_save(policy=obj, actor=request.user, reason=texts.CHANGED_IN_ADMIN.encode())
 
     def delete_model(self, request, obj):
-        sla_policy_delete(policy=obj, actor=request.user, reason="deleted in the admin")
+        sla_policy_delete(policy=obj, actor=request.user,
+                          reason=texts.DELETED_IN_ADMIN.encode())
 
     def delete_queryset(self, request, queryset):
         for policy in queryset:
-            sla_policy_delete(policy=policy, actor=request.user, reason="deleted in the admin")
+            sla_policy_delete(policy=policy, actor=request.user,
+                              reason=texts.DELETED_IN_ADMIN.encode())
 
     @admin.action(description=_("Rehearse over the last 7 days"))
     def rehearse(self, request, queryset):

@@ -27,11 +27,12 @@ from django.utils import timezone
 from orderhub.core.bulk import copy_rows, copy_supported
 from orderhub.core.errors import Conflict
 from orderhub.core.history import Actor, audit, audited_bulk_create, audited_bulk_update
+from orderhub.core.texts import field_of
+from orders import texts
 from orders.events import orders_created_record
 from orders.holds import (
     CHANNEL_CANCEL_KEY,
     hold_place,
-    holds_text,
     open_holds,
     order_release_own_hold,
 )
@@ -241,7 +242,8 @@ def orders_update_from_channel(
         for name in names:
             setattr(order, name, getattr(fresh, name))
         order.updated_at = now
-        order._change_reason = f"{reason}: " + ", ".join(names)
+        order._change_reason = texts.CHANNEL_FIELDS.encode(
+            source=reason, fields=[field_of(Order, name.removesuffix("_id")) for name in names])
         written.update(names)
         changed.append(order)
     if changed:
@@ -301,9 +303,9 @@ def order_apply_channel_status(
     if status not in _RANK or current not in _RANK or _RANK[status] <= _RANK[current]:
         return StatusOutcome("unchanged")
     if current == Status.RISK_REVIEW:
-        return StatusOutcome("awaiting_review", "the reviewer decides before it moves on")
+        return StatusOutcome("awaiting_review", texts.CHANNEL_AWAITS_REVIEW.encode())
     if order.on_hold:
-        return StatusOutcome("blocked_by_hold", holds_text(open_holds(order)))
+        return StatusOutcome("blocked_by_hold", _holds_note(order))
     extras = {
         "pay": {"paid_at": paid_at, "payment_serial_no": payment_serial_no},
         "print_label": {"carrier": carrier, "tracking_no": tracking_no},
@@ -325,12 +327,18 @@ def _channel_cancel(*, order: Order, status: str, actor: Actor, reason: str) -> 
             return StatusOutcome("refunded")
         TRANSITION_SERVICES["cancel"](order=order, actor=actor, reason=reason)
         return StatusOutcome("cancelled")
-    word = "cancelled" if status == Status.CANCELLED else "refunded"
-    held = order_hold_for_channel(
-        order=order, key=CHANNEL_CANCEL_KEY,
-        reason=f"{reason}: the channel {word} the order after the warehouse took it",
-    )
-    return StatusOutcome("held" if held else "unchanged", holds_text(open_holds(order)))
+    late = (texts.CHANNEL_CANCELLED_LATE if status == Status.CANCELLED
+            else texts.CHANNEL_REFUNDED_LATE)
+    held = order_hold_for_channel(order=order, key=CHANNEL_CANCEL_KEY,
+                                  reason=late.encode(source=reason))
+    return StatusOutcome("held" if held else "unchanged", _holds_note(order))
+
+
+def _holds_note(order: Order) -> str:
+    """The order's open holds, as a stored text (the delivery's answer keeps it)."""
+    return texts.CHANNEL_BLOCKED.encode(holds=[
+        texts.HOLD_LINE.encode(source=Hold.Source(hold.source), reason=hold.reason)
+        for hold in open_holds(order)])
 
 
 # --- holds and tags -------------------------------------------------------------------------------

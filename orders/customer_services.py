@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orderhub.core.bulk import copy_rows, copy_supported
 from orderhub.core.errors import PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor, audit, audited_bulk_create, audited_bulk_update
+from orderhub.core.texts import render
+from orders import texts
 from orders.locks import orders_for_update
 from orders.models import Customer, Order
 
@@ -69,7 +72,14 @@ def _move_orders(
 
 
 def _note(customer: Customer, text: str, *, actor: Actor, reason: str) -> None:
-    customer.note = f"{customer.note}\n{text}".strip()
+    """Add the line ``text`` (a stored text) to the customer's note, and a history row.
+
+    The note is a box staff type into and edit, so the line is written as words in the hub's
+    language (a code would be edited by hand there); the history row keeps it as a code, read
+    in each reader's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        line = render(text)
+    customer.note = f"{customer.note}\n{line}".strip()
     audit(customer, actor=actor, reason=reason)
     customer.save(update_fields=["note", "updated_at"])
 
@@ -91,10 +101,10 @@ def customer_merge(
         raise ValidationFailed("One of the customers to merge no longer exists.")
     orders = orders_for_update().filter(customer_id=absorbed.pk).order_by("pk")
     moved = _move_orders(orders=orders, to=survivor, actor=actor,
-                         reason=f"customer merge: {reason}")
+                         reason=texts.CUSTOMER_MERGE.encode(reason=reason))
     absorbed_row = next(c for c in locked if c.pk == absorbed.pk)
-    _note(absorbed_row, f"Merged into customer #{survivor.pk}: {reason}", actor=actor,
-          reason=f"merged into #{survivor.pk}: {reason}")
+    merged = texts.MERGED_INTO.encode(customer=survivor.pk, reason=reason)
+    _note(absorbed_row, merged, actor=actor, reason=merged)
     return moved
 
 
@@ -109,8 +119,8 @@ def customer_unmerge(
         pk__in=list(order_ids), customer_id=survivor.pk
     ).order_by("pk")
     moved = _move_orders(orders=orders, to=absorbed, actor=actor,
-                         reason=f"customer merge undone: {reason}")
+                         reason=texts.CUSTOMER_UNMERGE.encode(reason=reason))
     absorbed_row = Customer.objects.select_for_update().get(pk=absorbed.pk)
-    _note(absorbed_row, f"Merge into customer #{survivor.pk} undone: {reason}", actor=actor,
-          reason=f"merge undone: {reason}")
+    undone = texts.UNMERGED.encode(customer=survivor.pk, reason=reason)
+    _note(absorbed_row, undone, actor=actor, reason=undone)
     return moved

@@ -207,6 +207,7 @@ class OrderInput:
 
 
 _RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
+_STATUS_CODES = frozenset(Status.values)  # Status.values builds a new list on every read
 
 
 def order_input_amounts(data: OrderInput) -> tuple[list[Decimal], Decimal, Decimal]:
@@ -218,7 +219,7 @@ def order_input_amounts(data: OrderInput) -> tuple[list[Decimal], Decimal, Decim
     """
     if not data.lines:
         raise ValidationFailed(f"Channel order {data.channel_order_no} has no lines.")
-    if data.status not in Status.values:
+    if data.status not in _STATUS_CODES:
         raise ValidationFailed(f"Unknown status '{data.status}'.")
     amounts = []
     for line in data.lines:

@@ -61,6 +61,28 @@ HOLD_LINE = define("orders.hold.line", _("%(source)s: %(reason)s"))
 DEADLINE_SWEEP = define("orders.history.deadline_sweep", _("deadline sweep: %(title)s"))
 DURATION_MINUTES = define("orders.duration.minutes", _("%(minutes)s min"))
 DURATION_HOURS = define("orders.duration.hours", _("%(hours)s h %(minutes)s min"))
+CUSTOMER_MERGE = define("orders.history.customer_merge", _("customer merge: %(reason)s"))
+CUSTOMER_UNMERGE = define("orders.history.customer_unmerge",
+                          _("customer merge undone: %(reason)s"))
+MERGED_INTO = define("orders.customer.merged_into",
+                     _("Merged into customer #%(customer)s: %(reason)s"))
+UNMERGED = define("orders.customer.unmerged",
+                  _("Merge into customer #%(customer)s undone: %(reason)s"))
+CHANNEL_FIELDS = define("orders.history.channel_fields", _("%(source)s: %(fields)s"))
+CHANNEL_CANCELLED_LATE = define(
+    "orders.hold.channel_cancelled_late",
+    _("%(source)s: the channel cancelled the order after the warehouse took it"))
+CHANNEL_REFUNDED_LATE = define(
+    "orders.hold.channel_refunded_late",
+    _("%(source)s: the channel refunded the order after the warehouse took it"))
+CHANNEL_AWAITS_REVIEW = define("orders.channel.awaiting_review",
+                               _("the reviewer decides before it moves on"))
+CHANNEL_BLOCKED = define("orders.channel.on_hold", _("on hold: %(holds)s"))
+CHANGED_IN_ADMIN = define("orders.history.changed_in_admin", _("changed in the admin"))
+DELETED_IN_ADMIN = define("orders.history.deleted_in_admin", _("deleted in the admin"))
+SLA_POLICY_CHANGED = define("orders.history.sla_policy_changed",
+                            _("SLA policy for '%(step)s' changed: new due time"))
+MOVED_ON_LATE = define("orders.alert.moved_on_late", _("moved on late, before a sweep"))
 
 # What the demo commands write (``seed_demo``), found again by ``--reset``.
 DEMO_ORDER = define("orders.demo.order", _("demo data: order received from the channel"))

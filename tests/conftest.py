@@ -34,6 +34,20 @@ def make_user(db):
 
 
 @pytest.fixture
+def login(client, make_user):
+    """``login("warehouse")``: the test client, signed in as a new user of that role, asking for
+    English pages (a language the test switches to, e.g. through ``/i18n/setlang/``, wins)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def sign_in(role: str):
+        user = make_user(role)
+        client.force_login(user)
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
 def token_client(make_user):
     """``token_client("integrator")``: an API client with a token of a new user in that role,
     asking for English messages (whatever the default language, the admin's zh-hans)."""

@@ -8,12 +8,14 @@ and for an order not scored yet (not paid).
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.api.serializers import OrderDetailSerializer
+from orders.api.serializers import OrderDetailSerializer, WholeOrderField
 from orders.models import Order
 from orders.selectors import ORDER_DETAIL_PREFETCHES
 
+from aftersales.api.serializers import ReturnRiskScoreSerializer
 from aftersales.models import ReturnRisk
 
 VIEW_PERMISSION = "aftersales.view_returnrisk"
@@ -27,18 +29,23 @@ def _risk_of(order: Order) -> ReturnRisk | None:
         return None
 
 
-def order_return_risk_section(order: Order, context: dict) -> dict | None:
+@extend_schema_field(ReturnRiskScoreSerializer())
+class ReturnRiskField(WholeOrderField):
     """``{"score": 0–100, "reasons": [words, biggest first], "computed_at"}`` or null."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is not None and not user.has_perm(VIEW_PERMISSION):
-        return None
-    risk = _risk_of(order)
-    if risk is None:
-        return None
-    return {"score": risk.score, "reasons": list(risk.reasons),
-            "computed_at": serializers.DateTimeField().to_representation(risk.computed_at)}
+
+    help = ("The return-risk score and its reasons; null for roles that may not view return "
+            "risks and for an order not scored yet (not paid).")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, order: Order) -> dict | None:
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and not user.has_perm(VIEW_PERMISSION):
+            return None
+        risk = _risk_of(order)
+        return None if risk is None else ReturnRiskScoreSerializer(risk).data
 
 
 ORDER_DETAIL_PREFETCHES.append(Prefetch("return_risk", queryset=ReturnRisk.objects.all()))
-OrderDetailSerializer.sections["return_risk"] = order_return_risk_section
+OrderDetailSerializer.sections["return_risk"] = ReturnRiskField

@@ -94,10 +94,19 @@ class CaseDeliveryAnswerSerializer(serializers.Serializer):
     cases = CaseAnswerItemSerializer(many=True)
 
 
-class ReturnRiskSerializer(serializers.ModelSerializer):
-    hub_no = serializers.CharField(source="order.hub_no")
-    reasons = serializers.ListField(child=serializers.CharField())
+class ReturnRiskScoreSerializer(serializers.ModelSerializer):
+    """An order's return-risk score (``return_risk`` in the order's JSON)."""
+
+    reasons = serializers.ListField(child=serializers.CharField(),
+                                    help_text="In words, the biggest first.")
 
     class Meta:
         model = ReturnRisk
+        fields = ["score", "reasons", "computed_at"]
+
+
+class ReturnRiskSerializer(ReturnRiskScoreSerializer):
+    hub_no = serializers.CharField(source="order.hub_no")
+
+    class Meta(ReturnRiskScoreSerializer.Meta):
         fields = ["hub_no", "score", "reasons", "computed_at"]

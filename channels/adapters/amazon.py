@@ -89,7 +89,7 @@ class AmazonAdapter(Adapter):
     order_keys = ("AmazonOrderId",)
     default_currency = "USD"
     in_parts = True
-    part_calls = {ORDER_PART: "getOrders (the order)", ITEMS_PART: "getOrderItems (its items)"}
+    part_calls = {ORDER_PART: "getOrders", ITEMS_PART: "getOrderItems"}
 
     # --- reading a body into parts -----------------------------------------------------------
     def read(self, *, body: bytes, content_type: str = "", filename: str = "") -> list[Any]:

@@ -42,7 +42,9 @@ def _shown(value: Any) -> str:
 
 def get(obj: Any, key: str, where: str) -> Any:
     """``obj[key]`` of a JSON object, or a problem if ``obj`` is not one."""
-    if not isinstance(obj, Mapping):
+    # A parsed body's objects are plain dicts: checked first, as isinstance(…, Mapping) costs
+    # about a microsecond, and this runs for every field of a peak day's orders.
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         raise FieldProblem(f"{where}: expected an object, got {_shown(obj)}")
     return obj.get(key)
 

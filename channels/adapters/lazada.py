@@ -97,8 +97,7 @@ class LazadaAdapter(Adapter):
     order_keys = ("order_id",)
     default_currency = ""  # the shop's (the channel's currency) when the items say none
     in_parts = True
-    part_calls = {ORDER_PART: "/orders/get (the order)", ITEMS_PART: "/orders/items/get (its "
-                                                                     "items)"}
+    part_calls = {ORDER_PART: "/orders/get", ITEMS_PART: "/orders/items/get"}
 
     # --- reading a body into parts -----------------------------------------------------------
     def read(self, *, body: bytes, content_type: str = "", filename: str = "") -> list[Any]:

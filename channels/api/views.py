@@ -28,7 +28,7 @@ from channels.api.serializers import (
     ErrorSerializer,
     PayloadErrorSerializer,
 )
-from channels.selectors import channel_get
+from channels.selectors import channel_get, delivery_answer_shown
 from channels.services.deliveries import delivery_process, delivery_store
 
 def _body_and_file(request: Request) -> tuple[bytes, str, str]:
@@ -110,4 +110,5 @@ class ChannelOrdersApi(APIView):
             user=caller.user,
         )
         answer = delivery_process(delivery=delivery, actor=caller.actor)
-        return Response(answer, headers={"X-Hub-Delivery": str(delivery.pk)})
+        return Response(delivery_answer_shown(answer),
+                        headers={"X-Hub-Delivery": str(delivery.pk)})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from orders.models import Channel
 
+from channels import texts
 from channels.adapters import fields as f
 from channels.adapters.base import CanonicalOrder
 from channels.models import TestOrderRule
@@ -29,13 +30,13 @@ class MappedLine:
 
 
 def why_test_order(order: CanonicalOrder, rules: Sequence[TestOrderRule]) -> str:
-    """Why ``order`` is a test order, or ``""``."""
+    """Why ``order`` is a test order (a stored text), or ``""``."""
     if order.is_test:
-        return "the platform marks it as a test order"
+        return texts.TEST_MARKED.encode()
     for rule in rules:
         values = _rule_values(order, rule.field)
         if any(_matches(rule, value) for value in values):
-            return f"test-order rule '{rule.name}'"
+            return texts.TEST_RULE.encode(rule=rule.name)
     return ""
 
 
@@ -92,16 +93,18 @@ def lines_map(*, channel: Channel, orders: Sequence[CanonicalOrder]) -> list[lis
 
 
 def contact_problem(order: CanonicalOrder) -> str:
-    """Why the receiver's contact is invalid, or ``""`` (masked phones are never judged)."""
+    """Why the receiver's contact is invalid (a stored text), or ``""`` (masked phones are never
+    judged)."""
     phone = order.receiver.get("phone", "")
     if f.phone_is_masked(phone):
         return ""
     domestic = order.receiver_country in ("", "CN")
     if not phone:
         # Counter sales (POS) without shipping need no receiver at all.
-        return "no receiver phone" if domestic and order.receiver.get("address") else ""
+        return (texts.NO_RECEIVER_PHONE.encode() if domestic and order.receiver.get("address")
+                else "")
     if domestic and f.mainland_mobile(phone) is None:
-        return f"receiver phone '{phone}' is not a mainland mobile (11 digits starting with 1)"
+        return texts.NOT_MAINLAND_MOBILE.encode(phone=phone)
     if not domestic and f.international_phone(phone) is None and f.mainland_mobile(phone) is None:
-        return f"receiver phone '{phone}' is not a dialable number"
+        return texts.NOT_DIALABLE.encode(phone=phone)
     return ""

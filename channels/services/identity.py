@@ -34,6 +34,7 @@ from orders.channel_sync import one_of
 from orders.models import Customer, Order, OrderLine
 from orders.services import Actor
 
+from channels import texts
 from channels.adapters import fields as f
 from channels.adapters.base import CanonicalOrder
 from channels.models import CustomerIdentity, IdentityMatchSettings, IdentityMerge
@@ -158,7 +159,7 @@ def customers_resolve(
     for survivor_id, absorbed_id in people.merges:
         identity_merge(
             survivor=Customer(pk=survivor_id), absorbed=Customer(pk=absorbed_id), actor=None,
-            reason=f"same person: shared identities in {reason}",
+            reason=texts.SAME_PERSON.encode(source=reason),
         )
     return Resolution(
         customer_ids=[customer_of[people.find(p)] if p is not None else None for p in person_of],
@@ -292,6 +293,6 @@ def duplicates_find(
         if twin is not None:
             minutes = int(abs(order.placed_at - twin.placed_at).total_seconds() // 60)
             flags.append((order.pk, "duplicate_suspected",
-                          f"same customer and items as {twin.hub_no}, {minutes} min apart"))
+                          texts.DUPLICATE_SUSPECTED.encode(hub_no=twin.hub_no, minutes=minutes)))
         earlier[slot].append(order)
     return flags

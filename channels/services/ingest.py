@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from orderhub.core.bulk import copy_rows, copy_supported
+from orderhub.core.texts import field_of
 from orders.channel_sync import (
     STOPPABLE,
     one_of,
@@ -32,7 +33,7 @@ from orders.channel_sync import (
     orders_update_from_channel,
 )
 from orders.holds import CHANNEL_ADDRESS_KEY, CHANNEL_STOP_KEY
-from orders.models import Channel, Order
+from orders.models import Channel, Order, OrderLine
 from orders.services import Actor, LineInput, OrderInput, hub_numbers_reserve
 from channels import texts
 from channels.adapters import fields as f
@@ -160,24 +161,28 @@ def _flags(order: CanonicalOrder, mapped) -> list[tuple[str, str]]:
     unmapped = [line.outer_sku or line.channel_sku or line.title
                 for line, m in zip(order.lines, mapped) if m.product_id is None]
     if unmapped:
-        flags.append(("unmapped_sku", "no master SKU for: " + ", ".join(unmapped)))
+        flags.append(("unmapped_sku", texts.UNMAPPED_SKU.encode(skus=", ".join(unmapped))))
     problem = cleaning.contact_problem(order)
     if problem:
         flags.append(("invalid_contact", problem))
     negative = _negative_amounts(order)
     if negative:
-        flags.append(("implausible_amount", "negative: " + ", ".join(negative)))
+        flags.append(("implausible_amount", texts.NEGATIVE_AMOUNTS.encode(amounts=negative)))
     return flags
 
 
 def _negative_amounts(order: CanonicalOrder) -> list[str]:
     """Amounts a platform never sends below zero (a refund is its own record): kept as sent,
-    flagged on the order for finance and operations to look at."""
-    named = [(name, getattr(order, name)) for name in
-             ("paid_amount", "goods_amount", "shipping_amount", "discount_amount")]
-    named += [(f"line {index} {name}", getattr(line, name))
-              for index, line in enumerate(order.lines, 1) for name in ("unit_price", "amount")]
-    return [f"{name} {value}" for name, value in named if value is not None and value < 0]
+    flagged on the order for finance and operations to look at (stored texts naming them)."""
+    negative = [texts.NEGATIVE_AMOUNT.encode(name=field_of(Order, name), value=value)
+                for name in ("paid_amount", "goods_amount", "shipping_amount", "discount_amount")
+                if (value := getattr(order, name)) is not None and value < 0]
+    negative += [texts.NEGATIVE_LINE_AMOUNT.encode(line=index, name=field_of(OrderLine, name),
+                                                   value=value)
+                 for index, line in enumerate(order.lines, 1)
+                 for name in ("unit_price", "amount")
+                 if (value := getattr(line, name)) is not None and value < 0]
+    return negative
 
 
 def orders_ingest(
@@ -227,7 +232,7 @@ def _ingest(*, channel, orders, latest, actor, delivery, force, reserved) -> lis
         why = cleaning.why_test_order(order, rules)
         if why:
             answers[order.channel_order_no] = Answer(order.channel_order_no, result=DROPPED,
-                                                     note=f"test order: {why}")
+                                                     note=texts.TEST_ORDER.encode(why=why))
         else:
             kept.append(order)
     raced = _create(channel=channel, orders=kept, actor=actor, label=label, delivery=delivery,
@@ -304,10 +309,10 @@ def _update(*, channel, pairs, actor, label, delivery, force, answers) -> None:
         answers[order.channel_order_no] = answer
         if state is not None and not force:
             if state.digest == order.digest:
-                answer.note = "same as the last delivery"
+                answer.note = texts.SAME_AS_LAST.encode()
                 continue
             if not _not_older(order.modified_at, state.source_modified_at):
-                answer.note = "older than the last delivery applied: ignored"
+                answer.note = texts.OLDER_IGNORED.encode()
                 continue
         todo.append((saved, order, state))
     if not todo:

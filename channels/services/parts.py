@@ -16,6 +16,7 @@ from typing import Any
 
 from orders.models import Channel
 
+from channels import texts
 from channels.adapters import fields as f
 from channels.adapters.base import ITEMS_PART, ORDER_PART, Adapter, OrderPart, PayloadError
 from channels.models import ChannelOrderPart, Delivery
@@ -87,6 +88,11 @@ def parts_keep(*, channel: Channel, parts: dict[tuple[str, str], OrderPart],
 
 
 def waiting_note(kind: str, adapter: Adapter) -> str:
-    """Why an order is not in the hub yet, in the answer of its delivery."""
-    calls = getattr(adapter, "part_calls", {ORDER_PART: "the order", ITEMS_PART: "its items"})
-    return f"kept until {calls[kind]} arrive{'s' if kind == ORDER_PART else ''}"
+    """Why an order is not in the hub yet, in the answer of its delivery (a stored text; the
+    platform's call that brings the missing part is named as the platform names it)."""
+    what = texts.THE_ORDER.encode() if kind == ORDER_PART else texts.ITS_ITEMS.encode()
+    call = getattr(adapter, "part_calls", {}).get(kind)
+    if call:
+        what = texts.PART_CALL.encode(call=call, what=what)
+    waiting = texts.WAITING_FOR_ORDER if kind == ORDER_PART else texts.WAITING_FOR_ITEMS
+    return waiting.encode(call=what)

@@ -14,11 +14,12 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from orderhub.alerts.services import alert_raise
 
+from channels import texts
+from channels.outbound.base import Reason
 from channels.writeback.models import WriteBack
 from channels.writeback.outcomes import ALERT_KIND_DEADLINE
 
@@ -55,24 +56,19 @@ def writebacks_near_deadline(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> Q
 def _alert(writeback: WriteBack, *, now: dt.datetime) -> None:
     order = writeback.order
     minutes = int((writeback.ship_by - now).total_seconds() // 60)
-    deadline = timezone.localtime(writeback.ship_by).strftime("%Y-%m-%d %H:%M")
-    # In the hub's language, whatever the request that got here speaks.
-    with translation.override(settings.LANGUAGE_CODE):
-        when = (gettext("in %(minutes)d min") % {"minutes": minutes} if minutes >= 0
-                else gettext("%(minutes)d min ago") % {"minutes": -minutes})
-        problem = " ".join(filter(None, [
-            writeback.get_reason_display() if writeback.reason else "",
-            writeback.platform_code, writeback.platform_message]))
-        title = gettext("%(order)s: shipment not confirmed to %(channel)s, ship-by %(when)s") % {
-            "order": order.hub_no, "channel": writeback.channel.code, "when": when}
-        message = gettext(
-            "The write-back of %(carrier)s %(tracking)s is %(state)s after %(attempts)d "
-            "attempt(s): %(problem)s. The channel's ship-by time is %(deadline)s; a late "
-            "confirmation is penalised. Confirm it in the channel's seller center, or fix the "
-            "cause and retry it (Channels → Shipping write-backs)."
-        ) % {"carrier": writeback.carrier, "tracking": writeback.tracking_no or "—",
-             "state": writeback.get_status_display(), "attempts": writeback.attempts,
-             "problem": problem or "—", "deadline": deadline}
+    # Stored as codes, read in each reader's language; the platform's own words are data.
+    when = (texts.IN_MINUTES.encode(minutes=minutes) if minutes >= 0
+            else texts.MINUTES_AGO.encode(minutes=-minutes))
+    platform = " ".join(filter(None, [writeback.platform_code, writeback.platform_message]))
+    problem = [part for part in (Reason(writeback.reason) if writeback.reason else "",
+                                 texts.PLATFORM_ANSWERED.encode(answer=platform) if platform
+                                 else "") if part]
+    title = texts.WRITEBACK_DEADLINE_TITLE.encode(order=order.hub_no,
+                                                  channel=writeback.channel.code, when=when)
+    message = texts.WRITEBACK_DEADLINE_MESSAGE.encode(
+        carrier=writeback.carrier, tracking=writeback.tracking_no or "—",
+        state=Status(writeback.status), attempts=writeback.attempts,
+        problem=problem or "—", deadline=writeback.ship_by)
     alert_raise(
         key=f"writeback-deadline:{writeback.pk}", kind=ALERT_KIND_DEADLINE, team="operations",
         order=order, now=now, title=title, message=message,

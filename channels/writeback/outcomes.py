@@ -15,12 +15,12 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import UNRESOLVED, alert_raise, alerts_resolve_many
 
+from channels import texts
 from channels.outbound.base import Outcome, Reason, Verdict
 from channels.writeback.events import (
     WRITEBACK_CONFIRMED,
@@ -130,7 +130,7 @@ def _confirm(writeback: WriteBack, *, now: dt.datetime) -> None:
         order_id=writeback.order_id, kind__in=[ALERT_KIND_FAILED, ALERT_KIND_DEADLINE],
         status__in=UNRESOLVED,
     ).values_list("pk", "data")
-    resolved = {pk: "confirmed to the channel" for pk, data in open_alerts
+    resolved = {pk: texts.WRITEBACK_CONFIRMED.encode() for pk, data in open_alerts
                 if (data or {}).get("writeback_id") == writeback.pk}
     if resolved:
         alerts_resolve_many(resolutions=resolved, now=now)
@@ -147,18 +147,13 @@ def writeback_give_up(writeback: WriteBack, *, key_suffix: str) -> None:
                                    writeback.last_error]))
     logger.error("write-back %s of order %s gave up after %s attempts: %s %s", writeback.pk,
                  order.hub_no, writeback.attempts, writeback.reason, words)
-    # In the hub's language, whatever the request that got here speaks.
-    with translation.override(settings.LANGUAGE_CODE):
-        title = gettext("%(order)s: shipping confirmation to %(channel)s failed") % {
-            "order": order.hub_no, "channel": writeback.channel.code}
-        message = gettext(
-            "The hub could not confirm %(carrier)s %(tracking)s to the channel after "
-            "%(attempts)d attempt(s): %(reason)s. %(words)s Fix the cause (the channel's API "
-            "access or carrier codes, the order), then retry it (Channels → Shipping "
-            "write-backs, 'Retry now')."
-        ) % {"carrier": writeback.carrier, "tracking": writeback.tracking_no or "—",
-             "attempts": writeback.attempts, "words": words,
-             "reason": Reason(writeback.reason).label if writeback.reason else "—"}
+    # Stored as codes, read in each reader's language; the platform's own words are data.
+    title = texts.WRITEBACK_FAILED_TITLE.encode(order=order.hub_no, channel=writeback.channel.code)
+    message = texts.WRITEBACK_FAILED_MESSAGE.encode(
+        carrier=writeback.carrier, tracking=writeback.tracking_no or "—",
+        attempts=writeback.attempts,
+        reason=Reason(writeback.reason) if writeback.reason else "—",
+        words=texts.PLATFORM_ANSWERED.encode(answer=words) if words else "")
     alert_raise(
         key=f"writeback-failed:{writeback.pk}:{key_suffix}", kind=ALERT_KIND_FAILED,
         team="operations", order=order, title=title, message=message,

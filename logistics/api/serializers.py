@@ -92,7 +92,8 @@ class StockImportResultSerializer(serializers.Serializer):
 class RuleMatchSerializer(serializers.Serializer):
     rule = serializers.CharField(source="rule_name")
     priority = serializers.IntegerField(source="rule_priority")
-    seen = serializers.CharField(help_text=_("The conditions that held, with the order's values."))
+    seen = StoredTextField(help_text=_("The conditions that held, with the order's values (in "
+                                       "the request's language)."))
     done = StoredTextField(help_text=_("What the rule's actions did (in the request's language)."))
 
 

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from logistics import texts
 from logistics.api.serializers import (
     AddressChangeInputSerializer,
     FulfilmentSerializer,
@@ -229,7 +230,7 @@ class StockImportApi(APIView):
         upload = data["file"]
         dataset = read_sheet(upload.read(), file_name=upload.name or "upload.csv")
         result = stock_import(dataset=dataset, actor=request.user, dry_run=data["dry_run"],
-                              reason=f"stock import: {upload.name}")
+                              reason=texts.STOCK_IMPORT.encode(file=upload.name or ""))
         rows = [{"row": p.row, "message": p.message} for p in result.problems]
         if rows and not data["dry_run"]:
             raise ValidationFailed(

@@ -119,7 +119,8 @@ def fulfilment_decide(*, order_ids: Sequence[int]) -> dict[int, FulfilmentDecisi
     ])
     RuleMatch.objects.bulk_create([
         RuleMatch(decision=decision, rule=m.rule, rule_name=m.rule.name,
-                  rule_priority=m.rule.priority, seen="; ".join(m.seen),
+                  rule_priority=m.rule.priority,
+                  seen=texts.SEEN_ALL.encode(conditions=m.seen),
                   done=texts.SUMMARY.encode(parts=notes_of[decision.order_id][index]))
         for decision in decisions for index, m in enumerate(matched_of[decision.order_id])
     ])
@@ -216,9 +217,8 @@ def _carry_out(order: Order, matched: list[Matched]) -> tuple[list[Warehouse], l
 
 
 def _rule_reason(step: _Step) -> str:
-    seen = "; ".join(step.match.seen)
-    if seen:
-        return texts.RULE_SEEN.encode(rule=step.match.rule.name, seen=seen)
+    if step.match.seen:
+        return texts.RULE_SEEN.encode(rule=step.match.rule.name, seen=step.match.seen)
     return texts.RULE.encode(rule=step.match.rule.name)
 
 

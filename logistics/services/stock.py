@@ -147,7 +147,7 @@ def low_stock_check(*, stock_ids: Sequence[int]) -> int:
         alert = Alert.objects.filter(key=low_stock_key(stock)).first()
         if alert is not None:
             alert_resolve(alert=alert, actor=None,
-                          resolution=f"restocked: {stock.available} available")
+                          resolution=texts.RESTOCKED.encode(available=stock.available))
     return crossed
 
 
@@ -325,7 +325,7 @@ def stock_reservations_close(
     for reservation in reservations:
         order_id = reservation.order_id
         to = Active.DEDUCTED if order_id in left else orders[order_id]
-        why = f"{reason}; the parcel had left the warehouse" if order_id in left else reason
+        why = texts.PARCEL_HAD_LEFT.encode(reason=reason) if order_id in left else reason
         stock, quantity = stocks[reservation.stock_id], reservation.quantity
         if to == Active.RELEASED:
             movements.append(stock_movement(stock, Kind.RELEASE, quantity, reserved=-quantity,

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
@@ -34,7 +39,7 @@ from orderhub.core.errors import Conflict, DomainError, ValidationFailed
 from orderhub.core.parsers import MultiPartParser
 from logistics.shipments.buyer_page import tracking_page_url
 from logistics.shipments.delivery import shipments_expected
-from orders.api.serializers import OrderDetailSerializer
+from orders.api.serializers import OrderDetailSerializer, WholeOrderField
 from orders.models import Order
 from orders.selectors import ORDER_DETAIL_PREFETCHES, order_get
 
@@ -216,27 +221,46 @@ def _order_shipments(order: Order, context: dict) -> list[Shipment]:
     return cache[order.pk]
 
 
-def order_shipments_section(order: Order, context: dict) -> list[dict]:
+@extend_schema_field(ShipmentSerializer(many=True))
+class OrderShipmentsField(WholeOrderField):
     """``shipments`` of ``GET /api/orders/<hub_no>/``: each parcel with its trace."""
-    return ShipmentSerializer(_order_shipments(order, context), many=True).data
+
+    help = "The order's parcels, oldest first, each with its carrier, number, status and trace."
+
+    def to_representation(self, order: Order) -> list[dict]:
+        return ShipmentSerializer(_order_shipments(order, self.context), many=True).data
 
 
-def order_expected_delivery_section(order: Order, context: dict) -> str | None:
+@extend_schema_field(serializers.DateTimeField())
+class ExpectedDeliveryField(WholeOrderField):
     """``expected_delivery``: ISO 8601 with the hub's offset, or null before the label."""
-    expected = shipments_expected(_order_shipments(order, context))
-    return serializers.DateTimeField().to_representation(expected) if expected else None
+
+    help = ("When the parcels should arrive, from the carrier's measured transit times on the "
+            "route; null before the label.")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, order: Order) -> str | None:
+        expected = shipments_expected(_order_shipments(order, self.context))
+        return serializers.DateTimeField().to_representation(expected) if expected else None
 
 
-def order_tracking_page_section(order: Order, context: dict) -> str:
+@extend_schema_field(serializers.URLField())
+class TrackingPageField(WholeOrderField):
     """``tracking_page``: the buyer's signed no-login link (物流溯源码)."""
-    return tracking_page_url(order, context.get("request"))
+
+    help = "The buyer's tracking page (物流溯源码): an absolute link that needs no login."
+
+    def to_representation(self, order: Order) -> str:
+        return tracking_page_url(order, self.context.get("request"))
 
 
 # Orders may not import logistics (STYLE.md): logistics adds its sections to the order's JSON,
 # and their prefetch to the order's detail queryset.
 ORDER_DETAIL_PREFETCHES.append(Prefetch("shipments", queryset=_parcels(), to_attr=PREFETCHED))
 OrderDetailSerializer.sections.update({
-    "shipments": order_shipments_section,
-    "expected_delivery": order_expected_delivery_section,
-    "tracking_page": order_tracking_page_section,
+    "shipments": OrderShipmentsField,
+    "expected_delivery": ExpectedDeliveryField,
+    "tracking_page": TrackingPageField,
 })

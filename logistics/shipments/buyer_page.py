@@ -40,6 +40,7 @@ from logistics.shipments.models import (
     ShipmentEvent,
     ShipmentStatus,
 )
+from orderhub.core.site import site_url
 from orders.models import Order
 
 SIGNER_SALT = "orderhub.logistics.tracking-page"
@@ -70,13 +71,9 @@ def tracking_page_path(order: Order) -> str:
 
 
 def tracking_page_url(order: Order, request=None) -> str:
-    """The absolute link: under ``ORDERHUB_BASE_URL`` when set (what buyers reach from outside),
-    else under the host of the request that asks."""
-    path = tracking_page_path(order)
-    base = settings.ORDERHUB_BASE_URL.rstrip("/")
-    if base:
-        return f"{base}{path}"
-    return request.build_absolute_uri(path) if request is not None else path
+    """The absolute link (``orderhub.core.site``): under ``ORDERHUB_BASE_URL`` when set (what
+    buyers reach from outside), else under the asking request's host, else the default."""
+    return site_url(tracking_page_path(order), request)
 
 
 def tracking_qr_svg(url: str, *, scale: int = 4) -> str:

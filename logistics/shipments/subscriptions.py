@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from logistics.shipments import kuaidi100
 from logistics.shipments.models import OPEN_SHIPMENT_STATUSES, Shipment
+from orderhub.core.site import site_url
 
 MAX_ATTEMPTS = 6
 SWEEP_BATCH = 200
 
 
 def callback_url() -> str:
-    return f"{settings.ORDERHUB_BASE_URL.rstrip('/')}{reverse('logistics-api:tracking-kuaidi100')}"
+    return site_url(reverse("logistics-api:tracking-kuaidi100"))
 
 
 def _due(ids: Sequence[int] | None = None):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from logistics import texts
 from logistics.models import FulfilmentDecision
 from logistics.selectors import QUEUE_STATUSES
 from logistics.shipments.carriers import OTHER, name_key
@@ -45,7 +46,7 @@ from orders.services import (
 )
 from orders.state_machine import Status
 
-STATION_REASON = "scan station"
+STATION_REASON = texts.STATION.encode()
 # What the floor needs to run the station: pick, pack (gifts), label, hand over.
 STATION_PERMISSIONS = ("logistics.use_scan_station", "orders.pick_order", "orders.pack_order",
                        "orders.ship_order", "logistics.print_label")
@@ -98,7 +99,8 @@ def waves_create(*, order_ids: Sequence[int], actor: Actor) -> WavesMade:
             continue
         if order.status == Status.PAID:
             try:
-                order_start_picking(order=order, actor=actor, reason="wave pick list")
+                order_start_picking(order=order, actor=actor,
+                                    reason=texts.WAVE_PICKING.encode())
             except DomainError as refused:
                 made.refused.append(refused.message)
                 continue
@@ -156,7 +158,7 @@ class StationState:
 @dataclass
 class ScanResult:
     ok: bool
-    message: str
+    message: str  # a stored text (``logistics.texts``) or a refusal's words: shown through render
     finished: bool = False  # the order left the station (handed over)
 
 
@@ -220,8 +222,7 @@ def station_waybill(*, state: StationState, actor: Actor) -> ScanResult:
     check_permissions(actor, STATION_PERMISSIONS)
     order = station_order(state)
     if order is None or station_step(state, order) != Step.LABEL:
-        return ScanResult(False, _("An electronic waybill is asked for once the order is "
-                                   "packed and its gifts are scanned."))
+        return ScanResult(False, texts.SCAN_WAYBILL_TOO_EARLY.encode())
     if not state.carrier:
         return ScanResult(False, _carrier_first())
     # The provider is asked outside any transaction (no lock is held over the network).
@@ -237,22 +238,18 @@ def station_waybill(*, state: StationState, actor: Actor) -> ScanResult:
 
 def _scan_order(state: StationState, code: str, actor: Actor) -> ScanResult:
     if not code:
-        return ScanResult(False, _("Scan the order: its hub number, channel order number or "
-                                   "the pick list's barcode."))
+        return ScanResult(False, texts.SCAN_ORDER.encode())
     found = orders_scanned(code)
     if not found:
-        return ScanResult(False, _("No order or pick list has the code '%(code)s'.")
-                          % {"code": code})
+        return ScanResult(False, texts.SCAN_UNKNOWN.encode(code=code))
     if len(found) > 1:
-        return ScanResult(False, _("Several orders have the channel number '%(code)s' "
-                                   "(%(orders)s): scan the hub number.")
-                          % {"code": code, "orders": ", ".join(o.hub_no for o in found)})
+        return ScanResult(False, texts.SCAN_SEVERAL.encode(
+            code=code, orders=", ".join(o.hub_no for o in found)))
     order = found[0]
     if order.status not in (Status.PAID, Status.PICKING, Status.PACKING,
                             Status.AWAITING_PICKUP):
-        return ScanResult(False, _("Order %(hub_no)s is '%(status)s': the station has nothing "
-                                   "to do with it.")
-                          % {"hub_no": order.hub_no, "status": order.get_status_display()})
+        return ScanResult(False, texts.SCAN_NOTHING_TO_DO.encode(
+            hub_no=order.hub_no, status=Status(order.status)))
     if order.on_hold:
         return ScanResult(False, _held(order))
     if order.status == Status.PAID:
@@ -261,14 +258,13 @@ def _scan_order(state: StationState, code: str, actor: Actor) -> ScanResult:
         except DomainError as refused:
             return ScanResult(False, refused.message)
     state.order_id, state.counted = order.pk, {}
-    return ScanResult(True, _("Order %(hub_no)s: scan each item.") % {"hub_no": order.hub_no}
-                      if order.status in (Status.PAID, Status.PICKING)
-                      else _("Order %(hub_no)s is on the table.") % {"hub_no": order.hub_no})
+    shown = (texts.SCAN_EACH_ITEM if order.status in (Status.PAID, Status.PICKING)
+             else texts.SCAN_ON_TABLE)
+    return ScanResult(True, shown.encode(hub_no=order.hub_no))
 
 
 def _held(order: Order) -> str:
-    return _("Order %(hub_no)s is held: put it aside and tell the team lead.") % {
-        "hub_no": order.hub_no}
+    return texts.SCAN_HELD.encode(hub_no=order.hub_no)
 
 
 def items_to_scan(state: StationState, order: Order) -> list[tuple[str, int, int]]:
@@ -279,7 +275,7 @@ def items_to_scan(state: StationState, order: Order) -> list[tuple[str, int, int
 
 def _scan_item(state: StationState, order: Order, code: str, actor: Actor) -> ScanResult:
     if not code:
-        return ScanResult(False, _("Scan the next item."))
+        return ScanResult(False, texts.SCAN_NEXT_ITEM.encode())
     names = skus_of_code(code)
     wanted = order_goods(order)
     sku = next((sku for sku in sorted(wanted) if sku.lower() in names), None)
@@ -287,24 +283,20 @@ def _scan_item(state: StationState, order: Order, code: str, actor: Actor) -> Sc
         gift = _gift_for(order, names)
         if gift is not None:
             gift_scan(gift=gift, actor=actor, code=code)
-            return ScanResult(True, _("Gift %(sku)s scanned.") % {"sku": gift.sku})
-        return ScanResult(False, _("Wrong item: '%(code)s' is not in order %(hub_no)s. Put it "
-                                   "back; nothing was recorded.")
-                          % {"code": code, "hub_no": order.hub_no})
+            return ScanResult(True, texts.SCAN_GIFT_DONE.encode(sku=gift.sku))
+        return ScanResult(False, texts.SCAN_WRONG_ITEM.encode(code=code, hub_no=order.hub_no))
     counted = state.counted.get(sku, 0)
     if counted >= wanted[sku]:
-        return ScanResult(False, _("Too many: order %(hub_no)s needs %(wanted)d × %(sku)s and "
-                                   "all are scanned. Put this one back; nothing was recorded.")
-                          % {"hub_no": order.hub_no, "wanted": wanted[sku], "sku": sku})
+        return ScanResult(False, texts.SCAN_TOO_MANY.encode(hub_no=order.hub_no,
+                                                            wanted=wanted[sku], sku=sku))
     state.counted[sku] = counted + 1
     if all(state.counted.get(s, 0) >= n for s, n in wanted.items()):
         total = sum(wanted.values())
         order_start_packing(order=order, actor=actor,
-                            reason=f"{STATION_REASON}: all {total} item(s) scanned")
-        return ScanResult(True, _("All items of order %(hub_no)s are scanned: packing.")
-                          % {"hub_no": order.hub_no})
-    return ScanResult(True, _("%(sku)s: %(counted)d of %(wanted)d.")
-                      % {"sku": sku, "counted": counted + 1, "wanted": wanted[sku]})
+                            reason=texts.STATION_PACKED.encode(total=total))
+        return ScanResult(True, texts.SCAN_ALL_ITEMS.encode(hub_no=order.hub_no))
+    return ScanResult(True, texts.SCAN_COUNTED.encode(sku=sku, counted=counted + 1,
+                                                      wanted=wanted[sku]))
 
 
 def _gift_for(order: Order, names: set[str]) -> GiftOrder | None:
@@ -322,15 +314,14 @@ def _scan_gift(order: Order, code: str, actor: Actor) -> ScanResult:
     if gift is None:
         waiting = ", ".join(f"{g.sku} {g.title}" for g in order.gift_orders.filter(
             status=GiftOrder.GiftStatus.PENDING).order_by("pk"))
-        return ScanResult(False, _("Wrong gift: '%(code)s' is not the gift of order "
-                                   "%(hub_no)s (%(gifts)s). Nothing was recorded.")
-                          % {"code": code, "hub_no": order.hub_no, "gifts": waiting})
+        return ScanResult(False, texts.SCAN_WRONG_GIFT.encode(code=code, hub_no=order.hub_no,
+                                                              gifts=waiting))
     gift_scan(gift=gift, actor=actor, code=code)
-    return ScanResult(True, _("Gift %(sku)s scanned.") % {"sku": gift.sku})
+    return ScanResult(True, texts.SCAN_GIFT_DONE.encode(sku=gift.sku))
 
 
 def _carrier_first() -> str:
-    return _("Choose the carrier first: scan or type its code (e.g. SF, ZTO, YTO).")
+    return texts.SCAN_CARRIER_FIRST.encode()
 
 
 def station_carrier_name(code: str) -> str:
@@ -340,12 +331,11 @@ def station_carrier_name(code: str) -> str:
 
 def _scan_label(state: StationState, order: Order, code: str, actor: Actor) -> ScanResult:
     if not code:
-        return ScanResult(False, _("Scan or type the tracking number, or press F2 for an "
-                                   "electronic waybill."))
+        return ScanResult(False, texts.SCAN_LABEL.encode())
     carrier = carriers_by_name().get(name_key(code))
     if carrier is not None and carrier.is_active and carrier.code != OTHER:
         state.carrier = carrier.code
-        return ScanResult(True, _("Carrier: %(name)s.") % {"name": carrier.name})
+        return ScanResult(True, texts.SCAN_CARRIER.encode(name=carrier.name))
     if not state.carrier:
         return ScanResult(False, _carrier_first())
     shipment = shipment_label_print(orders=[order], carrier_code=state.carrier,
@@ -354,23 +344,19 @@ def _scan_label(state: StationState, order: Order, code: str, actor: Actor) -> S
 
 
 def _labelled(order: Order, shipment: Shipment) -> ScanResult:
-    return ScanResult(True, _("Order %(hub_no)s labelled: %(carrier)s %(number)s. Scan the "
-                              "label again (or press Enter) to hand it over.")
-                      % {"hub_no": order.hub_no, "carrier": shipment.carrier.name,
-                         "number": shipment.tracking_no})
+    return ScanResult(True, texts.SCAN_LABELLED.encode(
+        hub_no=order.hub_no, carrier=shipment.carrier.name, number=shipment.tracking_no))
 
 
 def _scan_hand_over(state: StationState, order: Order, code: str, actor: Actor) -> ScanResult:
     mine = {order.hub_no.upper(), *(number.upper() for number in order.shipments.values_list(
         "tracking_no", flat=True))}
     if code and code.upper() not in mine:
-        return ScanResult(False, _("'%(code)s' is not the label of order %(hub_no)s: scan its "
-                                   "label, press Enter to hand it over, or Esc to leave it.")
-                          % {"code": code, "hub_no": order.hub_no})
+        return ScanResult(False, texts.SCAN_NOT_THE_LABEL.encode(code=code,
+                                                                 hub_no=order.hub_no))
     order_hand_over(order=order, actor=actor, reason=STATION_REASON)
     state.leave()
-    return ScanResult(True, _("Order %(hub_no)s handed over to the courier. Next order.")
-                      % {"hub_no": order.hub_no}, finished=True)
+    return ScanResult(True, texts.SCAN_HANDED_OVER.encode(hub_no=order.hub_no), finished=True)
 
 
 # --- a courier's batch hand-over ----------------------------------------------------------------
@@ -379,7 +365,7 @@ class HandedOver:
     hub_no: str
     tracking_no: str
     moved: bool
-    why: str = ""
+    why: str = ""  # a stored text or a refusal's words, shown through render
 
 
 def manifest_numbers(text: str) -> list[str]:
@@ -410,10 +396,14 @@ def handover_batch(*, actor: Actor, carrier_code: str = "",
     known = {shipment.tracking_no.upper() for shipment in shipments}
     for number in tracking_numbers:
         if number not in known:
-            results.append(HandedOver("", number, False, _("No parcel has this number.")))
+            results.append(HandedOver("", number, False, texts.HANDOVER_NO_PARCEL.encode()))
     done: set[int] = set()
-    reason = (f"batch hand-over: {carrier_code} " if carrier_code else "batch hand-over: ") + (
-        "manifest" if tracking_numbers else "all labelled parcels")
+    if not tracking_numbers:
+        reason = texts.HANDOVER_ALL.encode(carrier=carrier_code)
+    elif carrier_code:
+        reason = texts.HANDOVER_CARRIER_MANIFEST.encode(carrier=carrier_code)
+    else:
+        reason = texts.HANDOVER_MANIFEST.encode()
     for shipment in shipments:
         for order in sorted(shipment.orders.all(), key=lambda o: o.pk):
             if order.pk in done:
@@ -421,8 +411,8 @@ def handover_batch(*, actor: Actor, carrier_code: str = "",
             done.add(order.pk)
             if order.status != Status.AWAITING_PICKUP:
                 results.append(HandedOver(order.hub_no, shipment.tracking_no, False,
-                                          _("The order is '%(status)s', not waiting for the "
-                                            "courier.") % {"status": order.get_status_display()}))
+                                          texts.HANDOVER_NOT_WAITING.encode(
+                                              status=Status(order.status))))
                 continue
             try:
                 order_hand_over(order=order, actor=actor, reason=reason)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from logistics import texts
 from logistics.models import FulfilmentDecision, Warehouse
 from logistics.shipments.carriers import OTHER
 from logistics.shipments.models import Carrier
@@ -79,9 +80,8 @@ def scan_station_view(request: HttpRequest, admin_site) -> HttpResponse:
         if action == "cancel":
             order = station_order(state)
             state.leave()
-            result = {"ok": True, "message": (_("Order %(hub_no)s left where it is; scan the "
-                                                "next order.") % {"hub_no": order.hub_no}
-                                              if order else _("Scan the next order."))}
+            result = {"ok": True, "message": (texts.SCAN_LEFT.encode(hub_no=order.hub_no)
+                                              if order else texts.SCAN_NEXT_ORDER.encode())}
         else:
             try:
                 scanned = (station_waybill(state=state, actor=request.user)

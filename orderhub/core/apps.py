@@ -37,6 +37,8 @@ class CoreConfig(AppConfig):
                 # Exit, not raise: runserver's autoreloader would catch the exception and
                 # wait for a code change instead of stopping.
                 sys.exit(f"Order Hub refuses to start: {problem}")
+        # The system check of the hub's public address (ORDERHUB_BASE_URL).
+        from orderhub.core import site  # noqa: F401
         # Infrastructure signal only: stamps every history row with the request's IP address.
         from orderhub.core import history  # noqa: F401
         # Stored texts (codes with parameters) read in each staff member's language.

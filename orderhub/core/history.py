@@ -37,6 +37,22 @@ class AuditedHistory(models.Model):
         abstract = True
 
 
+def bulk_history(*, not_indexed: Sequence[str] = ()) -> HistoricalRecords:
+    """History for the tables a peak day fills at thousands of rows a second (orders, their
+    lines, customers).
+
+    Their history rows are only ever read per object (``id``, the history date) or by user, so
+    the indexes simple-history copies from the model's own looked-up columns (``not_indexed``:
+    phone, payment serial, hub number, …) are left out, and the user column keeps its index
+    but no database constraint: PostgreSQL would otherwise check the user row once per history
+    row at commit, about as much work as writing the row. Django still applies the column's
+    ``on_delete`` (SET_NULL) when a user is deleted, and every row is written by the hub with
+    the acting user or the system user (:func:`system_user_id`).
+    """
+    return HistoricalRecords(bases=[AuditedHistory], user_db_constraint=False,
+                             no_db_index=list(not_indexed))
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address; X-Forwarded-For is trusted only behind a configured proxy."""
     if getattr(settings, "ORDERHUB_TRUST_X_FORWARDED_FOR", False):

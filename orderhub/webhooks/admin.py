@@ -21,6 +21,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from orderhub.core.errors import DomainError
+from orderhub.webhooks import texts
 from orderhub.events.admin import order_link
 from orderhub.events.kinds import kind_html, kind_label
 from orderhub.webhooks.addresses import url_target
@@ -237,7 +238,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Switch off"), permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
         done = self._each(request, queryset, lambda s: subscription_disable(
-            subscription=s, reason="in the admin", actor=request.user), "switched off")
+            subscription=s, reason=texts.IN_THE_ADMIN.encode(), actor=request.user),
+            "switched off")
         self.message_user(request, ngettext(
             "%(count)d subscription switched off.", "%(count)d subscriptions switched off.",
             done) % {"count": done}, messages.SUCCESS)

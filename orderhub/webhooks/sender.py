@@ -60,6 +60,8 @@ from django_q.conf import Conf
 
 from orderhub.core.signing import HUB_SIGNATURE_HEADER, HUB_TIMESTAMP_HEADER, hub_signature
 from orderhub.core.tasks import coalesced_started, enqueue_coalesced
+from orderhub.core.texts import fit
+from orderhub.webhooks import texts
 from orderhub.webhooks.alerting import alert_endpoint_disabled
 from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription, masked_url
 from orderhub.webhooks.registry import PING
@@ -459,8 +461,9 @@ def _failure_counted(subscription_id: int, answer: Answer, at: dt.datetime) -> b
     hours = (at - subscription.failing_since).total_seconds() / 3600
     subscription_switch_off(
         subscription=subscription, now=at,
-        reason=(f"No attempt has succeeded for {hours:.0f} h ({subscription.consecutive_failures}"
-                f" failed in a row); the last: {answer.error or '?'}"),
+        reason=texts.GAVE_UP.encode(hours=f"{hours:.0f}",
+                                    failures=subscription.consecutive_failures,
+                                    error=answer.error or "?"),
     )
     alert_endpoint_disabled(subscription_id=subscription.pk, url=masked_url(subscription.url),
                             owner=subscription.owner.get_username(),
@@ -472,7 +475,7 @@ def subscription_switch_off(*, subscription: Subscription, reason: str,
                             now: dt.datetime) -> None:
     """Switch a (locked) subscription off: no new deliveries, the owed ones wait unscheduled."""
     subscription.is_active = False
-    subscription.disabled_reason = reason[:500]
+    subscription.disabled_reason = fit(reason, 500)
     subscription.disabled_at = now
     subscription.save(update_fields=["is_active", "disabled_reason", "disabled_at",
                                      "updated_at"])

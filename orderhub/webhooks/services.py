@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from orderhub.core.errors import PermissionRefused, ValidationFailed
 from orderhub.core.tasks import on_commit_once
+from orderhub.webhooks import texts
 from orderhub.webhooks.addresses import url_target
 from orderhub.webhooks.fanout import delivery_body
 from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription
@@ -154,9 +155,10 @@ def subscription_disable(*, subscription: Subscription, reason: str, actor) -> b
     locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
     if not locked.is_active:
         return False
-    who = actor.get_username() if actor is not None else "the hub"
+    who = actor.get_username() if actor is not None else texts.THE_HUB.encode()
     subscription_switch_off(subscription=locked, now=timezone.now(),
-                            reason=f"switched off by {who}: {reason.strip() or '—'}")
+                            reason=texts.SWITCHED_OFF_BY.encode(who=who,
+                                                                reason=reason.strip() or "—"))
     return True
 
 

@@ -165,15 +165,23 @@ class ReceiverSerializer(ReceiverSummarySerializer):
     address = serializers.CharField(source="receiver_address")
 
 
+class WholeOrderField(serializers.Field):
+    """A read-only value worked out from the whole order (``source="*"``); a subclass renders it
+    and declares its schema with ``@extend_schema_field``, and may give its ``help`` text."""
+
+    help: Any = None
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", self.help)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+
 @extend_schema_field(
     serializers.ChoiceField(choices=TrafficLight.choices), component_name="TrafficLight"
 )
-class TrafficLightField(serializers.Field):
+class TrafficLightField(WholeOrderField):
     """The order's light now: red (< 2 h to ship-by, no label yet), yellow (< 6 h, not yet
     picked) or green; the thresholds are configurable."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, order: Order) -> str:
         return order_traffic_light(order)
@@ -273,11 +281,12 @@ class OrderDetailSerializer(OrderListItemSerializer):
         help_text=_("The allowed moves that the requesting user's role may make.")
     )
 
-    # Sections other apps add to the order's JSON: name -> callable(order, context) returning
-    # plain JSON values. Apps that read orders (logistics: ``shipments``,
-    # ``expected_delivery``) register theirs from their own api module, since orders may not
-    # import them (STYLE.md), as they add panels to the order page.
-    sections: dict[str, Callable[[Order, dict], Any]] = {}
+    # Sections other apps add to the order's JSON: name -> a field class (a WholeOrderField
+    # that declares its schema), so that /api/schema/ describes them as it does the fields
+    # above. Apps that read orders (logistics: ``shipments``, ``expected_delivery``,
+    # ``tracking_page``; after-sales: ``return_risk``) register theirs from their own api
+    # module, since orders may not import them (STYLE.md), as they add panels to the order page.
+    sections: dict[str, Callable[[], serializers.Field]] = {}
 
     class Meta(OrderListItemSerializer.Meta):
         fields = [
@@ -291,11 +300,11 @@ class OrderDetailSerializer(OrderListItemSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, order: Order) -> dict:
-        data = super().to_representation(order)
-        for name, section in self.sections.items():
-            data[name] = section(order, self.context)
-        return data
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for name, make_field in self.sections.items():
+            fields[name] = make_field()
+        return fields
 
     def get_hold_reason(self, order: Order) -> str:
         return holds_text([hold for hold in order.holds.all() if hold.is_open])

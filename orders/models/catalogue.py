@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from orderhub.core.history import AuditedHistory
+from orderhub.core.history import bulk_history
 from orderhub.core.models import TimeStampedModel
 
 
@@ -62,7 +61,7 @@ class Customer(TimeStampedModel):
     email = models.EmailField(_("e-mail"), blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.NORMAL)
     note = models.TextField(_("note"), blank=True)
-    history = HistoricalRecords(bases=[AuditedHistory])
+    history = bulk_history(not_indexed=["phone"])
 
     class Meta:
         verbose_name = _("customer")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
-from orderhub.core.history import AuditedHistory
+from orderhub.core.history import AuditedHistory, bulk_history
 from orderhub.core.models import FSMSafeRefreshMixin, TimeStampedModel
 from orders.models.catalogue import Channel, Customer, Product
 from orders.state_machine import (
@@ -99,7 +99,10 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
         HIGH = 10, _("High")
         URGENT = 20, _("Urgent")
 
-    hub_no = models.CharField(_("hub order number"), max_length=32, unique=True)
+    # Unique and the text columns looked up below are indexed in Meta: db_index/unique=True
+    # would add a second, LIKE-pattern index to each on PostgreSQL, which no lookup uses (the
+    # search box reads equalities only, orders/search.py) and every insert would maintain.
+    hub_no = models.CharField(_("hub order number"), max_length=32)
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="orders", verbose_name=_("channel")
     )
@@ -118,10 +121,10 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
     discount_amount = money_field(_("discount amount"))
     paid_amount = money_field(_("paid amount"))
     payment_serial_no = models.CharField(
-        _("payment serial number"), max_length=64, blank=True, db_index=True
+        _("payment serial number"), max_length=64, blank=True
     )
     receiver_name = models.CharField(_("receiver name"), max_length=100, blank=True)
-    receiver_phone = models.CharField(_("receiver phone"), max_length=32, blank=True, db_index=True)
+    receiver_phone = models.CharField(_("receiver phone"), max_length=32, blank=True)
     receiver_province = models.CharField(_("province"), max_length=32, blank=True)
     receiver_city = models.CharField(_("city"), max_length=32, blank=True)
     receiver_district = models.CharField(_("district"), max_length=32, blank=True)
@@ -132,7 +135,7 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
     priority = models.SmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     on_hold = models.BooleanField(_("on hold"), default=False)
     carrier = models.CharField(_("carrier"), max_length=32, blank=True)
-    tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
+    tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True)
     buyer_note = models.TextField(_("buyer note"), blank=True)
     channel_status = models.CharField(
         _("channel status"), max_length=40, blank=True,
@@ -152,7 +155,8 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
         help_text=_("Kept by the after-sales app: a case open, or every case closed (the order "
                     "may then be closed, 售后关闭)."),
     )
-    history = HistoricalRecords(bases=[AuditedHistory])
+    history = bulk_history(not_indexed=["hub_no", "channel", "customer", "payment_serial_no",
+                                        "receiver_phone", "paid_at", "tracking_no"])
 
     class Meta:
         verbose_name = _("order")
@@ -160,12 +164,16 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
         ordering = ["-id"]
         permissions = ORDER_PERMISSIONS
         constraints = [
+            models.UniqueConstraint(fields=["hub_no"], name="uniq_order_hub_no"),
             models.UniqueConstraint(
                 fields=["channel", "channel_order_no"], name="uniq_channel_order_no"
             ),
         ]
         indexes = [
             models.Index(fields=["channel_order_no"], name="order_channel_no_idx"),
+            models.Index(fields=["receiver_phone"], name="order_receiver_phone_idx"),
+            models.Index(fields=["payment_serial_no"], name="order_payment_serial_idx"),
+            models.Index(fields=["tracking_no"], name="order_tracking_no_idx"),
             models.Index(fields=["status", "-id"], name="order_status_idx"),
             # The search box (orders/search.py): a name alone (newest first, read backwards),
             # a phone's last four digits with a name or with the day the order was placed.
@@ -284,7 +292,7 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price = money_field(_("unit price"))
     amount = money_field(_("amount"))
-    history = HistoricalRecords(bases=[AuditedHistory])
+    history = bulk_history(not_indexed=["product"])
 
     class Meta:
         verbose_name = _("order line")

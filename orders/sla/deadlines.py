@@ -210,7 +210,8 @@ def _record_late_stay(*, order: Order, left: StateLeft, now: dt.datetime) -> Non
               "due_at": left.due_at.isoformat(), "hub_no": order.hub_no},
     )
     if created:
-        alert_resolve(alert=alert, actor=None, resolution="moved on late, before a sweep", now=now)
+        alert_resolve(alert=alert, actor=None, resolution=texts.MOVED_ON_LATE.encode(),
+                      now=now)
 
 
 def _team(order: Order, status: str) -> str:

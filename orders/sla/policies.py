@@ -16,7 +16,8 @@ from orderhub.core.errors import model_permission_check
 from orderhub.core.history import history_note, system_user
 from orderhub.core.tasks import enqueue_on_commit
 from orders.locks import orders_for_update
-from orders.models import SLA_STEP_STATUS, Order, SlaPolicy
+from orders import texts
+from orders.models import SLA_STEP_STATUS, Order, SlaPolicy, SlaStep
 from orders.sla.config import deadline_config, deadline_config_clear
 from orders.sla.deadlines import state_due_at
 
@@ -56,7 +57,7 @@ def open_orders_due_refresh(*, step: str, channel_id: int | None = None) -> int:
     if channel_id is not None:
         orders = orders.filter(channel_id=channel_id)
     ids = list(orders.order_by("pk").values_list("pk", flat=True))
-    reason = f"SLA policy for '{step}' changed: new due time"
+    reason = texts.SLA_POLICY_CHANGED.encode(step=SlaStep(step))
     changed_total = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
         with transaction.atomic():

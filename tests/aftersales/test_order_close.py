@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from aftersales.effects import orders_close_after_cases
 from aftersales.services import CaseInput, case_receive, case_transition
+from orderhub.core.texts import render
+from orderhub.events.dispatch import events_dispatch
 from orders import services
-from orders.holds import order_hold
+from orders.holds import order_hold, order_release_hold
 from orders.models import Channel, Order
 from orders.services import IllegalTransition
 from orders.state_machine import AfterSalesState, Status
@@ -53,17 +56,25 @@ def test_a_rejected_case_closes_a_delivered_order_too(open_case):
     assert Order.objects.get(pk=case.order_id).status == Status.CLOSED
 
 
-def test_an_order_before_delivery_is_not_closed_by_its_case(open_case):
-    # given a resend asked while the parcel is on its way
+def test_an_order_before_delivery_closes_once_delivered(open_case):
+    # given a resend asked while the parcel is on its way, and its case closed
     case = open_case("resend", status="in_transit", words="少发了")
     for name in ("approve", "reship", "close"):
         case_transition(case=case, name=name, actor=None)
     # then the order goes on to delivery: closing is for orders the buyer has
     order = Order.objects.get(pk=case.order_id)
     assert (order.status, order.aftersales_state) == (Status.IN_TRANSIT, AfterSalesState.CLOSED)
+    # when the buyer signs for it, and its event is handled
     services.order_deliver(order=order, actor=None)
-    services.order_close(order=order, actor=None, reason="after-sales already over")
+    events_dispatch()
+    # then the order is closed by the system, saying why
+    order.refresh_from_db()
     assert order.status == Status.CLOSED
+    latest = order.history.latest()
+    assert latest.history_user.username == "system"
+    assert render(latest.history_change_reason) == (
+        "after-sales over: every case had closed before the order could close (not yet "
+        "delivered, or held)")
 
 
 def test_a_full_refund_leaves_the_order_refunded(open_case):
@@ -73,13 +84,40 @@ def test_a_full_refund_leaves_the_order_refunded(open_case):
     assert Order.objects.get(pk=case.order_id).status == Status.REFUNDED
 
 
-def test_a_held_order_waits(open_case, manager):
+def test_a_held_order_waits_and_closes_once_released(open_case, manager):
+    # given a delivered order held while its only case closes
     case = open_case("resend", status="delivered")
     order_hold(order=case.order, actor=manager, reason="买家投诉处理中")
     for name in ("approve", "reship", "close"):
         case_transition(case=case, name=name, actor=None)
     order = Order.objects.get(pk=case.order_id)
     assert (order.status, order.aftersales_state) == (Status.DELIVERED, AfterSalesState.CLOSED)
+    # when the hold is lifted, and its event is handled
+    order_release_hold(order=order, actor=manager, reason="投诉已处理")
+    events_dispatch()
+    # then the order closes
+    order.refresh_from_db()
+    assert (order.status, order.on_hold) == (Status.CLOSED, False)
+
+
+def test_delivery_or_a_release_closes_only_orders_whose_cases_all_closed(
+        order_in, open_case, manager):
+    # given one delivered order never with a case, and one with a case still open
+    untouched = order_in("in_transit")
+    still_open = open_case("resend", status="in_transit").order
+    for order in (untouched, still_open):
+        order_hold(order=order, actor=manager, reason="核对地址")
+    # when both are released and delivered, events handled
+    for order in (untouched, still_open):
+        order_release_hold(order=order, actor=manager, reason="地址无误")
+        services.order_deliver(order=order, actor=None)
+    events_dispatch()
+    # then neither closes: nothing of after-sales ended for them
+    assert set(Order.objects.filter(pk__in=[untouched.pk, still_open.pk])
+               .values_list("status", "aftersales_state")) == {
+        (Status.DELIVERED, AfterSalesState.NONE), (Status.DELIVERED, AfterSalesState.OPEN)}
+    # and running the closing again changes nothing (idempotent)
+    assert orders_close_after_cases(order_ids=[untouched.pk, still_open.pk]) == 0
 
 
 def test_an_archived_order_without_cases_closes_as_before(order_in, manager):

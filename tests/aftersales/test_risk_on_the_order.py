@@ -14,6 +14,7 @@ from aftersales.risk import return_risks_compute
 from logistics.models import FulfilmentRule, RuleMatch
 from logistics.rules import OrderFacts, condition_problem
 from logistics.services.fulfilment import fulfilment_process
+from orderhub.core.texts import render
 from orders.models import Channel, OrderTag
 from orders.state_machine import Status
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, open_reasons
@@ -61,8 +62,8 @@ def test_a_high_risk_order_is_matched_by_a_rule(returner):
     assert OrderTag.objects.filter(order=order, tag="high_return_risk").exists()
     assert order.on_hold
     assert open_reasons(order) == ["高退货风险：发货前电话确认"]
-    seen = RuleMatch.objects.get(decision__order=order,
-                                 rule_name="High return risk: call first").seen
+    seen = render(RuleMatch.objects.get(decision__order=order,
+                                        rule_name="High return risk: call first").seen)
     score = ReturnRisk.objects.get(order=order).score
     assert score >= 60
     assert f" {score} " in seen and "该客户 4 单中有 4 次售后" in seen

@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from orderhub.alerts.models import Alert
 from orderhub.alerts.services import alert_raise
@@ -19,15 +17,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
 
 @pytest.fixture
-def api(make_user):
-    def client_for(role: str | None = "warehouse") -> APIClient:
-        user = make_user(role)
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-        client.user = user
-        return client
-
-    return client_for
+def api(token_client):
+    """``api()``: a token client of the warehouse; ``api("manager")`` of another role."""
+    return lambda role="warehouse": token_client(role)
 
 
 @pytest.fixture

@@ -12,36 +12,14 @@ import os
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+
+from tests.api.conftest import CHECKS
 
 pytestmark = pytest.mark.usefixtures("wsgi_keeps_connection")
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
-
-
-@pytest.fixture
-def api_schema(db, wsgi_keeps_connection):
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-@pytest.fixture
-def auth_header(make_user):
-    user = make_user("manager", username="fuzz-manager")
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}",
-            "Accept-Language": "en"}
+schema = schemathesis.pytest.from_fixture("api_schema")  # tests/api/conftest.py
 
 
 @schema.parametrize()

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from channels.models import Delivery, RefusedDelivery
@@ -19,7 +20,7 @@ from orders.models import Order, OrderTag
 from orders.state_machine import Status
 from tests.channels import payloads as p
 from tests.factories import open_reasons
-from orderhub.core.texts import render
+from orderhub.core.texts import is_encoded, render
 
 pytestmark = pytest.mark.django_db
 HUB_NO = re.compile(r"^[A-Z]+\d{8}\d{5}$")
@@ -284,6 +285,27 @@ def test_a_channel_cancel_in_the_warehouse_holds_the_order_with_the_reason(chann
     assert (hold.source, hold.key) == ("channel", "channel:cancel")
     assert "cancelled the order after the warehouse took it" in render(hold.reason)
     assert answer["changed"] is True
+    # the hold's reason and the answer's note are codes, each reader reads them in their language
+    assert is_encoded(hold.reason) and "§" not in answer["note"]
+    assert Delivery.objects.latest("pk").result["orders"][0]["note"].startswith(
+        "§orders.channel.on_hold")
+    with translation.override("zh-hans"):
+        assert "仓库接单后平台取消了订单" in render(hold.reason)
+
+
+def test_the_history_of_a_channels_change_names_the_fields_in_the_readers_language(channel,
+                                                                                    post):
+    # given an order, when the channel sends it again with another buyer note
+    channel("jd")
+    post("jd", p.dumps(p.jd_order()))
+    post("jd", p.dumps(p.jd_order(orderRemark="请尽快发货", modified="2026-01-28 11:00:00")))
+    # then its history row names the delivery and the changed field, as a code
+    reason = only_order("jd").history.order_by("-history_id").first().history_change_reason
+    assert reason.startswith("§orders.history.channel_fields")
+    with translation.override("en"):
+        assert render(reason).endswith(": buyer note")
+    with translation.override("zh-hans"):
+        assert render(reason).endswith("：买家留言") and "§" not in render(reason)
 
 
 def test_a_locked_order_is_held_and_released_when_jd_unlocks_it(channel, post):

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from channels.adapters import adapter_for
 from channels.models import Delivery
 from channels.services.deliveries import delivery_process, delivery_store
 from orderhub.core.errors import PermissionRefused
-from orders import channel_sync
+from orders import channel_sync, texts
 from orders.customer_services import customer_merge, customer_unmerge
 from orders.models import Channel, Order
 from orders.services import LineInput, OrderInput, _build_order, order_row
@@ -123,11 +124,28 @@ def test_customer_merge_and_unmerge_move_orders_with_history(make_user):
     moved = customer_merge(survivor=survivor, absorbed=absorbed, actor=None, reason="same phone")
     assert sorted(moved) == sorted(o.pk for o in orders)
     assert set(Order.objects.values_list("customer_id", flat=True)) == {survivor.pk}
-    assert "customer merge: same phone" in orders[0].history.order_by(
-        "-history_id").first().history_change_reason
+    reason = orders[0].history.order_by("-history_id").first().history_change_reason
+    assert reason == texts.CUSTOMER_MERGE.encode(reason="same phone")
     customer_unmerge(survivor=survivor, absorbed=absorbed, order_ids=moved,
                      actor=make_user("operations"), reason="not the same")
     assert set(Order.objects.values_list("customer_id", flat=True)) == {absorbed.pk}
+    # the orders' and the absorbed customer's history read in each reader's language
+    reason = orders[0].history.order_by("-history_id").first().history_change_reason
+    with translation.override("en"):
+        assert render(reason) == "customer merge undone: not the same"
+    with translation.override("zh-hans"):
+        assert render(reason) == "撤销客户合并：not the same"
+    absorbed.refresh_from_db()
+    notes = list(absorbed.history.order_by("history_id")
+                 .values_list("history_change_reason", flat=True))[-2:]
+    assert notes == [texts.MERGED_INTO.encode(customer=survivor.pk, reason="same phone"),
+                     texts.UNMERGED.encode(customer=survivor.pk, reason="not the same")]
+    with translation.override("en"):
+        assert render(notes[0]) == f"Merged into customer #{survivor.pk}: same phone"
+    # the note staff type into reads as words in the hub's language (English in the tests'
+    # settings), never as a code
+    assert absorbed.note == (f"Merged into customer #{survivor.pk}: same phone\n"
+                             f"Merge into customer #{survivor.pk} undone: not the same")
 
 
 def test_customer_merge_needs_change_customer(make_user):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
-from channels.models import TestOrderRule
+from channels.models import Delivery, TestOrderRule
+from channels.selectors import delivery_answer_shown
+from channels.texts import TEST_MARKED, TEST_ORDER
+from orderhub.core.texts import is_encoded, render
 from orders.models import Order, OrderTag, ProductAlias
 from tests.channels import payloads as p
 from tests.factories import ProductFactory
@@ -53,7 +57,10 @@ def test_an_unknown_sku_is_flagged_not_dropped_and_reprocessing_maps_it(channel,
     order = Order.objects.get()
     assert "unmapped_sku" in answer["flags"]
     assert order.lines.count() == 2
-    assert "100012345679" in OrderTag.objects.get(order=order, tag="unmapped_sku").note
+    note = OrderTag.objects.get(order=order, tag="unmapped_sku").note
+    assert is_encoded(note) and "100012345679" in render(note)
+    with translation.override("zh-hans"):
+        assert render(note).startswith("没有对应的主 SKU：")
     # when operations add the alias and reprocess the deliveries with unmapped SKUs
     shorts = ProductFactory(sku="SHORTS-BLACK-M")
     ProductAlias.objects.create(product=shorts, alias="运动短裤 黑 M")
@@ -77,6 +84,11 @@ def test_test_orders_are_dropped_by_rule_and_by_the_platform_flag(channel, post)
     assert by_rule["hub_no"] is None
     assert "internal" in by_rule["note"]
     assert "platform marks it" in by_flag["note"]
+    # the delivery keeps the note as a code; the API and the admin render it for their reader
+    stored = Delivery.objects.latest("pk").result
+    assert stored["orders"][0]["note"] == TEST_ORDER.encode(why=TEST_MARKED.encode())
+    with translation.override("zh-hans"):
+        assert delivery_answer_shown(stored)["orders"][0]["note"] == "测试订单：平台标记为测试订单"
     assert not Order.objects.exists()
 
 
@@ -87,7 +99,10 @@ def test_an_invalid_contact_is_flagged_and_a_masked_phone_is_not(channel, post):
     post("pdd", p.dumps(p.pdd_order(order_sn="3", receiver_phone="+86 138 0013 8000")))
     invalid, masked, valid = Order.objects.order_by("channel_order_no")
     assert "invalid_contact" in tags_of(invalid)
-    assert "mainland mobile" in OrderTag.objects.get(order=invalid, tag="invalid_contact").note
+    note = OrderTag.objects.get(order=invalid, tag="invalid_contact").note
+    assert is_encoded(note) and "mainland mobile" in render(note)
+    with translation.override("zh-hans"):
+        assert render(note) == "收货人电话“0571-8888”不是大陆手机号（以 1 开头的 11 位数字）"
     assert "invalid_contact" not in tags_of(masked)
     assert masked.receiver_phone == "1387677****"
     assert "invalid_contact" not in tags_of(valid)

@@ -8,6 +8,7 @@ import sys
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from channels.adapters import ADAPTERS
 from channels.adapters import fields as f
@@ -17,6 +18,7 @@ from channels.adapters.lazada import STATUS_TABLE as LAZADA_STATUSES
 from channels.adapters.shopee import STATUS_TABLE as SHOPEE_STATUSES
 from channels.models import ChannelOrderPart, CustomerIdentity, Delivery
 from logistics.models import FulfilmentDecision, Reservation
+from orderhub.core.texts import is_encoded, render
 from orderhub.events.dispatch import events_dispatch
 from orders.models import Order
 from orders.state_machine import Status
@@ -94,6 +96,10 @@ def test_items_that_arrive_before_their_order_wait_too(channel, post):
     channel("amazon")
     first = answer_of(post("amazon", x.dumps(x.amazon_get_order_items())))
     assert first["orders"][0]["note"] == "kept until getOrders (the order) arrives"
+    stored = Delivery.objects.latest("pk").result["orders"][0]["note"]
+    assert is_encoded(stored)
+    with translation.override("zh-hans"):
+        assert render(stored) == "已暂存，等待getOrders（订单）到达"
     second = answer_of(post("amazon", x.dumps(x.amazon_order())))  # the bare Order object
     assert second["created"] == 1
     assert only("amazon").lines.count() == 2

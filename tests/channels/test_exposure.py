@@ -8,10 +8,12 @@ import time
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from channels.models import Delivery, RefusedDelivery
 from orderhub.core.signing import hub_signature
+from orderhub.core.texts import is_encoded, render
 from orders.models import Order, OrderTag
 from tests.channels import payloads as p
 from tests.channels.conftest import SECRET
@@ -85,7 +87,11 @@ def test_a_negative_payment_is_flagged_on_the_order(channel, post, products):
     assert response.status_code == 200, response.json()
     assert "implausible_amount" in response.json()["orders"][0]["flags"]
     tag = OrderTag.objects.get(tag="implausible_amount")
-    assert "paid_amount -289.00" in tag.note
+    assert is_encoded(tag.note)
+    with translation.override("en"):
+        assert render(tag.note) == "negative: paid amount -289.00"
+    with translation.override("zh-hans"):
+        assert render(tag.note) == "金额为负：实付金额 -289.00"
 
 
 def test_an_address_cut_to_fit_is_flagged_on_the_order(channel, post, products):

@@ -3,11 +3,13 @@ phones, suspected duplicate orders."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from channels.models import CustomerIdentity, IdentityMatchSettings, IdentityMerge
 from channels.services import identity
 from channels.services.identity import identity_merge_undo
 from orderhub.core.errors import PermissionRefused
+from orderhub.core.texts import is_encoded, render
 from orders.models import Customer, Order, OrderTag
 from tests.channels import payloads as p
 
@@ -88,8 +90,13 @@ def test_an_order_that_links_two_customers_merges_them_and_the_merge_can_be_undo
     assert set(Order.objects.values_list("customer_id", flat=True)) == {jd_customer}
     assert not CustomerIdentity.objects.filter(customer_id=mp_customer).exists()
     mp_order = Order.objects.get(channel_order_no="M1")
-    assert "customer merge" in mp_order.history.order_by("-history_id").first(
-    ).history_change_reason
+    reason = mp_order.history.order_by("-history_id").first().history_change_reason
+    assert is_encoded(reason)
+    with translation.override("en"):
+        assert render(reason).startswith("customer merge: same person: shared identities in ")
+    with translation.override("zh-hans"):
+        assert render(reason).startswith("客户合并：同一人：")
+    assert "§" not in render(reason)
     # when someone with the right undoes it
     identity_merge_undo(merge=merge, actor=make_user("operations"), reason="different people")
     # then the merged customer has its orders and identities back, with history
@@ -127,7 +134,11 @@ def test_same_person_same_items_shortly_after_is_flagged_as_a_suspected_duplicat
     assert "duplicate_suspected" in second["flags"]
     flag = OrderTag.objects.get(tag="duplicate_suspected")
     assert flag.order.channel_order_no == "99"
-    assert "20 min apart" in flag.note
+    assert is_encoded(flag.note)
+    with translation.override("en"):
+        assert "20 min apart" in render(flag.note)
+    with translation.override("zh-hans"):
+        assert "相隔 20 分钟" in render(flag.note)
     assert "duplicate_suspected" not in third["flags"]
     assert Order.objects.count() == 3  # flagged for review, never dropped
 

@@ -7,7 +7,7 @@ import logging
 import time
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels.handlers import (
     handovers_from_shipments,
@@ -26,6 +26,7 @@ from channels.writeback.services import (
 )
 from orderhub.alerts.models import Alert
 from orderhub.core.errors import PermissionRefused
+from orderhub.core.texts import is_encoded, render
 from orderhub.events.models import Event
 from orderhub.events.registry import handlers_for
 from orders.state_machine import Status
@@ -190,7 +191,13 @@ def test_a_refused_carrier_fails_at_once_with_the_platforms_words(
     # and operations are alerted, integrators told
     [alert] = Alert.objects.filter(kind="writeback_failed")
     assert alert.order_id == order.pk and alert.team == "operations"
-    assert "failed" in alert.title and "物流公司不支持" in alert.message
+    assert is_encoded(alert.title) and is_encoded(alert.message)
+    with translation.override("en"):
+        assert "failed" in render(alert.title) and "物流公司不支持" in render(alert.message)
+    with translation.override("zh-hans"):
+        assert render(alert.title).endswith("回传发货失败")
+        assert "渠道返回：isv.logistics-offline-service-error:B27 物流公司不支持" in render(
+            alert.message)
     [event] = events_of(WRITEBACK_FAILED)
     assert event.payload["reason"] == Reason.CARRIER_REFUSED
     assert event.payload["platform_message"] == "物流公司不支持"

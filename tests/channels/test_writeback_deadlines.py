@@ -18,6 +18,7 @@ from channels.writeback.models import WriteBack
 from channels.writeback.services import writeback_request
 from channels.writeback.tasks import writebacks_sweep
 from orderhub.alerts.models import Alert
+from orderhub.core.texts import is_encoded, render
 from orders.state_machine import Status
 from tests.channels.writeback_kit import awaiting_pickup, connect, due_now, hand_over
 from tests.conftest import requires_postgres
@@ -56,8 +57,8 @@ def test_a_write_back_failing_an_hour_before_the_deadline_alerts_once(
 
     [alert] = deadline_alerts()
     assert alert.order_id == writeback.order_id and alert.team == "operations"
-    assert "not confirmed" in alert.title and alert.data["writeback_id"] == writeback.pk
-    assert "HTTP 502" in alert.message or "server error" in alert.message
+    assert "not confirmed" in render(alert.title) and alert.data["writeback_id"] == writeback.pk
+    assert "HTTP 502" in render(alert.message) or "server error" in render(alert.message)
     writeback.refresh_from_db()
     assert writeback.deadline_alerted_at is not None
 
@@ -120,7 +121,7 @@ def test_confirming_resolves_the_write_backs_alerts(platform,
     assert (writeback.status, writeback.attempts) == (WB.CONFIRMED, 2)
     [alert] = deadline_alerts()
     assert alert.status == Alert.AlertStatus.RESOLVED
-    assert alert.resolution == "confirmed to the channel"
+    assert render(alert.resolution) == "confirmed to the channel"
 
 
 def test_the_sweep_is_scheduled_every_minute(db):
@@ -152,15 +153,20 @@ def test_the_deadline_sweep_reads_the_partial_index(db):
     assert "writeback_deadline_idx" in plan
 
 
-def test_alerts_speak_the_hubs_language_whatever_the_request_spoke(
-    platform, settings, django_capture_on_commit_callbacks
+def test_alerts_are_codes_read_in_each_readers_language_whatever_the_request_spoke(
+    platform, django_capture_on_commit_callbacks
 ):
-    # given the hub's language is Chinese and the code runs where English is active
-    settings.LANGUAGE_CODE = "zh-hans"
+    # given a failing write-back near its deadline, checked where English is active
     writeback = failing(platform, django_capture_on_commit_callbacks,
                         ship_in=dt.timedelta(minutes=10))
     with translation.override("en"):
         writeback_deadlines_check()
+    # then the alert is stored as codes, and reads in Chinese for a Chinese reader
     [alert] = deadline_alerts()
-    assert "尚未向 jd 回传发货" in alert.title and "平台返回服务器错误" in alert.message
-    assert writeback.order.hub_no in alert.title
+    assert is_encoded(alert.title) and is_encoded(alert.message)
+    with translation.override("zh-hans"):
+        title, message = render(alert.title), render(alert.message)
+    assert "尚未向 jd 回传发货" in title and "平台返回服务器错误" in message
+    assert writeback.order.hub_no in title and "§" not in title + message
+    with translation.override("en"):
+        assert "not confirmed to jd" in render(alert.title)

@@ -19,7 +19,8 @@ REAL_KEY = "k3y-for-the-production-start-tests-" + "x7Qp2Lm9Zr4Tv8Wb" * 3
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if key not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "STATIC_ROOT",
-                          "STATIC_MANIFEST", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+                          "STATIC_MANIFEST", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                          "ORDERHUB_BASE_URL"}}
     env.update(DJANGO_SETTINGS_MODULE="orderhub.settings", DEBUG="0",
                DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                STATIC_ROOT=str(tmp_path / "static"), **extra)
@@ -89,7 +90,8 @@ def test_a_web_process_starts_with_a_key_and_collected_static_files(tmp_path):
 def test_check_deploy_passes_with_the_documented_production_settings(tmp_path):
     # Given the environment README's "Security and production" lists
     env = _env(tmp_path, SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="hub.example.com",
-               CSRF_TRUSTED_ORIGINS="https://hub.example.com")
+               CSRF_TRUSTED_ORIGINS="https://hub.example.com",
+               ORDERHUB_BASE_URL="https://hub.example.com")
 
     # When Django's deployment checks run, warnings counting as failures
     done = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
@@ -97,6 +99,22 @@ def test_check_deploy_passes_with_the_documented_production_settings(tmp_path):
     # Then nothing is reported
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_check_warns_when_the_public_address_is_unset(tmp_path):
+    # Given production settings without ORDERHUB_BASE_URL
+    env = _env(tmp_path, SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="hub.example.com")
+
+    # When the deployment checks run, warnings counting as failures
+    done = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    # Then the missing address is named, with what to set
+    assert done.returncode != 0
+    assert "orderhub.W001" in done.stderr and "ORDERHUB_BASE_URL" in done.stderr
+
+    # And the plain checks (every other command runs them) stay quiet about it
+    plain = _run(["manage.py", "check", "--fail-level", "WARNING"], env)
+    assert "orderhub.W001" not in plain.stdout + plain.stderr
 
 
 def test_check_deploy_fails_on_the_development_key(tmp_path):

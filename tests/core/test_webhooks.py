@@ -9,9 +9,10 @@ import time
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orderhub.core.errors import PermissionRefused
+from orderhub.core.texts import is_encoded, render
 from orderhub.events.dispatch import events_dispatch
 from orderhub.events.models import Event, EventTask
 from orderhub.events.services import event_record
@@ -274,11 +275,20 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_alerted_and_re_enabled_by
     # then it is switched off, with the reason, and operations are alerted
     subscription.refresh_from_db()
     assert not subscription.is_active and subscription.disabled_at is not None
-    assert "No attempt has succeeded for 25 h (10 failed in a row)" in \
-        subscription.disabled_reason
+    assert is_encoded(subscription.disabled_reason)
+    with translation.override("en"):
+        assert "No attempt has succeeded for 25 h (10 failed in a row)" in \
+            render(subscription.disabled_reason)
+    with translation.override("zh-hans"):
+        assert "25 小时内没有一次推送成功（连续失败 10 次）" in render(subscription.disabled_reason)
     alert = Alert.objects.get(kind="webhook_disabled")
-    assert alert.team == "operations" and subscription.url in alert.title
-    assert "re-enable" in alert.message
+    assert alert.team == "operations" and subscription.url in render(alert.title)
+    assert is_encoded(alert.title) and is_encoded(alert.message)
+    with translation.override("en"):
+        assert "re-enable" in render(alert.message)
+    with translation.override("zh-hans"):
+        assert render(alert.title).endswith(f"的 Webhook 接收地址已停用：{subscription.url}")
+        assert "重新启用" in render(alert.message)
     owed = Delivery.objects.get()
     assert owed.status == Status.PENDING and owed.next_attempt_at is None
     # and it gets no new deliveries, nor do events for it even make a task

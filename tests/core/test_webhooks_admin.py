@@ -4,8 +4,9 @@ delivery with its body and attempts, the actions (re-enable, retry, ping) and th
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from orderhub.core.texts import is_encoded, render
 from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from tests.core.conftest import SECRET
 from tests.factories import OrderFactory
@@ -120,3 +121,24 @@ def test_the_admin_speaks_chinese(client, manager, owned):
     page = client.get("/admin/webhooks/subscription/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "订单被拦截" in page.content.decode()
 
+
+
+def test_switching_off_in_the_admin_stores_who_and_why_as_a_code(client, manager, owned):
+    # given an active subscription
+    subscription, _delivery = owned
+    client.force_login(manager)
+    # when staff switch it off in the admin
+    client.post("/admin/webhooks/subscription/", {
+        "action": "disable", "_selected_action": [subscription.pk]}, follow=True)
+    # then the reason is a code, read in each reader's language (the admin's page in Chinese)
+    subscription.refresh_from_db()
+    assert not subscription.is_active and is_encoded(subscription.disabled_reason)
+    with translation.override("en"):
+        assert render(subscription.disabled_reason) == (
+            f"switched off by {manager.get_username()}: in the admin")
+    with translation.override("zh-hans"):
+        assert render(subscription.disabled_reason) == (
+            f"由 {manager.get_username()} 停用：在后台操作")
+    page = client.get(f"/admin/webhooks/subscription/{subscription.pk}/change/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "在后台操作" in page.content.decode() and "§" not in page.content.decode()

@@ -83,15 +83,3 @@ def the_carriers(db):
             "name": name, "name_en": name_en, "phone": phone, "tracking_pattern": pattern,
             "kuaidi100_code": k100, "aliases": ",".join(aliases)})
 
-
-@pytest.fixture
-def login(client, make_user):
-    """``login("warehouse")``: the test client as a new user of that role; pages in English."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def as_role(role: str):
-        user = make_user(role)
-        client.force_login(user)
-        return user
-
-    return as_role

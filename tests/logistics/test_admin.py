@@ -18,6 +18,7 @@ from orders.models import GiftOrder, Order
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory
 from tests.factories import open_reasons
+from logistics import texts
 from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,10 @@ def test_start_picking_from_the_queue_calls_the_service(login, client, paid_orde
     order.refresh_from_db()
     assert order.status == Status.PICKING
     assert "Picking started for 1 order(s)." in messages_of(response)
-    assert render(order.history.order_by("-history_id").first().history_change_reason) == "picking queue"
+    reason = order.history.order_by("-history_id").first().history_change_reason
+    assert reason == texts.PICKING_QUEUE.encode() and render(reason) == "picking queue"
+    with translation.override("zh-hans"):
+        assert render(reason) == "拣货队列"
 
 
 def test_operations_write_rules_and_impossible_conditions_are_refused(login, client):

@@ -117,6 +117,15 @@ def test_fulfilment_endpoint_says_why_the_order_is_where_it_is(api, only_warehou
     assert (body["decided"], body["outcome"], body["warehouse"]) == (True, "allocated", "T1")
     assert body["matched_rules"][0]["rule"].startswith("Risk: over 5,000")
     assert body["matched_rules"][0]["done"] == "sent to risk review"
+    assert "paid amount 6000.00" in body["matched_rules"][0]["seen"]
+    assert body["summary"].startswith("routed to T1; 2 unit(s) reserved")
+    # the same stored texts, asked for in Chinese
+    client.credentials(HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"],
+                       HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese = client.get(f"/api/orders/{order.hub_no}/fulfilment/").json()
+    assert "实付金额 6000.00" in chinese["matched_rules"][0]["seen"]
+    assert chinese["summary"].startswith("分配到 T1；已占用 2 件")
+    assert "§" not in str(chinese)
     assert [(r["sku"], r["quantity"], r["status"]) for r in body["reservations"]] == [
         ("SKU-A", 2, "reserved")]
     undecided = client.get(f"/api/orders/{OrderFactory().hub_no}/fulfilment/").json()

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logistics.models import FulfilmentDecision, FulfilmentRule, RuleAction, RuleMatch
 from logistics.rules import OrderFacts, condition_problem, normalise_place
@@ -14,7 +14,7 @@ from orders.models import Customer, GiftOrder, Order, OrderTag
 from orders.state_machine import Status
 from tests.factories import CustomerFactory, ProductFactory
 from tests.factories import open_reasons
-from orderhub.core.texts import render
+from orderhub.core.texts import is_encoded, render
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_default_rule_for_many_near_identical_orders_from_one_buyer(paid_order):
     assert OrderTag.objects.filter(order=third, tag="near_identical_orders").exists()
     match = RuleMatch.objects.get(decision__order=third,
                                   rule_name="Risk: many near-identical orders from one buyer")
-    assert " 3 " in match.seen
+    assert " 3 " in render(match.seen)
     # and an identical order outside the 30-minute window is not counted
     late = paid_order({"SKU-X": 1}, customer=buyer, paid_at=now + dt.timedelta(hours=2))
     assert OrderFacts(late).near_identical_orders == 1
@@ -154,7 +154,7 @@ def test_matches_record_what_was_seen_and_done(paid_order, no_default_rules):
     decision = fulfilment_process(order_id=order.pk)
     match = decision.matches.get()
     assert match.rule_name == "Hangzhou nights"
-    assert "杭州" in match.seen and "23" in match.seen
+    assert "杭州" in render(match.seen) and "23" in render(match.seen)
     assert render(match.done) == "tag night、held: night order: call the buyer"
     assert "Rules matched: Hangzhou nights" in render(decision.summary)
     order.refresh_from_db()
@@ -237,3 +237,20 @@ def test_default_rules_are_editable_rows(db):
 def test_a_rule_cannot_compare_with_a_number_that_is_not_finite(value):
     # NaN parses as a Decimal but raises when compared, which would stop every sweep
     assert condition_problem(fact="amount", operator="gt", value=value)
+
+
+def test_what_a_rule_saw_is_a_code_read_in_the_readers_language(paid_order, no_default_rules):
+    # given a rule on the paid amount, and an order it matches
+    rule("Big orders", ("amount", "gte", "5000"), priority=5,
+         actions=[{"kind": "add_tag", "value": "big"}])
+    order = paid_order(paid_amount=Decimal("6000.00"))
+    # when the order is decided
+    match = fulfilment_process(order_id=order.pk).matches.get()
+    # then the match stores what was seen as a code, the fact and operator as their labels
+    assert is_encoded(match.seen)
+    with translation.override("en"):
+        assert render(match.seen) == "paid amount 6000.00 at least 5000"
+    with translation.override("zh-hans"):
+        shown = render(match.seen)
+    assert shown == "实付金额 6000.00 大于等于 5000"
+    assert "gte" not in shown and "amount" not in shown

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logistics.models import FulfilmentDecision
 from logistics.shipments.models import Shipment
@@ -20,7 +20,9 @@ from logistics.warehouse.services import (
     station_waybill,
     waves_create,
 )
+from logistics import texts
 from orderhub.core.errors import PermissionRefused, ValidationFailed
+from orderhub.core.texts import is_encoded, render
 from orders.models import GiftOrder, Order, Product
 from orders.state_machine import Status
 from tests.factories import GiftOrderFactory, OrderFactory
@@ -50,8 +52,15 @@ def queued(only_warehouse, paid_order):
     return make
 
 
+def in_english(value: str) -> str:
+    with translation.override("en"):
+        return render(value)
+
+
 def history_reasons(order: Order) -> list[tuple[str, str]]:
-    return [(row.history_change_reason, row.history_user.username if row.history_user else "")
+    """The order's history after its creation: (reason as an English reader reads it, user)."""
+    return [(in_english(row.history_change_reason),
+             row.history_user.username if row.history_user else "")
             for row in order.history.order_by("history_id")][1:]
 
 
@@ -142,7 +151,8 @@ def scan(client, code: str, action: str = "scan"):
     response = client.post(reverse(STATION), {"code": code, "action": action})
     assert response.status_code == 302
     page = client.get(reverse(STATION))
-    return page.context["result"], page
+    result = page.context["result"]
+    return {**result, "message": in_english(result["message"])}, page
 
 
 def test_the_station_takes_an_order_from_paid_to_handed_over(client, login, queued):
@@ -290,7 +300,7 @@ def test_a_carriers_parcels_are_handed_over_in_one_step(client, login):
     for order in (one, two):
         order.refresh_from_db()
         assert order.status == Status.IN_TRANSIT
-        assert history_reasons(order)[-1] == ("batch hand-over: SF all labelled parcels",
+        assert history_reasons(order)[-1] == ("batch hand-over: SF, all labelled parcels",
                                               user.username)
     other.refresh_from_db()
     assert other.status == Status.AWAITING_PICKUP
@@ -307,9 +317,9 @@ def test_a_manifest_hands_over_its_parcels_and_says_why_not_for_the_rest(make_us
     by_number = {r.tracking_no: r for r in results}
     assert by_number["SF1234567890001"].moved and by_number["SF1234567890001"].hub_no == one.hub_no
     assert not by_number["781234567890"].moved and gone.hub_no == by_number["781234567890"].hub_no
-    assert "not waiting" in by_number["781234567890"].why
+    assert "not waiting" in in_english(by_number["781234567890"].why)
     assert not by_number["SF0000000000000"].moved
-    assert by_number["SF0000000000000"].why == "No parcel has this number."
+    assert by_number["SF0000000000000"].why == texts.HANDOVER_NO_PARCEL.encode()
     two.refresh_from_db()
     assert two.status == Status.AWAITING_PICKUP  # not on the manifest
     with pytest.raises(ValidationFailed):
@@ -356,3 +366,45 @@ def test_an_order_held_on_the_table_takes_no_more_scans(client, login, queued):
     result, page = scan(client, "SKU-A")
     assert not result["ok"] and "held" in result["message"]
     assert page.context["items"][0]["counted"] == 0
+
+
+def test_the_stations_answers_and_history_are_codes_read_in_the_readers_language(
+        client, login, queued):
+    # given an order on the table with one item counted
+    order = queued({"SKU-A": 2})
+    login("warehouse")
+    scan(client, order.hub_no)
+    # when a wrong item is scanned
+    client.post(reverse(STATION), {"code": "SKU-ZZZ", "action": "scan"})
+    # then the session keeps the answer as a code, and each reader reads it in their language
+    stored = client.session["orderhub.scan_station"]["result"]["message"]
+    assert stored == texts.SCAN_WRONG_ITEM.encode(code="SKU-ZZZ", hub_no=order.hub_no)
+    with translation.override("zh-hans"):
+        assert render(stored) == f"商品错误：“SKU-ZZZ”不在订单 {order.hub_no} 中。请放回，未做任何记录。"
+    assert in_english(stored).startswith("Wrong item: 'SKU-ZZZ'")
+    page = client.get(reverse(STATION), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "商品错误" in page.content.decode() and "§" not in page.content.decode()
+    # and the counted item's history row (picking started) is a code too
+    scan(client, "SKU-A")
+    scan(client, "SKU-A")
+    reasons = list(order.history.order_by("history_id")
+                   .values_list("history_change_reason", flat=True))[1:]
+    assert reasons == [texts.STATION.encode(), texts.STATION_PACKED.encode(total=2)]
+    assert all(is_encoded(reason) for reason in reasons)
+    with translation.override("zh-hans"):
+        assert [render(reason) for reason in reasons] == ["扫描台", "扫描台：2 件商品已全部扫描"]
+
+
+@pytest.mark.parametrize(("carrier", "numbers", "english", "chinese"), [
+    ("SF", [], "batch hand-over: SF, all labelled parcels", "批量交接：SF，全部已贴面单的包裹"),
+    ("SF", ["SF1234567890001"], "batch hand-over: SF manifest", "批量交接：SF 交接清单"),
+    ("", ["SF1234567890001"], "batch hand-over: manifest", "批量交接：交接清单"),
+])
+def test_a_batch_hand_overs_history_note_is_a_code(make_user, carrier, numbers, english,
+                                                    chinese):
+    order = labelled("SF", "SF1234567890001")
+    handover_batch(actor=make_user("warehouse"), carrier_code=carrier, tracking_numbers=numbers)
+    reason = order.history.latest("history_id").history_change_reason
+    assert is_encoded(reason) and in_english(reason) == english
+    with translation.override("zh-hans"):
+        assert render(reason) == chinese

@@ -15,18 +15,6 @@ REGIONS = "admin:orders_address_regions"
 PARSE = "admin:orders_address_parse"
 
 
-@pytest.fixture
-def login(client, make_user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def as_role(role: str):
-        user = make_user(role)
-        client.force_login(user)
-        return user
-
-    return as_role
-
-
 def test_the_regions_endpoint_lists_the_cities_and_districts_under_a_choice(login, client):
     login("customer_service")
     cities = client.get(reverse(REGIONS), {"province": "浙江省"}).json()

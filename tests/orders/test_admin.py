@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,25 +17,14 @@ from orders.models import Channel, GiftOrder, Order
 from orders.state_machine import MOVES, Status
 from tests.conftest import ROLES, requires_postgres
 from tests.factories import GiftOrderFactory, OrderFactory, OrderLineFactory, open_reasons
+from django.utils import translation
+
 from orderhub.core.texts import render
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:orders_order_changelist"
 
-
-
-@pytest.fixture
-def login(client, make_user):
-    """``login("warehouse")``: the test client, signed in as a new user of that role, in English."""
-
-    def sign_in(role: str):
-        user = make_user(role)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        client.force_login(user)
-        return user
-
-    return sign_in
 
 
 def change_url(order: Order) -> str:
@@ -257,6 +245,9 @@ def test_editing_the_receiver_records_history_and_leaves_the_status(login, clien
     assert latest.ip_address == "192.0.2.44"
     assert latest.history_user.groups.filter(name="customer_service").exists()
     assert render(latest.history_change_reason) == "address changed: edited in the admin"
+    assert "edited_in_admin" in latest.history_change_reason  # a code, not English words
+    with translation.override("zh-hans"):
+        assert render(latest.history_change_reason) == "地址已修改：在后台修改"
 
 
 def contact_form(order, **changes) -> dict[str, str]:

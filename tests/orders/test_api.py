@@ -31,18 +31,10 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture
-def api(make_user):
-    """``api("warehouse")``: an API client authenticated with a token of a user in that role."""
-
-    def client_for(role: str | None = "manager", **kwargs) -> APIClient:
-        user = make_user(role, **kwargs)
-        # English messages, whatever the default language (the admin's zh-hans).
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-        client.user = user
-        return client
-
-    return client_for
+def api(token_client):
+    """``api("warehouse")``: a token client (``token_client``) of that role, a manager's by
+    default."""
+    return lambda role="manager", **kwargs: token_client(role, **kwargs)
 
 
 def detail_url(order: Order) -> str:

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, clear_url_caches, reverse
+from django.utils import translation
 from django_q.models import Schedule
 
 import orderhub.urls
@@ -44,6 +45,7 @@ from orders.sla.sweep import sla_sweep, sla_sweep_until_done
 from orders.state_machine import Status
 from tests.factories import OrderFactory
 from orderhub.core.texts import render
+from orders import texts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
 
@@ -338,7 +340,11 @@ def test_a_policy_change_applies_to_orders_already_in_the_state():
     order.refresh_from_db()
     assert changed == 1
     assert order.state_due_at == order.state_entered_at + 90 * MIN
-    assert "SLA policy" in order.history.first().history_change_reason
+    reason = order.history.first().history_change_reason
+    assert reason == texts.SLA_POLICY_CHANGED.encode(step=SlaStep.PICKING)
+    assert render(reason) == "SLA policy for 'Picking' changed: new due time"
+    with translation.override("zh-hans"):
+        assert render(reason) == f"“{SlaStep.PICKING.label}”的时效规则已修改：重新计算截止时间"
 
 
 # --- rehearsal ----------------------------------------------------------------------------------
@@ -421,7 +427,10 @@ def test_saving_a_changed_policy_shows_its_rehearsal_first(deadline_admin):
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.minutes == 60
-    assert render(policy.history.first().history_change_reason) == "changed in the admin"
+    reason = policy.history.first().history_change_reason
+    assert reason == texts.CHANGED_IN_ADMIN.encode() and render(reason) == "changed in the admin"
+    with translation.override("zh-hans"):
+        assert render(reason) == "在后台修改"
 
 
 def test_the_inbox_counts_unread_alerts_and_acknowledges(deadline_admin):

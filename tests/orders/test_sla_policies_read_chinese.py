@@ -1,4 +1,4 @@
-"""The SLA policy list reads in Chinese: the default steps' notes (0014) and each step's state."""
+"""The SLA policy list reads in Chinese: the default steps' notes (0015) and each step's state."""
 from __future__ import annotations
 
 import importlib
@@ -11,7 +11,7 @@ from django.test import Client
 from orders.models import SlaPolicy
 
 pytestmark = pytest.mark.django_db
-notes_migration = importlib.import_module("orders.migrations.0014_sla_notes_in_chinese")
+notes_migration = importlib.import_module("orders.migrations.0015_sla_notes_in_chinese")
 
 
 def test_the_default_steps_notes_are_chinese_and_a_note_staff_wrote_is_kept():

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from orderhub.alerts.ladder import Rung
 from orderhub.alerts.models import Alert, AlertDelivery, AlertEvent, NotificationTarget, Team
 from orderhub.alerts.notify.robots import AlertText, DeliveryError, robot_post
+from orderhub.core.site import site_url
 from orderhub.core.texts import label, render
 
 Transport = NotificationTarget.Transport
@@ -104,9 +106,7 @@ def alert_text(alert: Alert, *, language: str | None = None) -> AlertText:
             lines.append(gettext("Order: %(hub_no)s") % {"hub_no": alert.order.hub_no})
         if alert.message:
             lines.append(render(alert.message))
-        base_url = getattr(settings, "ORDERHUB_BASE_URL", "").rstrip("/")
-        if base_url:
-            lines.append(f"{base_url}/admin/alerts/alert/{alert.pk}/change/")
+        lines.append(site_url(reverse("admin:alerts_alert_change", args=[alert.pk])))
         return AlertText(title=f"[L{alert.level}] {render(alert.title)}", lines=tuple(lines))
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orderhub.core.api import ValidChoiceField
+from orderhub.core.text_fields import StoredTextField
 from orderhub.webhooks.models import Subscription
 from orderhub.webhooks.registry import PING, PUBLIC_EVENT_TYPES
 from orderhub.webhooks.services import SECRET_MAX_LENGTH, SECRET_MIN_LENGTH
@@ -73,6 +74,8 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     """A subscription as its owner sees it: never its secret."""
 
     events = serializers.ListField(child=EventTypeField())
+    disabled_reason = StoredTextField(allow_blank=True, help_text=_(
+        "Why the hub or staff switched it off, in the request's language."))
     health = serializers.SerializerMethodField()
 
     class Meta:

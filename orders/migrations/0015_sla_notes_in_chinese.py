@@ -25,7 +25,7 @@ def rewrite(apps, schema_editor, *, forward: bool):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0013_order_aftersales_state")]
+    dependencies = [("orders", "0014_lean_indexes_for_ingestion")]
 
     operations = [
         migrations.RunPython(lambda apps, editor: rewrite(apps, editor, forward=True),
