@@ -73,8 +73,6 @@ KNOWN = {
     **_known("import and export column names (issue 13 item 7: Chinese headers, the English ones "
              "still imported)", "Alias Channel hub_no buyer_name invoice_number issued_on amount "
              "tax_amount low_stock_threshold on_hand samples"),
-    **_known("customer merge notes (orders/customer_services.py, the opstexts helper's)",
-             "customer"),
 }
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
