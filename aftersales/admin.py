@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
@@ -39,6 +40,7 @@ from aftersales.models import (
     Case,
     CaseDelivery,
     CaseLine,
+    Inspection,
     ReasonCategory,
     ReasonPhrase,
     ReturnRisk,
@@ -115,7 +117,9 @@ def _move_action(move, inspection=""):
             str(move.label))
 
     action.__name__ = f"move_{move.name}{'_' + inspection if inspection else ''}"
-    label = move.label if not inspection else format_html("{} ({})", move.label, inspection)
+    # lazy: the actions are made at import, their labels read in each request's language
+    label = move.label if not inspection else format_lazy(
+        "{} ({})", move.label, Inspection(inspection).label)
     return admin.action(description=label)(action)
 
 
@@ -137,7 +141,7 @@ class CaseAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     count, no facets); the order and channel come in the page's one query."""
 
     change_form_template = "admin/aftersales/case/change_form.html"
-    list_display = ["case_no", "order_link", "channel", "kind", "status_badge",
+    list_display = ["case_number", "order_link", "channel", "kind", "status_badge",
                     "reason_category", "deciding_words", "team", "priority", "due", "amount"]
     list_filter = [OverdueFilter, "kind", "status", "reason_category", "channel", "team",
                    "priority"]
@@ -148,7 +152,7 @@ class CaseAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     paginator = QueuePaginator
     inlines = [CaseLineInline]
     readonly_fields = [
-        "case_no", "channel", "channel_case_no", "channel_order_no", "order", "kind", "status",
+        "case_number", "channel", "channel_case_no", "channel_order_no", "order", "kind", "status",
         "channel_status", "amount", "currency", "buyer_words", "platform_reason",
         "reason_category", "deciding_words", "team", "priority", "requested_at", "due_at",
         "is_overdue", "first_answered_at", "closed_at", "return_carrier",
@@ -173,6 +177,10 @@ class CaseAdmin(LargeTableAdmin, SimpleHistoryAdmin):
             return format_html("<em>{}</em>", obj.channel_order_no)
         return format_html('<a href="{}">{}</a>', reverse(
             "admin:orders_order_change", args=[obj.order_id]), obj.order.hub_no)
+
+    @admin.display(description=_("after-sales case number"), ordering="id")
+    def case_number(self, obj: Case) -> str:
+        return obj.case_no
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: Case) -> SafeString:

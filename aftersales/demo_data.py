@@ -17,11 +17,13 @@ from orders.demo_data import demo_staff_ensure
 from orders.models import Order
 from orders.state_machine import Status
 
+from aftersales import texts
 from aftersales.models import Case
 from aftersales.services import case_open, case_transition
 from aftersales.state_machine import FINAL_CASE_STATUSES, Kind
 
-DEMO_CASE_REASON = "demo after-sales"
+DEMO_CASE_REASON = texts.DEMO_CASE.encode()
+LEGACY_DEMO_CASE_REASON = "demo after-sales"  # what earlier releases wrote (``--reset``)
 WORDS = {
     Kind.REFUND_ONLY: ["拍错了，不想要了", "多拍了一件，麻烦退掉", "地址填错了，重新下单",
                        "七天无理由，不需要了", "买贵了，别家便宜二十块"],

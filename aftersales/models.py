@@ -273,7 +273,7 @@ class ReasonPhrase(models.Model):
         ordering = ["category", "phrase"]
 
     def __str__(self) -> str:
-        return f"{self.phrase} → {self.category}"
+        return f"{self.phrase} → {self.get_category_display()}"
 
 
 class TeamRoute(models.Model):
@@ -291,7 +291,7 @@ class TeamRoute(models.Model):
         ordering = ["category"]
 
     def __str__(self) -> str:
-        return f"{self.category} → {self.team}"
+        return f"{self.get_category_display()} → {self.get_team_display()}"
 
 
 class ReturnRisk(models.Model):

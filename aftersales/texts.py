@@ -15,3 +15,4 @@ ORDER_CLOSED_ONCE_IT_MAY = define(
     "aftersales.history.order_closed_once_it_may",
     _("after-sales over: every case had closed before the order could close (not yet "
       "delivered, or held)"))
+DEMO_CASE = define("aftersales.demo.case", _("demo data: after-sales case"))

@@ -74,6 +74,13 @@ class ChannelEndpointAdmin(admin.ModelAdmin):
     def secret(self, obj: ChannelEndpoint) -> str:
         return obj.masked_secret or gettext("(none: signed pushes are refused)")
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            # a reader sees the masked secret, not an empty box (shown as "New secret: None")
+            fields = [name for name in fields if name != "new_secret"] + ["secret"]
+        return fields
+
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if form.cleaned_data.get("new_secret"):

@@ -301,7 +301,7 @@ class RuleCondition(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.fact} {self.operator} {self.value}"
+        return f"{self.get_fact_display()} {self.get_operator_display()} {self.value}"
 
 
 class RuleAction(models.Model):

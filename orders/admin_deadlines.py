@@ -33,6 +33,7 @@ from orders.sla.config import deadline_config
 from orders.sla.deadlines import NO_LABEL, NOT_PICKED, TrafficLight, order_traffic_light
 from orders.sla.policies import sla_policy_delete, sla_policy_save
 from orders.sla.rehearsal import sla_policy_rehearse
+from orders.state_machine import Status
 
 LIGHT_COLOURS = {
     TrafficLight.GREEN: ("#e8f5e9", "#1b5e20"),
@@ -134,7 +135,7 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("state"))
     def state(self, policy: SlaPolicy) -> str:
-        return policy.status
+        return Status(policy.status).label
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """The rehearsal is information, not a mistake: when it is all that stopped the save,

@@ -20,14 +20,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from orders import texts
 from orders.models import Channel, Customer, Order
 from orders.services import LineInput, OrderInput
 from orders.state_machine import Status
 
 CENT = Decimal("0.01")
-# Marks what seed_demo wrote, in the history rows that record the creation (``--reset``).
-DEMO_REASON = "seed_demo: order received from the channel"
-DEMO_CUSTOMER_REASON = "seed_demo: customer"
+# Marks what seed_demo wrote, in the history rows that record the creation (``--reset``); the
+# English words earlier releases wrote are still found by ``--reset``.
+DEMO_REASON = texts.DEMO_ORDER.encode()
+DEMO_CUSTOMER_REASON = texts.DEMO_CUSTOMER.encode()
+LEGACY_DEMO_REASONS = {DEMO_REASON: "seed_demo: order received from the channel",
+                       DEMO_CUSTOMER_REASON: "seed_demo: customer"}
 
 # --- staff -------------------------------------------------------------------------------------
 # username → (role group, first name, last name). The roles are the groups of orders/roles.py.

@@ -83,3 +83,7 @@ DELETED_IN_ADMIN = define("orders.history.deleted_in_admin", _("deleted in the a
 SLA_POLICY_CHANGED = define("orders.history.sla_policy_changed",
                             _("SLA policy for '%(step)s' changed: new due time"))
 MOVED_ON_LATE = define("orders.alert.moved_on_late", _("moved on late, before a sweep"))
+
+# What the demo commands write (``seed_demo``), found again by ``--reset``.
+DEMO_ORDER = define("orders.demo.order", _("demo data: order received from the channel"))
+DEMO_CUSTOMER = define("orders.demo.customer", _("demo data: customer"))

@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from orderhub.core import admin_schedules  # noqa: F401 - registers the schedules' admin
+from orderhub.core.admin_labels import LabelledObjectAdmin
 from orderhub.core.roles import ROLE_LABELS
 
 _DEFAULT_ACTIONS = ("add", "change", "delete", "view")
@@ -75,16 +77,28 @@ class _TranslatedPermissions:
         return super().formfield_for_manytomany(db_field, request=request, **kwargs)
 
 
-class RoleAdmin(_TranslatedPermissions, GroupAdmin):
+class RoleFilter(admin.RelatedFieldListFilter):
+    """The user list's filter by group, naming each role by its label."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(group.pk, role_label(group.name)) for group in Group.objects.order_by("name")]
+
+
+class RoleAdmin(_TranslatedPermissions, LabelledObjectAdmin, GroupAdmin):
+    """Roles named by their labels, in the list and on a role's own pages."""
+
     list_display = ("role",)
 
     @admin.display(description=_("role"), ordering="name")
     def role(self, group: Group) -> str:
         return role_label(group.name)
 
+    def object_label(self, obj: Group) -> str:
+        return role_label(obj.name)
+
 
 class StaffUserAdmin(_TranslatedPermissions, UserAdmin):
-    pass
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter))
 
 
 for model, model_admin in ((Group, RoleAdmin), (get_user_model(), StaffUserAdmin)):

@@ -7,6 +7,8 @@ up on a dead letter, with the reason kept on the task.
 """
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -14,11 +16,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_lazy as _
 
 from orderhub.core.errors import DomainError
+from orderhub.events.kinds import KIND_LABELS, kind_html, kind_label
 from orderhub.events.models import Event, EventTask
-from orderhub.events.registry import handler, handlers
+from orderhub.events.registry import handler_label, handlers
 from orderhub.events.services import event_tasks_discard, event_tasks_retry
 
 Status = EventTask.TaskStatus
@@ -88,6 +92,24 @@ class HandlerFilter(admin.SimpleListFilter):
         return queryset.filter(handler=self.value()) if self.value() else queryset
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The event kinds, by their labels."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return sorted(((kind, kind_label(kind)) for kind in KIND_LABELS), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+def handler_html(name: str) -> SafeString:
+    """A handler by what it does, its name on hover."""
+    return format_html('<span title="{}">{}</span>', name, handler_label(name))
+
+
 class DiscardActionForm(ActionForm):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=255,
@@ -106,19 +128,17 @@ class EventTaskAdmin(admin.ModelAdmin):
     show_full_result_count = False
     action_form = DiscardActionForm
     actions = ["retry_now", "discard"]
-    readonly_fields = ("event", "handler", "order", "status", "attempts", "due_at", "created_at",
-                       "done_at", "resolved_by", "payload", "last_error")
+    readonly_fields = ("event", "handler_label", "order", "status", "attempts", "due_at",
+                       "created_at", "done_at", "resolved_by", "payload", "last_error")
     fields = readonly_fields
 
     @admin.display(description=_("handler"), ordering="handler")
     def handler_label(self, obj: EventTask) -> str:
-        registered = handler(obj.handler)
-        label = registered.label if registered is not None and registered.label else obj.handler
-        return format_html('<span title="{}">{}</span>', obj.handler, label)
+        return handler_html(obj.handler)
 
     @admin.display(description=_("event"))
     def event_kind(self, obj: EventTask) -> str:
-        return f"#{obj.event_id} {obj.event.kind}"
+        return format_html("#{} {}", obj.event_id, kind_html(obj.event.kind))
 
     @admin.display(description=_("order"))
     def order(self, obj: EventTask) -> str:
@@ -176,11 +196,15 @@ class EventTaskAdmin(admin.ModelAdmin):
 
 class EventTaskInline(admin.TabularInline):
     model = EventTask
-    fields = ("handler", "status", "attempts", "due_at", "done_at", "last_error")
+    fields = ("handler_label", "status", "attempts", "due_at", "done_at", "last_error")
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = True
+
+    @admin.display(description=_("handler"))
+    def handler_label(self, obj: EventTask) -> str:
+        return handler_html(obj.handler)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -188,14 +212,23 @@ class EventTaskInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "order", "occurred_at")
-    list_filter = ("kind",)
+    list_display = ("id", "kind_display", "order", "occurred_at")
+    list_filter = (KindFilter,)
     search_fields = ("=order_id", "=id")
     search_help_text = _("Order id or event id.")
     show_full_result_count = False
-    readonly_fields = ("kind", "order", "payload", "occurred_at")
+    readonly_fields = ("kind_display", "order", "payload_code", "occurred_at")
     fields = readonly_fields
     inlines = [EventTaskInline]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_display(self, obj: Event) -> str:
+        return kind_html(obj.kind)
+
+    @admin.display(description=_("payload"))
+    def payload_code(self, obj: Event) -> str:
+        # the data the handlers and integrators read, codes as recorded
+        return format_html("<code>{}</code>", json.dumps(obj.payload, ensure_ascii=False))
 
     @admin.display(description=_("order"))
     def order(self, obj: Event) -> str:

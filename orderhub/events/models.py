@@ -20,6 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orderhub.events.kinds import kind_label
+from orderhub.events.registry import handler_label
+
 
 class Event(models.Model):
     """One thing that happened, e.g. ``order.status_changed`` with ``{"from": …, "to": …}``."""
@@ -39,7 +42,7 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.kind}"
+        return f"#{self.pk} {kind_label(self.kind)}"
 
 
 class EventTask(models.Model):
@@ -101,4 +104,4 @@ class EventTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.handler} ← {self.event_id}"
+        return f"{handler_label(self.handler)} ← #{self.event_id}"

@@ -59,6 +59,12 @@ def handles(
     return register
 
 
+def handler_label(name: str) -> str:
+    """What the handler ``name`` does, as staff read it (its name if it has no label)."""
+    registered = _HANDLERS.get(name)
+    return str(registered.label) if registered is not None and registered.label else name
+
+
 def handlers_for(kind: str, payload: dict[str, Any]) -> list[Handler]:
     """The handlers that want an event of ``kind`` with ``payload``, by name."""
     return [h for name, h in sorted(_HANDLERS.items()) if h.accepts(kind, payload)]

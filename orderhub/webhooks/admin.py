@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from orderhub.core.errors import DomainError
 from orderhub.webhooks import texts
 from orderhub.events.admin import order_link
+from orderhub.events.kinds import kind_html, kind_label
 from orderhub.webhooks.addresses import url_target
 from orderhub.webhooks.models import Delivery, DeliveryAttempt, Subscription, masked_url
 from orderhub.webhooks.registry import PUBLIC_EVENT_TYPES
@@ -76,6 +77,11 @@ class SubscriptionForm(forms.ModelForm):
         model = Subscription
         fields = ["owner", "url", "events"]
         widgets = {"url": forms.URLInput(attrs={"size": 80})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # each type by its label in the reader's language, its code (the contract's) beside it
+        self.fields["events"].choices = [(kind, kind_html(kind)) for kind in PUBLIC_EVENT_TYPES]
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
@@ -141,7 +147,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("event types"))
     def event_types(self, subscription: Subscription) -> str:
-        return ", ".join(subscription.events)
+        return format_html_join("、", "{}", ((kind_label(kind),) for kind in subscription.events))
 
     @admin.display(description=_("state"))
     def state(self, subscription: Subscription) -> SafeString:

@@ -6,6 +6,8 @@ integrator listens.
 """
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from orderhub.events.registry import handles
 from orderhub.webhooks.fanout import deliveries_fan_out
 from orderhub.webhooks.registry import PUBLIC_EVENT_TYPES
@@ -16,6 +18,7 @@ def _subscribed(kind: str, payload: dict) -> bool:
     return kind in subscribed_kinds()
 
 
-@handles(*PUBLIC_EVENT_TYPES, name="webhooks.fan_out", wants=_subscribed)
+@handles(*PUBLIC_EVENT_TYPES, name="webhooks.fan_out", wants=_subscribed,
+         label=_("Webhook deliveries to the subscribers"))
 def fan_out(events) -> None:
     deliveries_fan_out(events=events)

@@ -6,8 +6,9 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
-from aftersales.models import Case
+from aftersales.models import Case, ReasonCategory, ReasonPhrase, Team, TeamRoute
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,23 @@ def test_the_queue_reads_a_page_without_counting_every_case(open_case, make_user
     rows = [q["sql"] for q in seen.captured_queries if 'FROM "aftersales_case"' in q["sql"]
             and "COUNT(" not in q["sql"]]
     assert len(rows) == 1 and '"orders_order"' in rows[0] and '"orders_channel"' in rows[0]
+
+
+def test_the_queue_names_its_inspection_actions_and_case_number_in_chinese(open_case, make_user):
+    # given a case, when the queue is read in Chinese
+    open_case("return")
+    page = client_for(make_user("customer_service")).get("/admin/aftersales/case/",
+                                                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    # then the inspection actions read the inspection's label and the column its name
+    assert "验货 (良品：重新入库)" in html and "验货 (破损：报废)" in html
+    assert "Inspect the return" not in html and "(good)" not in html
+    assert "售后单号" in html and "Case no" not in html
+
+
+def test_a_reason_phrase_and_a_team_route_read_their_labels():
+    with translation.override("zh-hans"):
+        phrase = ReasonPhrase(phrase="发错", category=ReasonCategory.WRONG_ITEM)
+        route = TeamRoute(category=ReasonCategory.WRONG_ITEM, team=Team.WAREHOUSE)
+        assert str(phrase) == f"发错 → {ReasonCategory.WRONG_ITEM.label}"
+        assert "wrong_item" not in str(phrase) and "warehouse" not in str(route)

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aftersales.deadlines import cases_sweep
+from aftersales.demo_data import DEMO_CASE_REASON
 from aftersales.models import Case
 from aftersales.services import case_transition
 from logistics.models import StockMovement
@@ -165,8 +166,10 @@ def test_demo_cases_cover_every_kind_with_a_history(order_in, a_warehouse):
     call_command("seed_aftersales_demo", "--cases", "10", "--seed", "3")
     assert set(Case.objects.values_list("kind", flat=True)) == {
         "refund_only", "partial_refund", "return", "exchange", "resend"}
-    assert all(c.history.filter(history_change_reason="demo after-sales").exists()
+    assert all(c.history.filter(history_change_reason=DEMO_CASE_REASON).exists()
                for c in Case.objects.all())
+    with translation.override("zh-hans"):
+        assert render(DEMO_CASE_REASON) == "演示数据：售后单"
     before = set(Case.objects.values_list("pk", flat=True))
     call_command("seed_aftersales_demo", "--reset", "--cases", "0")
     assert not Case.objects.filter(pk__in=before).exists()

@@ -49,6 +49,17 @@ def test_the_webhook_secret_is_masked_and_can_be_replaced(manager_client, channe
     assert endpoint.webhook_secret == "rotated-secret-xyz"
 
 
+def test_a_reader_of_an_endpoint_sees_its_masked_secret_not_an_empty_new_one(client, make_user,
+                                                                           channel):
+    channel("jd")
+    endpoint = ChannelEndpoint.objects.get(channel__code="jd")
+    client.force_login(make_user("operations"))
+    page = client.get(reverse("admin:channels_channelendpoint_change", args=[endpoint.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "New secret" not in page and "None" not in page
+    assert "••••" in page and SECRET not in page
+
+
 def test_a_failed_delivery_shows_its_error_and_is_reprocessed_from_the_admin(manager_client,
                                                                              channel, post):
     # given a delivery that failed because the channel was switched off

@@ -14,7 +14,8 @@ from orderhub.alerts.models import Alert
 from orderhub.events import dispatch
 from orderhub.events.dispatch import LEASE, events_dispatch
 from orderhub.events.models import Event, EventTask
-from orderhub.events.registry import handles
+from orderhub.events.kinds import KIND_LABELS
+from orderhub.events.registry import handlers, handles
 from orderhub.events.selectors import events_backlog
 from orderhub.events.services import (
     DispatchAfterCommit,
@@ -25,7 +26,9 @@ from orderhub.events.services import (
     events_purge,
     events_record,
 )
+from orderhub.webhooks.registry import PUBLIC_EVENT_TYPES
 from tests.conftest import requires_postgres, run_together
+from tests.factories import OrderFactory
 
 Status = EventTask.TaskStatus
 BROKEN: set[int] = set()
@@ -331,3 +334,27 @@ def test_operations_see_the_dead_letters_and_retry_them_in_the_admin(client, mak
     events_dispatch()
     dead.refresh_from_db()
     assert dead.status == Status.DONE and seen() == [2, 1]
+
+
+def test_the_events_admin_names_kinds_and_handlers_by_their_labels(client, make_user):
+    # given an order's event (handled by the hub's handlers) and a kind without a label
+    order = OrderFactory()
+    events_record([NewEvent("order.created", order.pk, {"status": "pending_payment"}),
+                   NewEvent("test.noted", 4, {"n": 1})])
+    client.force_login(make_user("operations"))
+    # when operations read the events in Chinese
+    html = client.get("/admin/events/event/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # then each kind reads by its label, its code kept as small print; the filter by labels
+    assert "订单已创建 <small><code>order.created</code></small>" in html
+    assert "test.noted" in html
+    assert "?kind=order.status_changed" in html and "订单状态变更</a>" in html
+    event = Event.objects.get(kind="order.created")
+    page = client.get(f"/admin/events/event/{event.pk}/change/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<code>{&quot;status&quot;: &quot;pending_payment&quot;}</code>" in page
+    assert "aftersales.link" not in page.replace('title="aftersales.link"', "")
+
+
+def test_every_handled_and_public_kind_has_a_label():
+    handled = {kind for each in handlers() for kind in each.kinds if not kind.startswith("test.")}
+    assert handled | set(PUBLIC_EVENT_TYPES) <= set(KIND_LABELS)

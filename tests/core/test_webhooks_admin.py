@@ -115,6 +115,11 @@ def test_the_admin_speaks_chinese(client, manager, owned):
     page = client.get(f"/admin/webhooks/subscription/{owned[0].pk}/change/",
                       HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "最近投递" in page.content.decode() and "健康状况" in page.content.decode()
+    # the event types read by their labels, their codes (the contract's) as small print
+    page = client.get("/admin/webhooks/subscription/add/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "订单状态变更 <small><code>order.status_changed</code></small>" in page.content.decode()
+    page = client.get("/admin/webhooks/subscription/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "订单被拦截" in page.content.decode()
 
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from aftersales.demo_data import DEMO_CASE_REASON, demo_cases_create
+from aftersales.demo_data import DEMO_CASE_REASON, LEGACY_DEMO_CASE_REASON, demo_cases_create
 from aftersales.models import Case
 
 
@@ -27,8 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args, cases: int, seed: int | None, reset: bool, if_empty: bool,
                **options) -> None:
         if reset:
-            ids = list(Case.history.filter(history_type="+",
-                                           history_change_reason=DEMO_CASE_REASON)
+            ids = list(Case.history.filter(
+                history_type="+",
+                history_change_reason__in=[DEMO_CASE_REASON, LEGACY_DEMO_CASE_REASON])
                        .values_list("id", flat=True))
             with transaction.atomic():
                 Case.objects.filter(pk__in=ids).delete()

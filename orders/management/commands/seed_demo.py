@@ -29,6 +29,7 @@ from orders.demo_data import (
     DEMO_CUSTOMER_REASON,
     DEMO_REASON,
     GIFT_PRODUCTS,
+    LEGACY_DEMO_REASONS,
     PRODUCTS,
     DemoOrder,
     DemoPlanner,
@@ -252,10 +253,12 @@ class Command(BaseCommand):
     def reset(self) -> None:
         """Delete earlier demo orders and customers, with their (made-up) history."""
         order_ids = list(Order.history.filter(
-            history_type="+", history_change_reason=DEMO_REASON,
+            history_type="+",
+            history_change_reason__in=[DEMO_REASON, LEGACY_DEMO_REASONS[DEMO_REASON]],
         ).values_list("id", flat=True).distinct())
         customer_ids = list(Customer.history.filter(
-            history_type="+", history_change_reason=DEMO_CUSTOMER_REASON,
+            history_type="+", history_change_reason__in=[
+                DEMO_CUSTOMER_REASON, LEGACY_DEMO_REASONS[DEMO_CUSTOMER_REASON]],
         ).values_list("id", flat=True).distinct())
         try:
             with transaction.atomic():
