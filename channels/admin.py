@@ -17,9 +17,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import SelectableFieldsExportForm
 
 from orderhub.core.errors import DomainError
 from orders.models import Channel
@@ -263,9 +265,17 @@ class RefusedDeliveryAdmin(PayloadPrivacyMixin, admin.ModelAdmin):
 
 
 # --- cleaning ----------------------------------------------------------------------------------
+class LabelledExportForm(SelectableFieldsExportForm):
+    """The export page names each column as the sheet heads it (别名, not "Alias")."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        return capfirst(str(resource.fields[field_name].column_name))
+
+
 @admin.register(SkuAlias)
 class SkuAliasAdmin(ImportExportModelAdmin):
     resource_classes = [SkuAliasResource]
+    export_form_class = LabelledExportForm
     list_display = ("alias", "product", "channel")
     list_select_related = ("product", "channel")
     list_filter = ("channel",)

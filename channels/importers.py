@@ -8,21 +8,27 @@ same column list the POS adapter reads.
 from __future__ import annotations
 
 import tablib
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from orders.models import Channel, Product
+
+from orderhub.core.spreadsheets import header_name, header_names
 
 from channels.adapters.pos import POS_COLUMNS
 from channels.models import SkuAlias
 
 
 class SkuAliasResource(resources.ModelResource):
-    """One alias a row: ``alias``, master ``sku``, and the ``channel`` code (empty: all)."""
+    """One alias a row: the alias, the master SKU, and the channel code (empty: all).
 
-    alias = fields.Field(attribute="alias", column_name="alias")
-    sku = fields.Field(attribute="product", column_name="sku",
+    The columns are headed in the reader's language (别名, SKU, 渠道); an import also takes
+    them in the admin's other languages, and the codes ``alias``, ``sku``, ``channel``."""
+
+    alias = fields.Field(attribute="alias", column_name=_("alias"))
+    sku = fields.Field(attribute="product", column_name="SKU",
                        widget=widgets.ForeignKeyWidget(Product, field="sku"))
-    channel = fields.Field(attribute="channel", column_name="channel",
+    channel = fields.Field(attribute="channel", column_name=_("channel"),
                            widget=widgets.ForeignKeyWidget(Channel, field="code"))
 
     class Meta:
@@ -32,10 +38,18 @@ class SkuAliasResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
+    def before_import(self, dataset, **kwargs) -> None:
+        # Each known header, in any language or as a code, becomes the column's active name.
+        names = header_names(self.fields, lambda name: self.fields[name].column_name)
+        dataset.headers = [
+            str(self.fields[name].column_name) if name in self.fields else name
+            for name in (header_name(names, header) for header in dataset.headers or [])]
+
     def before_import_row(self, row, **kwargs) -> None:
         # An empty channel cell means "every channel" (NULL), not a channel with code "".
-        if not (row.get("channel") or "").strip():
-            row["channel"] = None
+        channel = str(self.fields["channel"].column_name)
+        if not (row.get(channel) or "").strip():
+            row[channel] = None
 
 
 class PosTemplateResource(resources.Resource):

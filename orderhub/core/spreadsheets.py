@@ -9,13 +9,20 @@ numbers, dates and text that is a plain number (``-12.50``) are left as they are
 Every export goes through it: finance's reports (``finance/exports.py``), and everything
 django-import-export writes (stock, SKU aliases, the admin's export buttons) through the formats
 below, which ``settings.EXPORT_FORMATS`` names and ``logistics.importers.stock_export`` uses.
+
+Sheets are headed in the reader's language (别名, 渠道, …: the columns' labels); an import takes
+those headers in every language of the admin, and the column codes older sheets carry
+(:func:`header_names`).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import tablib
+from django.conf import settings
+from django.utils import translation
 from import_export.formats import base_formats
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -51,4 +58,24 @@ class SafeCSV(base_formats.CSV):
 class SafeXLSX(base_formats.XLSX):
     def export_data(self, dataset, **kwargs):
         return super().export_data(formula_safe_dataset(dataset), **kwargs)
+
+
+
+def header_names(names: Iterable[str], label: Callable[[str], Any]) -> dict[str, str]:
+    """Each header a sheet may carry, stripped and lower-cased, mapped to its column's name:
+    the column's ``label`` in every language of the admin (what the exports write), and the
+    name itself (the code older sheets are headed with)."""
+    names = list(names)
+    found = {name: name for name in names}
+    for language, _language_name in settings.LANGUAGES:
+        with translation.override(language):
+            for name in names:
+                found.setdefault(str(label(name)).strip().lower(), name)
+    return found
+
+
+def header_name(names: dict[str, str], header: Any) -> str:
+    """The column name of one ``header`` (see :func:`header_names`); an unknown one as it is."""
+    text = str(header or "").strip()
+    return names.get(text.lower(), text)
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from channels.importers import SkuAliasResource
 from channels.models import ChannelEndpoint, Delivery, IdentityMerge
@@ -127,13 +128,24 @@ def test_the_template_downloads_as_xlsx(manager_client):
     assert response.content[:2] == b"PK"
 
 
-def test_aliases_export_and_import(manager_client):
+def test_aliases_export_in_chinese(manager_client):
     product = ProductFactory(sku="MB-C200-118")
     ProductAlias.objects.create(product=product, alias="奔驰C200")
-    assert manager_client.get(reverse("admin:channels_skualias_export")).status_code == 200
-    exported = SkuAliasResource().export()
-    assert exported.dict == [{"alias": "奔驰C200", "sku": "MB-C200-118", "channel": ""}]
-    sheet = "alias,sku,channel\nMB-C200,MB-C200-118,\nMercedes-Benz C200,MB-C200-118,jd\n"
+    page = manager_client.get(reverse("admin:channels_skualias_export"),
+                              HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "别名" in page.content.decode() and "渠道" in page.content.decode()
+    with translation.override("zh-hans"):
+        exported = SkuAliasResource().export()
+    assert exported.dict == [{"别名": "奔驰C200", "SKU": "MB-C200-118", "渠道": ""}]
+
+
+# The headers the export writes (in either language), and the codes older sheets carry.
+@pytest.mark.parametrize("headers", ["别名,SKU,渠道", "alias,sku,channel", " Alias ,SKU,Channel"])
+def test_aliases_import(manager_client, headers):
+    product = ProductFactory(sku="MB-C200-118")
+    ProductAlias.objects.create(product=product, alias="奔驰C200")
+    sheet = f"{headers}\nMB-C200,MB-C200-118,\nMercedes-Benz C200,MB-C200-118,jd\n"
     response = manager_client.post(reverse("admin:channels_skualias_import"), {
         "format": "0", "resource": "0",
         "import_file": SimpleUploadedFile("aliases.csv", sheet.encode(), "text/csv")})
