@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from finance import exports, permissions
+from finance.importers import InvoiceResource
 from finance.models import (
     ChannelFigure,
     Colour,
@@ -198,15 +199,16 @@ class InvoiceForm(forms.Form):
 
 
 class InvoiceImportForm(forms.Form):
-    file = forms.FileField(
-        label=_(
-            "Invoices (xlsx or csv: hub_no, invoice_number, issued_on, amount, tax_amount, "
-            "buyer_name)"
-        )
-    )
+    file = forms.FileField()
     dry_run = forms.BooleanField(
         label=_("Dry run (check only, save nothing)"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        columns = ", ".join(InvoiceResource.label(name) for name in InvoiceResource.Meta.fields)
+        self.fields["file"].label = gettext(
+            "Invoices (xlsx or csv with the columns %(columns)s)") % {"columns": columns}
 
 
 class ReportForm(forms.Form):

@@ -20,6 +20,7 @@ from finance.parsers.generic import read_dataset
 from finance.reconciliation import ZERO
 from finance.services.costs import order_cost_tax_from_invoices
 from orderhub.core.errors import Conflict, DomainError, ValidationFailed
+from orderhub.core.spreadsheets import header_name
 from orders.models import Order
 from orders.services import order_invoice
 from orders.state_machine import Status
@@ -81,17 +82,21 @@ def invoices_import(
     permissions.require(actor, permissions.RECORD_INVOICE)
     dataset = read_dataset(content, file_name=file_name)
     resource = InvoiceResource()
-    headers = [str(header).strip() for header in (dataset.headers or [])]
-    missing = [name for name in InvoiceResource.Meta.fields[:5] if name not in headers]
+    names = InvoiceResource.header_names()
+    headers = [header_name(names, header) for header in (dataset.headers or [])]
+    missing = [InvoiceResource.label(name) for name in InvoiceResource.Meta.fields[:5]
+               if name not in headers]
     if missing:
         raise StatementRejected(
             texts.LACKS_COLUMNS.encode(file=file_name, missing=", ".join(missing)))
+    dataset.headers = headers
     outcome = InvoiceImportOutcome(dry_run=dry_run)
     errors: list[RowError] = []
     with transaction.atomic():
         for index, row in enumerate(dataset.dict):
             line_no = index + 2
-            values = {name: row.get(name, "") for name in InvoiceResource.Meta.fields}
+            values = {resource.fields[name].column_name: row.get(name, "")
+                      for name in InvoiceResource.Meta.fields}
             try:
                 cleaned = {f.attribute: f.clean(values) for f in resource.get_import_fields()}
             except (ValueError, InvalidOperation, TypeError) as problem:
@@ -103,7 +108,7 @@ def invoices_import(
                     hub_no=truncate(str(cleaned["hub_no"] or ""), 60))))
                 continue
             if cleaned["issued_on"] is None:
-                errors.append(RowError(line_no, texts.EMPTY.encode(column="issued_on")))
+                errors.append(RowError(line_no, texts.EMPTY.encode(column=InvoiceResource.label("issued_on"))))
                 continue
             try:
                 with transaction.atomic():

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from django.utils import translation
 
+from finance.admin import InvoiceImportForm
 from finance.models import Colour, FeeCeiling, Invoice, LineReview, OrderCost, StatementLine
 from finance.parsers.base import StatementRejected
 from finance.parsers.generic import dataset_bytes
@@ -133,10 +135,12 @@ def test_invoice_number_must_be_twenty_digits(number, finance_user):
         )
 
 
-def _invoice_sheet(rows: list[list[str]]) -> bytes:
-    dataset = tablib.Dataset(
-        headers=["hub_no", "invoice_number", "issued_on", "amount", "tax_amount", "buyer_name"]
-    )
+CODES = ["hub_no", "invoice_number", "issued_on", "amount", "tax_amount", "buyer_name"]
+CHINESE = ["中枢订单号", "发票号码（20 位）", "开票日期", "含税金额", "税额", "购买方（发票抬头）"]
+
+
+def _invoice_sheet(rows: list[list[str]], headers: list[str] = CODES) -> bytes:
+    dataset = tablib.Dataset(headers=headers)
     for row in rows:
         dataset.append(row)
     return dataset_bytes(dataset, file_format="csv")
@@ -173,6 +177,35 @@ def test_invoice_import_dry_run_then_all_or_nothing(finance_user):
     assert Invoice.objects.count() == 2
     second.refresh_from_db()
     assert second.status == Status.INVOICED
+
+
+# Headed as the import page names the columns: in Chinese, in English, and as the codes.
+@pytest.mark.parametrize("headers", [
+    CHINESE, CODES,
+    ["Hub order number", "invoice number (20 digits)", "Issued on", "Amount including tax", "Tax"],
+])
+def test_invoice_import_reads_the_headers_in_every_language(finance_user, headers):
+    order = OrderFactory(status=Status.DELIVERED)
+    sheet = _invoice_sheet(
+        [[order.hub_no, "26442000000000000001", "2026-01-30", "199.00", "22.89", "某某公司"][
+            :len(headers)]], headers=headers)
+    invoices_import(content=sheet, file_name="inv.csv", actor=finance_user)
+    invoice = Invoice.objects.get()
+    assert (invoice.order, invoice.amount, invoice.tax_amount) == (
+        order, Decimal("199.00"), Decimal("22.89"))
+    assert invoice.buyer_name == ("某某公司" if len(headers) == 6 else "")
+
+
+def test_invoice_import_names_the_missing_columns_in_chinese(finance_user):
+    sheet = _invoice_sheet([["X", "1"]], headers=["中枢订单号", "amount"])
+    with translation.override("zh-hans"), pytest.raises(StatementRejected) as refused:
+        invoices_import(content=sheet, file_name="inv.csv", actor=finance_user)
+    with translation.override("zh-hans"):
+        assert "发票号码（20 位）, 开票日期, 税额" in render(refused.value.stored)
+        assert "中枢订单号, 发票号码（20 位）" in InvoiceImportForm().fields["file"].label
+    with translation.override("en"):
+        assert "Hub order number, Invoice number (20 digits)" in InvoiceImportForm(
+        ).fields["file"].label
 
 
 def test_shipping_cost_lowers_net_revenue(finance_user, make_user):
