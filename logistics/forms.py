@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from logistics.importers import columns_help
 from logistics.models import RuleAction, RuleCondition
 from logistics.rules import condition_problem
 from orders.addresses.forms import (
@@ -69,11 +70,11 @@ class RuleActionForm(forms.ModelForm):
 
 
 class StockImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Stock sheet"),
-        help_text=_("xlsx or UTF-8 csv with the columns warehouse, sku, on_hand (samples and "
-                    "low_stock_threshold optional). The export has the same columns."),
-    )
+    file = forms.FileField(label=_("Stock sheet"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = columns_help()
 
 
 class StockImportConfirmForm(forms.Form):

@@ -19,14 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import tablib
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext
 from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 
-from orderhub.core.spreadsheets import SafeCSV, SafeXLSX
+from orderhub.core.spreadsheets import SafeCSV, SafeXLSX, header_name, header_names
 
 from logistics.models import Stock, Warehouse
 from logistics.services.stock import (
@@ -39,6 +37,7 @@ from orderhub.core.errors import ValidationFailed
 from orders.services import Actor
 
 REQUIRED = ("warehouse", "sku", "on_hand")
+OPTIONAL = ("samples", "low_stock_threshold")
 # The stock columns are 32-bit integers on PostgreSQL; a count beyond is a typo, refused per row.
 MAX_UNITS = 2_147_483_647
 
@@ -108,15 +107,12 @@ def column_label(name: str) -> str:
     return str(Stock._meta.get_field(name).verbose_name)
 
 
-def _header_codes() -> dict[str, str]:
-    """Column headers as staff write them, in every language of the admin (what the export
-    writes), mapped to the sheet's column codes, which are accepted as well."""
-    codes = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            for name in StockResource.Meta.fields:
-                codes.setdefault(column_label(name).strip().lower(), name)
-    return codes
+def columns_help() -> str:
+    """The sheet's columns as the upload page names them, in the active language."""
+    return gettext("xlsx or UTF-8 csv with the columns %(required)s (%(optional)s optional). "
+                   "The export has the same columns.") % {
+        "required": ", ".join(column_label(name) for name in REQUIRED),
+        "optional": ", ".join(column_label(name) for name in OPTIONAL)}
 
 
 def _cell(resource: StockResource, name: str, row: dict) -> int | None:
@@ -135,15 +131,16 @@ def stock_import(
 ) -> StockImport:
     """Check every row; unless ``dry_run``, apply them all, or none if any row is bad."""
     check_stock_permission(actor)
-    labels = _header_codes()
-    headers = [labels.get(str(h or "").strip().lower(), str(h or "").strip())
-               for h in (dataset.headers or [])]
-    missing = [name for name in REQUIRED if name not in headers]
+    names = header_names(StockResource.Meta.fields, column_label)
+    headers = [header_name(names, header) for header in (dataset.headers or [])]
+    missing = [column_label(name) for name in REQUIRED if name not in headers]
     if missing:
         raise ValidationFailed(
             gettext("The sheet lacks the column(s) %(missing)s; its columns must include "
-                    "%(required)s (and may have samples, low_stock_threshold).")
-            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED)}
+                    "%(required)s (and may have %(optional)s).")
+            % {"missing": ", ".join(missing),
+               "required": ", ".join(column_label(name) for name in REQUIRED),
+               "optional": ", ".join(column_label(name) for name in OPTIONAL)}
         )
     dataset.headers = headers
     resource = StockResource()

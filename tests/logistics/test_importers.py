@@ -5,6 +5,7 @@ import pytest
 from django.utils import translation
 from import_export.formats.base_formats import XLSX
 
+from logistics.forms import StockImportForm
 from logistics.importers import read_sheet, stock_export, stock_import
 from logistics.models import Stock, StockMovement
 from orderhub.core.errors import PermissionRefused, ValidationFailed
@@ -80,6 +81,18 @@ def test_missing_columns_and_roles_without_the_permission_are_refused(only_wareh
     with pytest.raises(PermissionRefused, match="logistics.import_stock"):
         stock_import(dataset=sheet("warehouse,sku,on_hand\nT1,A,1\n"),
                      actor=make_user("customer_service"), dry_run=True)
+
+
+def test_the_upload_page_and_a_refusal_name_the_columns_in_chinese(only_warehouse):
+    only_warehouse("T1")
+    with translation.override("zh-hans"):
+        assert StockImportForm().fields["file"].help_text == (
+            "xlsx 或 UTF-8 编码的 csv，列为 仓库, SKU, 在库（样品占用, 低库存阈值 可选）。"
+            "导出文件的列与此相同。")
+        with pytest.raises(ValidationFailed) as refused:
+            stock_import(dataset=sheet("仓库,sku\nT1,A\n"), actor=None, dry_run=True)
+    assert refused.value.message == (
+        "表格缺少列 在库；必须包含 仓库, SKU, 在库 列（可另有 样品占用, 低库存阈值）。")
 
 
 def test_export_has_the_import_columns_and_round_trips(only_warehouse, stocked):
