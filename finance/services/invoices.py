@@ -108,7 +108,8 @@ def invoices_import(
                     hub_no=truncate(str(cleaned["hub_no"] or ""), 60))))
                 continue
             if cleaned["issued_on"] is None:
-                errors.append(RowError(line_no, texts.EMPTY.encode(column=InvoiceResource.label("issued_on"))))
+                errors.append(RowError(line_no, texts.EMPTY.encode(
+                    column=InvoiceResource.label("issued_on"))))
                 continue
             try:
                 with transaction.atomic():
