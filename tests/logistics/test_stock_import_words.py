@@ -30,4 +30,4 @@ def test_a_chinese_clerk_reads_the_bad_rows_in_chinese(only_warehouse, make_user
 def test_a_sheet_without_the_columns_is_refused_in_chinese(make_user):
     with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
         stock_import(dataset=sheet("sku,qty\nA,1\n"), actor=make_user("warehouse"), dry_run=True)
-    assert refused.value.message.startswith("表格缺少列 warehouse, on_hand")
+    assert refused.value.message.startswith("表格缺少列 仓库, 在库；")
