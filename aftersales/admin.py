@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from orderhub.core.errors import DomainError
+from orderhub.core.texts import render
 from orders.admin import (
     CustomerAdmin,
     EstimatedCountPaginator,
@@ -348,7 +349,7 @@ def case_panels(request: HttpRequest, case: Case) -> list[SafeString]:
     panels.append(_card(gettext("Order history"), _table(
         [gettext("at"), gettext("by"), gettext("status"), gettext("reason")],
         [(timezone.localtime(row["at"]).strftime("%Y-%m-%d %H:%M") if row.get("at") else "",
-          row.get("user") or "", row["status_badge"], row.get("reason") or "")
+          row.get("user") or "", row["status_badge"], render(row.get("reason")))
          for row in timeline_rows(order)[:20]])))
     others = (Order.objects.filter(customer_id=order.customer_id).exclude(pk=order.pk)
               .order_by("-id")[:10] if order.customer_id else [])

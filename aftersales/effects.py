@@ -84,7 +84,7 @@ def case_opened(case: Case, *, actor: Actor) -> None:
         return
     if order.status in AWAITING_SHIPMENT:
         hold_place(order=order, actor=None, source=Hold.Source.AFTERSALES, key=hold_key(case),
-                   reason=f"售后 {case.case_no}: 买家申请退款，停止发货")
+                   reason=texts.REFUND_ASKED_HOLD.encode(case=case.case_no))
 
 
 def return_parcel_track(case: Case) -> None:
@@ -95,10 +95,11 @@ def return_parcel_track(case: Case) -> None:
         return
     shipment = return_shipment_record(order_id=case.order_id, carrier_name=case.return_carrier,
                                       tracking_no=case.return_tracking_no,
-                                      reason=f"售后 {case.case_no}")
+                                      reason=texts.CASE.encode(case=case.case_no))
     if shipment is not None:
         case.return_shipment_id = shipment.pk
-        audit(case, actor=None, reason=f"退货包裹 {case.return_tracking_no} 已跟踪")
+        audit(case, actor=None,
+              reason=texts.RETURN_TRACKED.encode(tracking_no=case.return_tracking_no))
         case.save(update_fields=["return_shipment_id", "updated_at"])
 
 
@@ -114,7 +115,8 @@ def case_moved(case: Case, *, move: str, actor: Actor, reason: str) -> None:
     elif move == "inspect":
         _inspected(case)
     elif move in ("reject", "withdraw"):
-        _release_hold(case, f"售后 {case.case_no} {move}")
+        _release_hold(case, texts.CASE_MOVED.encode(
+            case=case.case_no, move=texts.CASE_MOVE_NOTES[move].encode()))
     if case.status in FINAL_CASE_STATUSES:
         order_follows_cases(case)
 
@@ -144,9 +146,9 @@ def _refund(case: Case) -> None:
     order = Order.objects.get(pk=case.order_id)
     if is_full_refund(case) and order.status not in FINAL_STATUSES and \
             order.status in MOVES_BY_NAME["refund"].sources:
-        order_refund(order=order, actor=None, reason=f"售后 {case.case_no}: 全额退款")
+        order_refund(order=order, actor=None, reason=texts.FULL_REFUND.encode(case=case.case_no))
     elif order.status not in FINAL_STATUSES:
-        _release_hold(case, f"售后 {case.case_no}: 部分退款，继续发货")
+        _release_hold(case, texts.PARTIAL_REFUND.encode(case=case.case_no))
     refund_approved_record(case)
 
 
@@ -164,17 +166,17 @@ def _inspected(case: Case) -> None:
     warehouse = _warehouse_of(case.order) if case.order_id else None
     if warehouse is None:
         return
-    why = f"退货 {case.case_no}"
     for line in case.lines.all():
         sku = line.sku or (line.order_line.sku if line.order_line_id else "")
         if not sku:
             continue
         stock_receive(warehouse=warehouse, sku=sku, quantity=line.quantity, actor=None,
-                      reason=f"{why}: 验货良品，入库")
+                      reason=texts.RETURN_GOOD.encode(case=case.case_no))
         if case.inspection == Inspection.DAMAGED:
             stock = stock_for_update().get(warehouse=warehouse, sku=sku)
             movement = stock_movement(stock, StockMovement.Kind.ADJUST, line.quantity,
-                                      on_hand=-line.quantity, reason=f"{why}: 验货破损，报废",
+                                      on_hand=-line.quantity,
+                                      reason=texts.RETURN_DAMAGED.encode(case=case.case_no),
                                       order_id=case.order_id, line_id=line.order_line_id)
             stock_rows_save([stock], [movement])
 
@@ -208,7 +210,7 @@ def new_outbound_order(case: Case) -> Order:
                   ("name", "phone", "province", "city", "district", "address")},
     )
     created = orders_create(channel=original.channel, orders=[data], actor=None,
-                            reason=f"售后 {case.case_no}: 新发货单",
+                            reason=texts.REPLACEMENT_ORDER.encode(case=case.case_no),
                             reserved=HubNumbers({order_day(now): [hub_no]}))[0]
     return created
 
@@ -219,8 +221,8 @@ def order_follows_cases(case: Case) -> None:
         return
     open_cases = Case.objects.filter(order_id=case.order_id).exclude(
         status__in=FINAL_CASE_STATUSES).count()
-    why = f"售后 {case.case_no} 关闭" if case.status in FINAL_CASE_STATUSES else \
-        f"售后 {case.case_no} 处理中"
+    why = (texts.CASE_CLOSED if case.status in FINAL_CASE_STATUSES else
+           texts.CASE_OPEN).encode(case=case.case_no)
     order = order_note_aftersales(order_id=case.order_id, open_cases=open_cases, reason=why)
     if open_cases == 0 and order is not None and can_proceed(order.close):
         order_close(order=order, actor=None, reason=why)

@@ -23,6 +23,7 @@ from orderhub.events.registry import handles
 from orders.events import ORDER_CREATED, ORDER_RELEASED, ORDER_STATUS_CHANGED
 from orders.state_machine import Status
 
+from aftersales import texts
 from aftersales.effects import orders_close_after_cases
 from aftersales.events import REFUND_MATCHED, SHIPMENT_RETURN_UPDATED, SHIPMENT_RETURNED
 from aftersales.risk import return_risks_compute
@@ -61,7 +62,8 @@ def return_parcels_signed(events: Sequence[Any]) -> None:
         payload = next(e.payload for e in events if e.payload["shipment_id"] == shipment_id)
         case_return_parcel_signed(
             shipment_id=shipment_id,
-            reason=f"{payload.get('carrier')} {payload.get('tracking_no')}: 退货已签收入库")
+            reason=texts.RETURN_SIGNED.encode(carrier=str(payload.get("carrier") or ""),
+                                              tracking_no=str(payload.get("tracking_no") or "")))
 
 
 @handles(REFUND_MATCHED, name="aftersales.refund_matched",

@@ -22,9 +22,10 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from orderhub.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from orderhub.core.history import Actor, audit
+from orderhub.core.texts import choice
 from orders.models import Channel, Hold, Order
 
-from aftersales import effects
+from aftersales import effects, texts
 from aftersales.events import case_created_record, case_moved_record
 from aftersales.models import Case, CaseLine, Inspection
 from aftersales.reasons import classify
@@ -158,8 +159,9 @@ def _case_create(*, channel: Channel, data: CaseInput, actor: Actor,
     if data.status in FINAL_CASE_STATUSES:
         case.closed_at = timezone.now()
     audit(case, actor=actor, reason=reason or (
-        "case opened" if data.channel_case_no == "" else
-        f"from {channel.code}: {data.channel_status or data.status}"))
+        texts.CASE_OPENED.encode() if data.channel_case_no == "" else
+        texts.FROM_CHANNEL.encode(channel=channel.code,
+                                  status=data.channel_status or choice(CaseStatus, data.status))))
     case.save()
     CaseLine.objects.bulk_create(_lines_for(case, order, data.lines))
     case_created_record(case)
@@ -195,7 +197,8 @@ def _case_update(case: Case, *, data: CaseInput, actor: Actor) -> str:
         changed.append("due_at")
     if not changed:
         return UNCHANGED
-    audit(case, actor=actor, reason=f"from {case.channel.code}: {data.channel_status}")
+    audit(case, actor=actor, reason=texts.FROM_CHANNEL.encode(channel=case.channel.code,
+                                                             status=data.channel_status))
     try:
         case.save(update_fields=[*changed, "updated_at"])
     except ConcurrentTransition:
@@ -293,7 +296,7 @@ def case_transition(*, case: Case, name: str, actor: Actor, reason: str = "",
         locked.closed_at = now
         locked.is_overdue = False
         fields += ["closed_at", "is_overdue"]
-    audit(locked, actor=actor, reason=reason or str(move.label))
+    audit(locked, actor=actor, reason=reason or texts.CASE_MOVE_NOTES[name].encode())
     try:
         locked.save(update_fields=fields)
     except ConcurrentTransition:
@@ -317,7 +320,7 @@ def cases_link_orders(*, order_ids: Sequence[int]) -> int:
         for case in waiting:
             case.order = order
             case.currency = order.currency
-            audit(case, actor=None, reason=f"order {order.hub_no} arrived")
+            audit(case, actor=None, reason=texts.ORDER_ARRIVED.encode(hub_no=order.hub_no))
             case.save(update_fields=["order", "currency", "updated_at"])
             lines = list(case.lines.all())
             for line, built in zip(lines, _lines_for(case, order, [
@@ -357,7 +360,7 @@ def case_for_returned_parcel(*, order_id: int, shipment_id: Any, carrier: str, t
         case.return_carrier, case.return_tracking_no = carrier[:32], tracking_no[:64]
         fields += ["return_carrier", "return_tracking_no"]
     if fields:
-        audit(case, actor=None, reason="return parcel on its way back")
+        audit(case, actor=None, reason=texts.RETURN_ON_ITS_WAY.encode())
         case.save(update_fields=[*fields, "updated_at"])
     return case
 
@@ -390,7 +393,9 @@ def case_refund_confirm(*, case_id: int, statement_line_id: Any, colour: str,
     case.refund_statement_line_id = (int(statement_line_id) if statement_line_id not in
                                      (None, "") else None)
     case.refund_colour = str(colour or "")[:10]
-    audit(case, actor=actor, reason=f"refund matched on a statement ({case.refund_colour})")
+    colour_text = texts.COLOURS.get(case.refund_colour)
+    audit(case, actor=actor, reason=texts.REFUND_MATCHED.encode(
+        colour=colour_text.encode() if colour_text else case.refund_colour))
     case.save(update_fields=["refund_confirmed_at", "refund_statement_line_id",
                              "refund_colour", "updated_at"])
     return case

@@ -26,6 +26,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from orderhub.core.spreadsheets import SafeCSV, SafeXLSX, header_name, header_names
 
+from logistics import texts
 from logistics.models import Stock, Warehouse
 from logistics.services.stock import (
     StockLevel,
@@ -127,7 +128,7 @@ def _cell(resource: StockResource, name: str, row: dict) -> int | None:
 
 
 def stock_import(
-    *, dataset: tablib.Dataset, actor: Actor, dry_run: bool, reason: str = "stock import"
+    *, dataset: tablib.Dataset, actor: Actor, dry_run: bool, reason: str = texts.STOCK_IMPORT_UNNAMED.encode()
 ) -> StockImport:
     """Check every row; unless ``dry_run``, apply them all, or none if any row is bad."""
     check_stock_permission(actor)

@@ -182,3 +182,5 @@ RESTOCKED = define("logistics.alert.restocked", _("restocked: %(available)s avai
 PARCEL_HAD_LEFT = define("logistics.stock.parcel_had_left",
                          _("%(reason)s; the parcel had left the warehouse"))
 STOCK_IMPORT = define("logistics.stock.import", _("stock import: %(file)s"))
+# A stock import with no file named (a sheet handed over in code).
+STOCK_IMPORT_UNNAMED = define("logistics.stock.import_unnamed", _("stock import"))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from simple_history.models import HistoricalRecords
@@ -143,6 +144,16 @@ def pytest_collection_modifyitems(config, items):
         if marker is not None:
             why = marker.args[0] if marker.args else "row locks"
             item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL ({why})"))
+
+
+@pytest.fixture(autouse=True)
+def _default_language_restored():
+    """A request through Django's handler activates the language it asked for (zh-hans for the
+    admin's Chinese pages) in the thread and leaves it active; the next test would then read
+    Chinese where it expects English. After each test no language is active, so the next reads
+    the settings' ``LANGUAGE_CODE`` (whatever that test sets it to)."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

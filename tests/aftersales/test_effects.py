@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
+from aftersales import texts
 from aftersales.deadlines import cases_sweep
 from aftersales.demo_data import DEMO_CASE_REASON
 from aftersales.models import Case
@@ -36,7 +37,11 @@ def test_a_refund_before_shipping_stops_the_warehouse_then_refunds_the_order(ope
     case_transition(case=case, name="refund", actor=None)
     order.refresh_from_db()
     assert order.status == "refunded"
-    assert render(order.history.latest().history_change_reason) == f"售后 {case.case_no}: 全额退款"
+    reason = order.history.latest().history_change_reason
+    assert reason == texts.FULL_REFUND.encode(case=case.case_no)
+    assert render(reason) == f"after-sales {case.case_no}: full refund"
+    with translation.override("zh-hans"):
+        assert render(reason) == f"售后 {case.case_no}: 全额退款"
     assert refund_events(case) == [{"case_id": case.pk, "case_no": case.case_no,
                                     "amount": "199.00", "currency": "CNY",
                                     "kind": "refund_only"}]

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from aftersales.models import Case, CaseDelivery
 from channels.models import ChannelEndpoint, RefusedDelivery
 from orderhub.core.signing import hub_signature
+from orderhub.core.texts import render
 from orders.models import Channel, Order
 from tests.aftersales import payloads as p
 
@@ -175,7 +176,7 @@ def test_a_case_before_its_order_is_linked_when_the_order_arrives(integrator, or
     case.refresh_from_db()
     assert case.order == order
     assert case.lines.get().order_line.sku == "SHOE-42"
-    assert "arrived" in case.history.latest().history_change_reason
+    assert render(case.history.latest().history_change_reason) == f"order {order.hub_no} arrived"
 
 
 def test_a_known_order_is_linked_at_once(integrator, order_in):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from django.utils import translation
+
+from aftersales import texts
 from aftersales.effects import orders_close_after_cases
 from aftersales.services import CaseInput, case_receive, case_transition
 from orderhub.core.texts import render
@@ -45,9 +48,12 @@ def test_the_last_case_closed_closes_the_order(status, open_case, order_in, mana
     order.refresh_from_db()
     assert (order.status, order.aftersales_state) == (Status.CLOSED, AfterSalesState.CLOSED)
     latest = order.history.latest()
-    assert latest.history_change_reason == f"售后 {second.case_no} 关闭"
+    assert latest.history_change_reason == texts.CASE_CLOSED.encode(case=second.case_no)
+    assert render(latest.history_change_reason) == f"after-sales {second.case_no} closed"
+    with translation.override("zh-hans"):
+        assert render(latest.history_change_reason) == f"售后 {second.case_no} 关闭"
     assert latest.history_user.username == "system"
-    assert f"售后 {first.case_no} 处理中" in history_reasons(order)
+    assert texts.CASE_OPEN.encode(case=first.case_no) in history_reasons(order)
 
 
 def test_a_rejected_case_closes_a_delivered_order_too(open_case):

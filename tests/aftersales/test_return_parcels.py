@@ -6,10 +6,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import translation
 
 from aftersales.models import Case
 from aftersales.services import CaseInput, case_receive, case_transition
 from logistics.shipments.models import Direction, Shipment, ShipmentStatus
+from orderhub.core.texts import render
 from orderhub.events.models import Event
 from orders.models import Channel, Order
 from orders.state_machine import Status
@@ -80,7 +82,10 @@ def test_a_return_parcel_is_tracked_and_its_signature_moves_the_case(
     assert case.status == "returned"
     latest = case.history.latest()
     assert latest.history_user.username == "system"
-    assert latest.history_change_reason == f"SF {RETURN_NO}: 退货已签收入库"
+    assert render(latest.history_change_reason) == (
+        f"SF {RETURN_NO}: return signed for at the warehouse")
+    with translation.override("zh-hans"):
+        assert render(latest.history_change_reason) == f"SF {RETURN_NO}: 退货已签收入库"
     assert Order.objects.get(pk=order.pk).status == Status.DELIVERED
     # and the same push again changes nothing
     push(k100_param(RETURN_NO, [SIGNED, HUB, COLLECTED], state="3"))

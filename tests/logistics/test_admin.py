@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from logistics.models import FulfilmentDecision, FulfilmentRule, Stock
+from logistics.models import FulfilmentDecision, FulfilmentRule, Stock, StockMovement
 from logistics.services.fulfilment import fulfilment_process
 from orders.models import GiftOrder, Order
 from orders.state_machine import Status
@@ -113,6 +113,11 @@ def test_stock_import_in_the_admin_previews_then_applies(login, client, only_war
     applied = client.post(url, {"stored": stored, "file_name": "count.csv"}, follow=True)
     assert "1 stock row(s) imported from count.csv." in messages_of(applied)
     assert Stock.objects.get().on_hand == 30
+    # the ledger names the file, in the reader's language
+    reason = StockMovement.objects.get().reason
+    assert reason == texts.STOCK_IMPORT.encode(file="count.csv")
+    with translation.override("zh-hans"):
+        assert render(reason) == "库存导入：count.csv"
     # a forged stored name is not read
     forged = client.post(url, {"stored": "../../etc/passwd", "file_name": "x"})
     assert "The preview expired" in forged.content.decode()

@@ -38,7 +38,8 @@ def test_import_applies_every_row_with_an_adjustment_in_the_ledger(only_warehous
     assert levels == {"SKU-A": (8, 3), "SKU-B": (20, 5)}
     adjustments = StockMovement.objects.filter(kind="adjust").order_by("stock__sku")
     assert [(m.stock.sku, m.on_hand_delta, m.reason) for m in adjustments] == [
-        ("SKU-A", 3, "stock import"), ("SKU-B", 20, "stock import")]
+        ("SKU-A", 3, "§logistics.stock.import_unnamed"),
+        ("SKU-B", 20, "§logistics.stock.import_unnamed")]
 
 
 def test_one_bad_row_imports_nothing_and_each_bad_row_is_reported(only_warehouse, make_user):
