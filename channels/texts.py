@@ -86,3 +86,7 @@ HOLD_REFUND_ASKED = define("channels.hold.refund_asked",
                            _("%(platform)s: the buyer asked for a refund before shipping"))
 HOLD_GROUP_FORMING = define("channels.hold.group_forming",
                             _("%(platform)s: group buy not formed yet (group_status %(status)s)"))
+FLAG_LINE_REFUND = define("channels.flag.line_refund",
+                          _("%(platform)s: a line's refund is in progress"))
+FLAG_SOME_LINES_REFUNDED = define("channels.flag.some_lines_refunded",
+                                  _("%(platform)s: some lines refunded"))

@@ -243,6 +243,8 @@ def apply_line_refunds(order: CanonicalOrder, platform_name: str) -> None:
     if refund == REFUND_REQUESTED and order.status in BEFORE_SHIPPING:
         order.hold_reason = order.hold_reason or texts.HOLD_REFUND_ASKED.encode(
             platform=platform_name)
-        order.tags.append(("refund_requested", f"{platform_name} line refund in progress"))
+        order.tags.append(("refund_requested",
+                           texts.FLAG_LINE_REFUND.encode(platform=platform_name)))
     elif any(line.refund == REFUNDED for line in order.lines) and refund != REFUNDED:
-        order.tags.append(("partial_refund", f"{platform_name}: some lines refunded"))
+        order.tags.append(("partial_refund",
+                           texts.FLAG_SOME_LINES_REFUNDED.encode(platform=platform_name)))

@@ -89,7 +89,10 @@ def test_top_line_refund_request_holds_before_shipping():
     assert order.hold_reason == texts.HOLD_REFUND_ASKED.encode(platform="Taobao")
     with translation.override("zh-hans"):
         assert render(order.hold_reason) == "Taobao：买家在发货前申请退款"
-    assert order.tags[0][0] == "refund_requested"
+    assert order.tags[0] == ("refund_requested",
+                             texts.FLAG_LINE_REFUND.encode(platform="Taobao"))
+    with translation.override("zh-hans"):
+        assert render(order.tags[0][1]) == "Taobao：有商品行正在退款"
 
 
 def test_unknown_top_status_is_refused_by_name():
