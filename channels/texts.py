@@ -70,3 +70,23 @@ IN_MINUTES = define("channels.time.in_minutes", _("in %(minutes)s min"))
 MINUTES_AGO = define("channels.time.minutes_ago", _("%(minutes)s min ago"))
 WRITEBACK_CONFIRMED = define("channels.alert.writeback_confirmed",
                              _("confirmed to the channel"))
+
+# --- holds the channels' status tables put on orders (the "why" of CHANNEL_STOPS): the
+# platform's name and its own status code stay parameters, so a support ticket can quote it --
+HOLD_PAUSED = define("channels.hold.paused", _("%(platform)s: order paused (%(status)s)"))
+HOLD_LOCKED_CANCEL = define("channels.hold.locked_cancel",
+                            _("%(platform)s: order locked, the buyer asked to cancel (%(status)s)"))
+HOLD_CANCEL_ASKED = define("channels.hold.cancel_asked",
+                           _("%(platform)s: the buyer asked to cancel (%(status)s)"))
+HOLD_INVOICE_PENDING = define("channels.hold.invoice_pending",
+                              _("%(platform)s: the invoice is pending (%(status)s)"))
+HOLD_SHIPPING_FORBIDDEN = define("channels.hold.shipping_forbidden",
+                                 _("%(platform)s: paid but shipping forbidden (%(status)s)"))
+HOLD_REFUND_ASKED = define("channels.hold.refund_asked",
+                           _("%(platform)s: the buyer asked for a refund before shipping"))
+HOLD_GROUP_FORMING = define("channels.hold.group_forming",
+                            _("%(platform)s: group buy not formed yet (group_status %(status)s)"))
+FLAG_LINE_REFUND = define("channels.flag.line_refund",
+                          _("%(platform)s: a line's refund is in progress"))
+FLAG_SOME_LINES_REFUNDED = define("channels.flag.some_lines_refunded",
+                                  _("%(platform)s: some lines refunded"))

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from orderhub.core.errors import ValidationFailed
 from orders.state_machine import BEFORE_SHIPPING, LEFT_THE_WAREHOUSE, Status
 
+from channels import texts
 from channels.adapters.fields import FieldProblem
 
 
@@ -240,9 +241,10 @@ def apply_line_refunds(order: CanonicalOrder, platform_name: str) -> None:
     """Line refund states (TOP ``refund_status``, 抖店 after-sale) → hold or partial flag."""
     refund = worst_refund(order.lines)
     if refund == REFUND_REQUESTED and order.status in BEFORE_SHIPPING:
-        order.hold_reason = order.hold_reason or (
-            f"{platform_name}: the buyer asked for a refund before shipping"
-        )
-        order.tags.append(("refund_requested", f"{platform_name} line refund in progress"))
+        order.hold_reason = order.hold_reason or texts.HOLD_REFUND_ASKED.encode(
+            platform=platform_name)
+        order.tags.append(("refund_requested",
+                           texts.FLAG_LINE_REFUND.encode(platform=platform_name)))
     elif any(line.refund == REFUNDED for line in order.lines) and refund != REFUNDED:
-        order.tags.append(("partial_refund", f"{platform_name}: some lines refunded"))
+        order.tags.append(("partial_refund",
+                           texts.FLAG_SOME_LINES_REFUNDED.encode(platform=platform_name)))

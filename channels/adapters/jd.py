@@ -41,15 +41,18 @@ from channels.adapters.base import (
     status_row,
 )
 from channels.models import CustomerIdentity
+from channels import texts
 
 STATUS_TABLE = {
     "WAIT_SELLER_STOCK_OUT": status_row(Status.PAID),  # 等待出库
     "WAIT_SELLER_DELIVERY": status_row(Status.PAID),  # 等待发货 (cross-border: domestic leg)
     "WAIT_SEND_CODE": status_row(Status.PAID),  # 等待发码 (e-vouchers)
     # 暂停 / 已锁定: JD stops the order (e.g. the buyer asked to cancel); it must not ship.
-    "PAUSE": status_row(Status.PAID, hold="JD: order paused (PAUSE)"),
-    "POP_ORDER_PAUSE": status_row(Status.PAID, hold="JD: order paused (POP_ORDER_PAUSE)"),
-    "LOCKED": status_row(Status.PAID, hold="JD: order locked, buyer asked to cancel (LOCKED)"),
+    "PAUSE": status_row(Status.PAID, hold=texts.HOLD_PAUSED.encode(platform="JD", status="PAUSE")),
+    "POP_ORDER_PAUSE": status_row(Status.PAID, hold=texts.HOLD_PAUSED.encode(
+        platform="JD", status="POP_ORDER_PAUSE")),
+    "LOCKED": status_row(Status.PAID, hold=texts.HOLD_LOCKED_CANCEL.encode(
+        platform="JD", status="LOCKED")),
     "WAIT_GOODS_RECEIVE_CONFIRM": status_row(Status.IN_TRANSIT),  # 等待确认收货
     "FINISHED_L": status_row(Status.DELIVERED),  # 完成
     "TRADE_CANCELED": status_row(Status.CANCELLED),  # 取消

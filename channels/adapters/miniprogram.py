@@ -17,12 +17,13 @@ from orders.state_machine import Status
 from channels.adapters import fields as f
 from channels.adapters.base import Adapter, CanonicalLine, CanonicalOrder, apply_status, status_row
 from channels.models import CustomerIdentity
+from channels import texts
 
 STATUS_TABLE = {
     "created": status_row(Status.PENDING_PAYMENT),
     "paid": status_row(Status.PAID),
     "refund_requested": status_row(
-        Status.PAID, hold="Mini-program: the buyer asked for a refund", tag="refund_requested"
+        Status.PAID, hold=texts.HOLD_REFUND_ASKED.encode(platform="Mini-program"), tag="refund_requested"
     ),
     "shipped": status_row(Status.IN_TRANSIT),
     "delivered": status_row(Status.DELIVERED),

@@ -34,6 +34,7 @@ from typing import Any
 
 from orders.state_machine import BEFORE_SHIPPING, Status
 
+from channels import texts
 from channels.adapters import fields as f
 from channels.adapters.base import (
     Adapter,
@@ -117,11 +118,12 @@ class PddAdapter(Adapter):
         elif refund == REFUND_DONE:
             order.status = Status.REFUNDED
         elif refund == REFUND_IN_PROGRESS and order.status in BEFORE_SHIPPING:
-            order.hold_reason = "Pinduoduo: refund in progress before shipping"
+            order.hold_reason = texts.HOLD_REFUND_ASKED.encode(platform=self.platform_name)
             order.tags.append(("refund_requested", order.channel_status))
         if (f.text(raw.get("group_status")) == GROUP_FORMING
                 and order.status in BEFORE_SHIPPING and not order.hold_reason):
-            order.hold_reason = "Pinduoduo: group buy not formed yet (group_status 0)"
+            order.hold_reason = texts.HOLD_GROUP_FORMING.encode(platform=self.platform_name,
+                                                                status=GROUP_FORMING)
         return order
 
     def channel_reports_shipped(self, channel_status: str) -> bool:

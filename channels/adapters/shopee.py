@@ -51,6 +51,7 @@ from channels.adapters.base import (
     status_row,
 )
 from channels.models import CustomerIdentity
+from channels import texts
 
 STATUS_TABLE = {
     "UNPAID": status_row(Status.PENDING_PAYMENT),
@@ -61,13 +62,15 @@ STATUS_TABLE = {
     "SHIPPED": status_row(Status.IN_TRANSIT),
     "TO_CONFIRM_RECEIVE": status_row(Status.DELIVERED),
     # The buyer asked to cancel: the seller accepts or rejects; it must not ship meanwhile.
-    "IN_CANCEL": status_row(Status.PAID, hold="Shopee: the buyer asked to cancel (IN_CANCEL)"),
+    "IN_CANCEL": status_row(Status.PAID, hold=texts.HOLD_CANCEL_ASKED.encode(
+        platform="Shopee", status="IN_CANCEL")),
     "CANCELLED": status_row(Status.CANCELLED),
     "TO_RETURN": status_row(Status.DELIVERED, tag="return_requested"),
     "COMPLETED": status_row(Status.DELIVERED),
     # Brazil: the seller's invoice must be added before the order may ship.
     "INVOICE_PENDING": status_row(Status.PAID,
-                                  hold="Shopee: the invoice is pending (INVOICE_PENDING)"),
+                                  hold=texts.HOLD_INVOICE_PENDING.encode(
+        platform="Shopee", status="INVOICE_PENDING")),
 }
 # Shopee's regions and the currency each sells in.
 REGION_CURRENCY = {

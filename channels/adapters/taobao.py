@@ -43,6 +43,7 @@ from channels.adapters.base import (
     status_row,
 )
 from channels.models import CustomerIdentity
+from channels import texts
 
 # Trade.status, every code TOP documents.
 STATUS_TABLE = {
@@ -53,7 +54,8 @@ STATUS_TABLE = {
     "WAIT_SELLER_SEND_GOODS": status_row(Status.PAID),
     # Paid, but TOP forbids shipping (group buy not formed yet, or consignment controls).
     "PAID_FORBID_CONSIGN": status_row(
-        Status.PAID, hold="TOP: paid but shipping forbidden (PAID_FORBID_CONSIGN)",
+        Status.PAID, hold=texts.HOLD_SHIPPING_FORBIDDEN.encode(
+            platform="TOP", status="PAID_FORBID_CONSIGN"),
         tag="consign_forbidden",
     ),
     # Part of the goods left: the rest is still the warehouse's work, so the order stays paid.

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from orderhub.alerts import texts
 from orderhub.alerts.kinds import alert_kind, alert_kind_choices
 from orderhub.alerts.models import (
     Alert,
@@ -132,7 +133,7 @@ class EscalationStepAdmin(SimpleHistoryAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
-        escalation_step_save(step=obj, actor=request.user, reason="changed in the admin")
+        escalation_step_save(step=obj, actor=request.user, reason=texts.STEP_CHANGED_IN_ADMIN.encode())
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -297,8 +298,12 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class AlertEventInline(ReadOnlyInline):
     model = AlertEvent
-    fields = ("at", "kind", "level", "actor", "note")
+    fields = ("at", "kind", "level", "actor", "note_text")
     verbose_name_plural = _("timeline")
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj: AlertEvent) -> str:
+        return render(obj.note)
 
 
 class AlertDeliveryInline(ReadOnlyInline):

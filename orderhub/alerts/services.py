@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from orderhub.alerts import texts
 from orderhub.alerts.kinds import alert_kind
 from orderhub.alerts.ladder import Rung, ladders, ladders_clear
 from orderhub.alerts.models import Alert, AlertEvent, EscalationStep, NotificationTarget
@@ -189,8 +190,9 @@ def alerts_escalate(*, now: dt.datetime | None = None) -> list[Climb]:
             climbs.append(Climb(alert.pk, alert.level, top))
             for level in sorted({rung.level for rung in reached}):
                 events.append(AlertEvent(alert=alert, kind=AlertEvent.Kind.ESCALATED, at=now,
-                                         level=level, note=f"level {level} after "
-                                         f"{_minutes(now - alert.raised_at)} min"))
+                                         level=level, note=texts.ESCALATED.encode(
+                                             level=level,
+                                             minutes=_minutes(now - alert.raised_at))))
             pairs += [(alert, rung) for rung in reached]
             alert.level = top
         alert.next_escalation_at = next_escalation_at(
@@ -278,7 +280,7 @@ def alerts_resolve_many(*, resolutions: dict[int, str], now: dt.datetime) -> int
 def escalation_step_save(*, step: EscalationStep, actor, reason: str = "") -> EscalationStep:
     """Create or change a rung; the open alerts it concerns get their next rung rescheduled."""
     model_permission_check(actor, step, "change" if step.pk else "add")
-    history_note(step, actor=actor, reason=reason or "escalation step saved")
+    history_note(step, actor=actor, reason=reason or texts.STEP_SAVED.encode())
     step.save()
     transaction.on_commit(lambda: open_alerts_reschedule(kind=step.kind))
     return step

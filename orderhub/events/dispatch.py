@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from orderhub.alerts.services import alert_raise
 from orderhub.core.tasks import coalesced_started, enqueue_coalesced
+from orderhub.events import texts
 from orderhub.events.models import Event, EventTask
 from orderhub.events.registry import Handler, handler
 
@@ -255,12 +256,10 @@ def _dead_letter_alert(task: EventTask, error: str) -> None:
     last = (error.strip().splitlines() or [""])[-1][:300]
     alert_raise(
         key=f"event-dead-letter:{task.pk}", kind="event_dead_letter", team="operations",
-        title=f"An effect gave up after {task.attempts} attempts: {task.handler} "
-              f"(order #{task.order_id or '—'})",
-        message=(f"The handler '{task.handler}' failed on event #{task.event_id} "
-                 f"{task.attempts} times: {last}. Later events of the same order wait behind "
-                 f"it. Fix the cause, then retry it (Events between the apps → Event tasks, "
-                 f"'Retry now'), or discard it with a reason."),
+        title=texts.DEAD_LETTER_TITLE.encode(attempts=task.attempts, handler=task.handler,
+                                             order=task.order_id or "—"),
+        message=texts.DEAD_LETTER_MESSAGE.encode(handler=task.handler, event=task.event_id,
+                                                 attempts=task.attempts, error=last),
         data={"task_id": task.pk, "handler": task.handler, "event_id": task.event_id,
               "order_id": task.order_id},
     )

@@ -15,10 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from orderhub.alerts.models import AlertDelivery, AlertEvent, NotificationTarget
 from orderhub.alerts.notify.deliveries import alert_deliveries_send
 from orderhub.alerts.services import alert_raise
+from orderhub.core.texts import render
 from tests.factories import OrderFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rules")]
@@ -209,7 +211,12 @@ def test_after_the_last_attempt_the_delivery_is_given_up_and_shown(robot, settin
     delivery = AlertDelivery.objects.get()
     assert report.failed == [delivery.pk]
     assert (delivery.status, delivery.next_attempt_at) == ("failed", None)
-    assert alert.events.last().note.startswith("gave up on 仓库群 wecom after 2 attempts: HTTP 502")
+    note = alert.events.last().note
+    assert note.startswith('§alerts.note.gave_up{"attempts":2,"error":"HTTP 502')
+    with translation.override("en"):
+        assert render(note).startswith("gave up on 仓库群 wecom after 2 attempts: HTTP 502")
+    with translation.override("zh-hans"):
+        assert render(note).startswith("向 仓库群 wecom 发送 2 次均失败，已放弃：HTTP 502")
 
 
 def test_an_unreachable_robot_is_an_error_not_a_crash(robot):

@@ -6,12 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
+from channels import texts
 from channels.adapters import ADAPTERS
 from channels.adapters.base import PayloadError, parse_json
 from channels.adapters.fields import BEIJING, FieldProblem
 from channels.adapters.miniprogram import MiniProgramOrderSerializer
 from channels.adapters.pos import POS_COLUMNS
+from orderhub.core.texts import render
 from orders.state_machine import Status
 from tests.channels import payloads as p
 
@@ -67,7 +70,13 @@ def test_every_top_trade_status_maps(code, status):
 
 def test_top_paid_forbid_consign_must_not_ship_and_partial_shipment_is_flagged():
     [forbidden] = read("taobao", p.dumps(p.top_trade(status="PAID_FORBID_CONSIGN")))
-    assert "PAID_FORBID_CONSIGN" in forbidden.hold_reason
+    assert forbidden.hold_reason == texts.HOLD_SHIPPING_FORBIDDEN.encode(
+        platform="TOP", status="PAID_FORBID_CONSIGN")
+    with translation.override("en"):
+        assert render(forbidden.hold_reason) == (
+            "TOP: paid but shipping forbidden (PAID_FORBID_CONSIGN)")
+    with translation.override("zh-hans"):
+        assert render(forbidden.hold_reason) == "TOP：已付款但平台禁止发货（PAID_FORBID_CONSIGN）"
     [partial] = read("taobao", p.dumps(p.top_trade(status="SELLER_CONSIGNED_PART")))
     assert ("partially_shipped", "SELLER_CONSIGNED_PART") in partial.tags
     assert partial.hold_reason == ""
@@ -77,8 +86,13 @@ def test_top_line_refund_request_holds_before_shipping():
     trade = p.top_trade()
     trade["orders"]["order"][0]["refund_status"] = "WAIT_SELLER_AGREE"
     [order] = read("taobao", p.dumps(trade))
-    assert "refund" in order.hold_reason
-    assert order.tags[0][0] == "refund_requested"
+    assert order.hold_reason == texts.HOLD_REFUND_ASKED.encode(platform="Taobao")
+    with translation.override("zh-hans"):
+        assert render(order.hold_reason) == "Taobao：买家在发货前申请退款"
+    assert order.tags[0] == ("refund_requested",
+                             texts.FLAG_LINE_REFUND.encode(platform="Taobao"))
+    with translation.override("zh-hans"):
+        assert render(order.tags[0][1]) == "Taobao：有商品行正在退款"
 
 
 def test_unknown_top_status_is_refused_by_name():
@@ -144,6 +158,15 @@ def test_pdd_amounts_as_json_numbers_in_yuan_are_exact():
 def test_pdd_status_refund_and_group_codes(overrides, status, held):
     [order] = read("pdd", p.dumps(p.pdd_order(**overrides)))
     assert (order.status, bool(order.hold_reason)) == (status, held)
+
+
+def test_pdd_group_buy_hold_is_a_code_with_the_group_status():
+    [order] = read("pdd", p.dumps(p.pdd_order(group_status=0)))
+    assert order.hold_reason == texts.HOLD_GROUP_FORMING.encode(platform="Pinduoduo", status="0")
+    with translation.override("en"):
+        assert render(order.hold_reason) == "Pinduoduo: group buy not formed yet (group_status 0)"
+    with translation.override("zh-hans"):
+        assert render(order.hold_reason) == "Pinduoduo：拼团尚未成团（group_status 0）"
 
 
 def test_pdd_masked_phone_after_shipping_is_kept_as_given():

@@ -313,7 +313,16 @@ def test_a_locked_order_is_held_and_released_when_jd_unlocks_it(channel, post):
     post("jd", p.dumps(p.jd_order(orderState="LOCKED")))
     order = only_order("jd")
     [hold] = order.holds.all()
-    assert order.on_hold and "LOCKED" in render(hold.reason) and hold.key == "channel:stop"
+    assert order.on_hold and hold.key == "channel:stop"
+    # the hold's why is a code too, JD's own status kept as a parameter
+    assert hold.reason.startswith("§channels.hold.stops")
+    assert '"why":{"$x":"channels.hold.locked_cancel","p":{"platform":"JD","status":"LOCKED"}}' \
+        in hold.reason
+    with translation.override("en"):
+        assert render(hold.reason).endswith(
+            ": the channel stops the order: JD: order locked, the buyer asked to cancel (LOCKED)")
+    with translation.override("zh-hans"):
+        assert render(hold.reason).endswith("：渠道要求停止发货：JD：订单已锁定，买家申请取消（LOCKED）")
     # a person's hold placed meanwhile stays when the channel lifts its own
     holds.order_hold(order=order, actor=None, reason="call the buyer first")
     post("jd", p.dumps(p.jd_order(modified="2026-01-28 12:00:00")))

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orderhub.alerts.models import Alert
+from orderhub.core.texts import render
 from orderhub.events import dispatch
 from orderhub.events.dispatch import LEASE, events_dispatch
 from orderhub.events.models import Event, EventTask
@@ -197,7 +198,14 @@ def test_dead_letters_block_their_order_until_staff_retry_or_discard(db, make_us
     # and operations are alerted, once, naming the handler and where to retry it
     alert = Alert.objects.get(kind="event_dead_letter")
     assert (alert.team, alert.data["task_id"]) == ("operations", dead.pk)
-    assert "tests.notes" in alert.title and "Retry now" in alert.message
+    assert alert.title.startswith("§events.alert.dead_letter{")
+    assert alert.message.startswith("§events.alert.dead_letter_message{")
+    with translation.override("en"):
+        assert render(alert.title) == "An effect gave up after 2 attempts: tests.notes (order #4)"
+        assert "Retry now" in render(alert.message)
+    with translation.override("zh-hans"):
+        assert render(alert.title) == "后续处理尝试 2 次后放弃：tests.notes（订单 #4）"
+        assert "立即重试" in render(alert.message)
     assert (waiting.status, waiting.attempts) == (Status.PENDING, 0)
     assert events_backlog().dead == 1
     assert seen() == []

@@ -66,6 +66,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
 class AlertEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    note = StoredTextField()
 
     class Meta:
         model = AlertEvent

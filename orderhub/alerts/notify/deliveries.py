@@ -26,7 +26,8 @@ from orderhub.alerts.ladder import Rung
 from orderhub.alerts.models import Alert, AlertDelivery, AlertEvent, NotificationTarget, Team
 from orderhub.alerts.notify.robots import AlertText, DeliveryError, robot_post
 from orderhub.core.site import site_url
-from orderhub.core.texts import label, render
+from orderhub.alerts import texts
+from orderhub.core.texts import choice, fit, label, render
 
 Transport = NotificationTarget.Transport
 Status = AlertDelivery.DeliveryStatus
@@ -154,25 +155,26 @@ def message_send(target: NotificationTarget, text: AlertText) -> None:
 
 @transaction.atomic
 def _record(delivery: AlertDelivery, *, error: str | None, now: dt.datetime) -> str:
-    target_name = delivery.target.name if delivery.target else delivery.get_transport_display()
+    transport = choice(NotificationTarget.Transport, delivery.transport)
+    target_name = delivery.target.name if delivery.target else transport
     fields = ["status", "last_error", "next_attempt_at", "sent_at"]
     if error is None:
         delivery.status, delivery.last_error = Status.SENT, ""
         delivery.sent_at, delivery.next_attempt_at = now, None
-        note = f"{delivery.get_transport_display()} → {target_name}"
+        note = texts.NOTIFIED.encode(transport=transport, target=target_name)
         kind = AlertEvent.Kind.NOTIFIED
     elif delivery.attempts >= max_attempts() or delivery.target is None:
         delivery.status, delivery.last_error, delivery.next_attempt_at = Status.FAILED, error, None
-        note = f"gave up on {target_name} after {delivery.attempts} attempts: {error}"
+        note = texts.GAVE_UP.encode(target=target_name, attempts=delivery.attempts, error=error)
         kind = AlertEvent.Kind.DELIVERY_FAILED
     else:
         delivery.last_error = error
-        retry_at = timezone.localtime(delivery.next_attempt_at)
-        note = f"{target_name}, attempt {delivery.attempts}: {error}; retry at {retry_at:%H:%M}"
+        note = texts.RETRY_AT.encode(target=target_name, attempts=delivery.attempts, error=error,
+                                     time=delivery.next_attempt_at)
         kind = AlertEvent.Kind.DELIVERY_FAILED
     delivery.save(update_fields=fields)
     AlertEvent.objects.create(
-        alert_id=delivery.alert_id, kind=kind, at=now, level=delivery.level, note=note[:255]
+        alert_id=delivery.alert_id, kind=kind, at=now, level=delivery.level, note=fit(note, 255)
     )
     return delivery.status
 
