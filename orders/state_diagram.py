@@ -51,7 +51,7 @@ def _box_positions() -> dict[str, tuple[int, int]]:
 def move_guards(move: Move) -> list[str]:
     """What a move needs besides its source state, in words: the permission, holds, and the
     conditions of the table and of ``Order``'s transition."""
-    words = [gettext("permission %(name)s") % {"name": move.permission_name},
+    words = [gettext("permission %(name)s") % {"name": move.permission_label},
              gettext("not while on hold") if move.blocked_by_hold
              else gettext("allowed while on hold")]
     conditions = set()

@@ -37,7 +37,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class Status(models.TextChoices):
@@ -213,6 +213,11 @@ class Move:
     @property
     def permission_name(self) -> str:
         return f"orders.{self.permission}"
+
+    @property
+    def permission_label(self) -> str:
+        """The permission as staff read it (its name, "Can confirm payment", translated)."""
+        return gettext(dict(ORDER_PERMISSIONS)[self.permission])
 
     @property
     def applicable(self) -> Q:
