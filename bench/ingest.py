@@ -334,22 +334,32 @@ def _post_all(requests) -> tuple[int, float]:
     """Post the requests one after the other: (orders created, Django CPU)."""
     client = _client()
     cpu = time.process_time()
-    created = 0
-    for code, body, content_type in requests:
-        # secure: production settings redirect plain http (SECURE_SSL_REDIRECT).
-        response = client.post(f"/api/channels/{code}/orders/", data=body,
-                               content_type=content_type, secure=True)
-        if response.status_code != 200:
-            raise SystemExit(f"{code}: {response.status_code} {response.content[:500]!r}")
-        created += response.json()["created"]
+    created = sum(_post(client, request) for request in requests)
     return created, time.process_time() - cpu
 
 
-def _worker(requests, start, results) -> None:
+def _post(client, request) -> int:
+    """Post one page; the orders it created."""
+    code, body, content_type = request
+    # secure: production settings redirect plain http (SECURE_SSL_REDIRECT).
+    response = client.post(f"/api/channels/{code}/orders/", data=body,
+                           content_type=content_type, secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"{code}: {response.status_code} {response.content[:500]!r}")
+    return response.json()["created"]
+
+
+def _worker(requests, queue, start, results) -> None:
+    """One web worker: takes the next page as soon as it is free, as a server's worker takes
+    the next request, until none is left."""
     from django.db import connections
 
+    client = _client()
     start.wait()
-    results.put(_post_all(requests))
+    cpu, created = time.process_time(), 0
+    while (index := queue.get()) is not None:
+        created += _post(client, requests[index])
+    results.put((created, time.process_time() - cpu, time.perf_counter()))
     connections.close_all()
 
 
@@ -367,21 +377,24 @@ def api_path(specs: list[dict], page: int, workers: int = 1) -> tuple[float, int
         created, python_cpu = _post_all(requests)
         elapsed = time.perf_counter() - started
     else:
-        # Biggest pages first, each to the least loaded worker.
-        shares: list[list] = [[] for _ in range(workers)]
-        for request in sorted(requests, key=lambda r: -len(r[1])):
-            min(shares, key=lambda share: sum(len(r[1]) for r in share)).append(request)
         connections.close_all()  # each forked worker opens its own connection
         context = multiprocessing.get_context("fork")
-        start, results = context.Event(), context.Queue()
-        processes = [context.Process(target=_worker, args=(share, start, results))
-                     for share in shares]
+        start, queue, results = context.Event(), context.Queue(), context.Queue()
+        # Biggest pages first, so that the last ones taken are small.
+        for index in sorted(range(len(requests)), key=lambda i: -len(requests[i][1])):
+            queue.put(index)
+        for _ in range(workers):
+            queue.put(None)
+        processes = [context.Process(target=_worker, args=(requests, queue, start, results))
+                     for _ in range(workers)]
         for process in processes:
             process.start()
+        time.sleep(0.5)  # the workers are forked and waiting
         started = time.perf_counter()
         start.set()
         outcomes = [results.get() for _ in processes]
         elapsed = time.perf_counter() - started
+        print("  workers done after " + ", ".join(f"{o[2] - started:.2f} s" for o in outcomes))
         for process in processes:
             process.join()
         created = sum(o[0] for o in outcomes)

@@ -14,8 +14,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from orderhub.core.bulk import binary_write, copy_supported
 from orderhub.core.errors import Conflict, DomainError, PermissionRefused
 from orders.models import Channel
 from orders.services import Actor
@@ -65,12 +67,17 @@ def delivery_store(
     user=None,
 ) -> Delivery:
     """Keep the delivery exactly as it came, before processing it."""
-    return Delivery.objects.create(
-        channel=channel, source=source, body=body, body_sha256=hashlib.sha256(body).hexdigest(),
-        headers=dict(headers or {}), content_type=content_type[:100], filename=filename[:255],
-        remote_addr=remote_addr, received_by=user if getattr(user, "is_authenticated", False)
-        else None,
-    )
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            channel=channel, source=source, body=b"" if copy_supported() else body,
+            body_sha256=hashlib.sha256(body).hexdigest(), headers=dict(headers or {}),
+            content_type=content_type[:100], filename=filename[:255], remote_addr=remote_addr,
+            received_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        if copy_supported():  # a page of a thousand orders is a megabyte: sent as bytes
+            binary_write(delivery, "body", body)
+    delivery.body = body
+    return delivery
 
 
 def delivery_refuse(

@@ -37,6 +37,7 @@ class Handler:
 
 
 _HANDLERS: dict[str, Handler] = {}
+_BY_KIND: dict[str, list[Handler]] = {}  # handlers_for's candidates, by name; reset on register
 
 
 def handles(
@@ -54,6 +55,7 @@ def handles(
         ) != (func.__module__, func.__qualname__):
             raise ValueError(f"Two handlers are named {name!r}.")
         _HANDLERS[name] = Handler(name, frozenset(kinds), func, wants, batch_size, label)
+        _BY_KIND.clear()
         return func
 
     return register
@@ -67,7 +69,11 @@ def handler_label(name: str) -> str:
 
 def handlers_for(kind: str, payload: dict[str, Any]) -> list[Handler]:
     """The handlers that want an event of ``kind`` with ``payload``, by name."""
-    return [h for name, h in sorted(_HANDLERS.items()) if h.accepts(kind, payload)]
+    candidates = _BY_KIND.get(kind)
+    if candidates is None:
+        candidates = _BY_KIND[kind] = [h for _name, h in sorted(_HANDLERS.items())
+                                       if kind in h.kinds]
+    return [h for h in candidates if h.wants is None or h.wants(kind, payload)]
 
 
 def handler(name: str) -> Handler | None:

@@ -28,9 +28,10 @@ from orderhub.events.registry import handlers_for
 
 # Above this many events a batch goes in with COPY (PostgreSQL); below, two INSERTs are faster.
 COPY_ABOVE = 200
-_EVENT_COLUMNS = ("id", "kind", "order_id", "payload", "occurred_at")
-_TASK_COLUMNS = ("event_id", "handler", "order_id", "status", "attempts", "due_at",
-                 "last_error", "created_at")
+# COPY leaves out what the database fills in (``db_default``: the time, a new task's status,
+# attempts and error): per row it sends only what differs.
+_EVENT_COLUMNS = ("id", "kind", "order_id", "payload")
+_TASK_COLUMNS = ("event_id", "handler", "order_id")
 
 
 @dataclass(frozen=True)
@@ -53,30 +54,31 @@ def events_record(events: Sequence[NewEvent]) -> int:
     tasks were written. The dispatch is queued once, after commit."""
     if not events:
         return 0
-    now = timezone.now()
     plans = [[h.name for h in handlers_for(e.kind, e.payload)] for e in events]
     if copy_supported() and len(events) > COPY_ABOVE:
         ids = next_ids(Event, len(events))
         copy_tuples(Event._meta.db_table, _EVENT_COLUMNS, (
             # psycopg adapts Jsonb for COPY (Django's JSONField does it for INSERTs).
-            (pk, e.kind, e.order_id, Jsonb(e.payload), now) for pk, e in zip(ids, events)
+            (pk, e.kind, e.order_id, Jsonb(e.payload)) for pk, e in zip(ids, events)
         ))
     else:
+        now = timezone.now()
         created = Event.objects.bulk_create(
             [Event(kind=e.kind, order_id=e.order_id, payload=e.payload, occurred_at=now)
              for e in events], batch_size=1000,
         )
         ids = [event.pk for event in created]
-    tasks = [
-        (event_id, name, e.order_id, EventTask.TaskStatus.PENDING, 0, now, "", now)
-        for event_id, e, names in zip(ids, events, plans) for name in names
-    ]
+    tasks = [(event_id, name, e.order_id)
+             for event_id, e, names in zip(ids, events, plans) for name in names]
     if tasks:
         if copy_supported() and len(tasks) > COPY_ABOVE:
             copy_tuples(EventTask._meta.db_table, _TASK_COLUMNS, tasks)
         else:
+            now = timezone.now()
             EventTask.objects.bulk_create(
-                [EventTask(**dict(zip(_TASK_COLUMNS, row))) for row in tasks], batch_size=1000
+                [EventTask(event_id=event_id, handler=name, order_id=order_id, due_at=now,
+                           created_at=now) for event_id, name, order_id in tasks],
+                batch_size=1000,
             )
         _dispatch_after_commit()
     return len(tasks)

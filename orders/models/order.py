@@ -104,7 +104,8 @@ class Order(ConcurrentTransitionMixin, FSMSafeRefreshMixin, FSMModelMixin, TimeS
     # search box reads equalities only, orders/search.py) and every insert would maintain.
     hub_no = models.CharField(_("hub order number"), max_length=32)
     channel = models.ForeignKey(
-        Channel, on_delete=models.PROTECT, related_name="orders", verbose_name=_("channel")
+        Channel, on_delete=models.PROTECT, related_name="orders", verbose_name=_("channel"),
+        db_index=False,  # uniq_channel_order_no leads with it
     )
     channel_order_no = models.CharField(_("channel order number"), max_length=64)
     customer = models.ForeignKey(

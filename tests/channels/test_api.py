@@ -3,6 +3,7 @@ order of deliveries and channel statuses (DESIGN.md section 4)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import time
 from decimal import Decimal
@@ -19,6 +20,7 @@ from orders import holds, services
 from orders.models import Order, OrderTag
 from orders.state_machine import Status
 from tests.channels import payloads as p
+from tests.conftest import requires_postgres
 from tests.factories import open_reasons
 from orderhub.core.texts import is_encoded, render
 
@@ -185,6 +187,31 @@ def test_malformed_json_is_400_and_the_delivery_is_kept_as_failed(channel, post)
     assert delivery.status == Delivery.Status.FAILED
     assert delivery.error.startswith("Malformed JSON")
     assert delivery.body_bytes == b'{"orderId": "1", '
+
+
+def test_a_body_that_is_not_text_is_kept_byte_for_byte(channel, post):
+    """Any byte (NUL, invalid UTF-8) is stored as it came: on PostgreSQL the body is sent as a
+    binary parameter (orderhub.core.bulk.binary_write), not as a literal in the SQL."""
+    channel("jd")
+    raw = b"\x00\xff\xfe{\"orderId\": \"1\"}" + bytes(range(256)) * 4000
+    response = post("jd", raw)
+    assert response.status_code == 400
+    delivery = Delivery.objects.get()
+    assert delivery.body_bytes == raw
+    assert delivery.body_sha256 == hashlib.sha256(raw).hexdigest()
+
+
+@requires_postgres("column compression")
+def test_stored_bodies_compress_with_lz4_where_the_server_offers_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                       "WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL was built without LZ4")
+        cursor.execute("SELECT attname, attcompression FROM pg_attribute "
+                       "WHERE attrelid = 'channels_delivery'::regclass "
+                       "AND attname IN ('body', 'result') ORDER BY attname")
+        assert cursor.fetchall() == [("body", "l"), ("result", "l")]
 
 
 def test_a_batch_with_an_unreadable_order_imports_nothing_and_lists_every_problem(channel,
