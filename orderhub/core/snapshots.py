@@ -28,19 +28,23 @@ class Snapshot(Generic[T]):
         self.max_age_setting = max_age_setting
         self._lock = threading.Lock()
         self._cached: T | None = None
-        self._loaded_at = 0.0
+        self._expires_at = 0.0
 
     def max_age(self) -> float:
         return float(getattr(settings, self.max_age_setting, 60))
 
     def get(self) -> T:
-        """The current value: from memory, reloaded when older than the configured age."""
+        """The current value: from memory, reloaded when older than the configured age.
+
+        The age is read from the settings at each load, not at each ``get``: a hot path asks
+        once per order, and a setting left unset costs an exception inside Django's settings
+        object every time it is read."""
         value = self._cached
-        if value is not None and time.monotonic() - self._loaded_at < self.max_age():
+        if value is not None and time.monotonic() < self._expires_at:
             return value
         value = self.load()
         with self._lock:
-            self._cached, self._loaded_at = value, time.monotonic()
+            self._cached, self._expires_at = value, time.monotonic() + self.max_age()
         return value
 
     def clear(self) -> None:
