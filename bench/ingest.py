@@ -349,6 +349,12 @@ def _post(client, request) -> int:
     return response.json()["created"]
 
 
+def warm_up() -> None:
+    """One empty page through the stack before anything is timed: a server's workers have
+    imported the API's modules and loaded their rule snapshots before the peak day begins."""
+    _post(_client(), ("jd", b"[]", "application/json"))
+
+
 def _worker(requests, queue, start, results) -> None:
     """One web worker: takes the next page as soon as it is free, as a server's worker takes
     the next request, until none is left."""
@@ -491,6 +497,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     rng = random.Random(args.seed)
+    warm_up()
     reset_tables()
     skus = prepare_catalogue(rng)
     specs = make_day(args.orders, rng, skus)
