@@ -7,6 +7,8 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from aftersales.models import Case, CaseDelivery
@@ -177,6 +179,25 @@ def test_a_case_before_its_order_is_linked_when_the_order_arrives(integrator, or
     assert case.order == order
     assert case.lines.get().order_line.sku == "SHOE-42"
     assert render(case.history.latest().history_change_reason) == f"order {order.hub_no} arrived"
+
+
+def test_new_orders_are_linked_to_waiting_cases_in_two_queries_and_only_on_their_channel(
+        integrator, order_in):
+    from aftersales.services import cases_link_orders
+    post(integrator, "jd", p.dumps(p.jd_view()))  # waits for JD order 300123456789
+    case = Case.objects.get()
+    elsewhere = order_in("delivered", channel="pdd", channel_order_no="300123456789")
+    others = [order_in("paid", channel="jd", channel_order_no=f"3009{i:08d}") for i in range(30)]
+    with CaptureQueriesContext(connection) as queries:
+        assert cases_link_orders(order_ids=[elsewhere.pk] + [o.pk for o in others]) == 0
+    assert [q["sql"].split()[0] for q in queries.captured_queries
+            if "SAVEPOINT" not in q["sql"]] == ["SELECT", "SELECT"]
+    case.refresh_from_db()
+    assert case.order is None  # the same number on another channel is another order
+    order = order_in("delivered", channel="jd", channel_order_no="300123456789")
+    assert cases_link_orders(order_ids=[o.pk for o in others] + [order.pk]) == 1
+    case.refresh_from_db()
+    assert case.order == order and case.currency == order.currency
 
 
 def test_a_known_order_is_linked_at_once(integrator, order_in):
