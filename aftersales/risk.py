@@ -55,15 +55,22 @@ class _History:
             return dict(queryset.values(key).annotate(n=Count(value, distinct=True))
                         .values_list(key, "n"))
 
+        back = grouped(CaseLine.objects.filter(sku__in=all_skus), "sku", "case_id")
+        # A SKU that never came back scores nothing whatever it sold: only the returned ones'
+        # sales are counted (on a peak day, most batches have none, and skip the count).
+        returned = set(back)
+        customer_cases = grouped(Case.objects.filter(order__customer_id__in=customers),
+                                 "order__customer_id") if customers else {}
         return cls(
-            earlier_orders=grouped(Order.objects.filter(customer_id__in=customers,
-                                                        paid_at__isnull=False), "customer_id"),
-            customer_cases=grouped(Case.objects.filter(order__customer_id__in=customers),
-                                   "order__customer_id"),
-            order_cases=grouped(Case.objects.filter(order_id__in=ids), "order_id"),
+            earlier_orders=grouped(Order.objects.filter(
+                customer_id__in=[c for c in customers if c in customer_cases],
+                paid_at__isnull=False), "customer_id") if customer_cases else {},
+            customer_cases=customer_cases,
+            order_cases=grouped(Case.objects.filter(order_id__in=ids), "order_id")
+            if customer_cases else {},
             skus=skus,
-            sold=grouped(OrderLine.objects.filter(sku__in=all_skus), "sku"),
-            back=grouped(CaseLine.objects.filter(sku__in=all_skus), "sku", "case_id"),
+            sold=grouped(OrderLine.objects.filter(sku__in=returned), "sku") if returned else {},
+            back=back,
         )
 
 
@@ -118,7 +125,9 @@ def return_risks_compute(*, order_ids: Sequence[int]) -> int:
     """Score the given orders that are paid, in a few queries per batch (the handler runs on
     every paid order of a peak day); idempotent: a score is rewritten."""
     orders = list(Order.objects.filter(pk__in=list(order_ids), paid_at__isnull=False)
-                  .only("pk", "customer_id", "placed_at", "paid_at"))
+                  # status too: a deferred status costs a query per order (the model keeps
+                  # the state it was read in, for concurrent transitions)
+                  .only("pk", "status", "customer_id", "placed_at", "paid_at"))
     if not orders:
         return 0
     seen = _History.of(orders)

@@ -7,6 +7,7 @@ bench.lookup``. Each one calls :func:`setup_django` before it imports any model.
 from __future__ import annotations
 
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -172,11 +173,21 @@ def api_token(username: str, role: str) -> str:
     return token.key
 
 
+def worker_environment(**extra: str) -> dict[str, str]:
+    """The environment for a ``manage.py qcluster`` a benchmark starts, as production starts
+    it: the production settings and the benchmark's own ``SECRET_KEY`` (``setup_django``), so
+    that the worker reads the tasks the benchmark queues (django-q2 signs them with it)."""
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "orderhub.settings", "Q_SYNC": "0", **extra}
+
+
 def setup_django() -> None:
     """Configure Django for a script run from anywhere (settings come from the environment)."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderhub.settings")
+    # One key for the run, handed to the processes it starts: a worker on the production
+    # settings refuses the development key, and django-q2 refuses tasks signed with another.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     django.setup()
 
 

@@ -88,14 +88,18 @@ def stock_everything(skus: list[str]) -> None:
     stock_levels_set(levels=levels, actor=None, reason="bench: opening stock")
 
 
+_worker: subprocess.Popen | None = None  # the running qcluster, watched while waiting
+
+
 def start_worker(workers: int) -> subprocess.Popen:
     """``manage.py qcluster`` on this database, as in production (its own log in the cwd)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "orderhub.settings", "Q_SYNC": "0",
-           "Q_WORKERS": str(workers), "LOG_LEVEL": "WARNING"}
+    env = common.worker_environment(Q_WORKERS=str(workers), LOG_LEVEL="WARNING")
     log = open("bench-fulfilment-qcluster.log", "w")  # noqa: SIM115 - kept open for the child
-    return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=common.REPO_ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    global _worker
+    _worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=common.REPO_ROOT,
+                               env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    return _worker
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
@@ -115,6 +119,9 @@ def wait_until_decided(*, limit: float = 300.0) -> float:
     """Seconds until no paid order in the warehouse's hands lacks a decision."""
     started = time.perf_counter()
     while undecided():
+        if _worker is not None and _worker.poll() is not None:
+            common.fail(f"the worker stopped (exit status {_worker.returncode}); see "
+                        f"bench-fulfilment-qcluster.log")
         if time.perf_counter() - started > limit:
             common.fail(f"{undecided()} orders still undecided after {limit:g} s; see "
                         f"bench-fulfilment-qcluster.log")
@@ -158,7 +165,7 @@ def steady(specs: list[dict], rate: float) -> list[float]:
         time.sleep(max(0.0, started + index * interval - time.perf_counter()))
         body, content_type = ingest.page_body(spec["channel"], [spec])
         response = client.post(f"/api/channels/{spec['channel']}/orders/", data=body,
-                               content_type=content_type)
+                               content_type=content_type, secure=True)
         if response.status_code != 200:
             common.fail(f"push {index}: {response.status_code} {response.content[:300]!r}")
     wait_until_decided()
@@ -172,8 +179,11 @@ def inline_latency(specs: list[dict]) -> list[float]:
     seconds = []
     for spec in specs:
         body, content_type = ingest.page_body(spec["channel"], [spec])
-        ingest._client().post(f"/api/channels/{spec['channel']}/orders/", data=body,
-                              content_type=content_type)
+        # secure: production settings redirect plain http (SECURE_SSL_REDIRECT).
+        response = ingest._client().post(f"/api/channels/{spec['channel']}/orders/", data=body,
+                                         content_type=content_type, secure=True)
+        if response.status_code != 200:
+            common.fail(f"inline push: {response.status_code} {response.content[:300]!r}")
         order = Order.objects.order_by("-pk").first()
         if order.status in ELIGIBLE:
             fulfilment_process(order_id=order.pk)

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bench.common import REPO_ROOT, database_url, fail, setup_django
+from bench.common import REPO_ROOT, database_url, fail, setup_django, worker_environment
 
 STOP_GRACE_SECONDS = 10
 # libpq's application name for the cluster's sessions, to count them.
@@ -137,8 +137,8 @@ def cluster_connections() -> int:
 def drain(name: str, workers: int, limit: float) -> Run:
     """Start ``manage.py qcluster``, time it until the queue is empty, stop it."""
     queued = queue_length()
-    env = {**os.environ, "Q_WORKERS": str(workers), "Q_SYNC": "0", "LOG_LEVEL": "INFO",
-           "DJANGO_SETTINGS_MODULE": "orderhub.settings", "PGAPPNAME": APPLICATION_NAME}
+    env = worker_environment(Q_WORKERS=str(workers), LOG_LEVEL="INFO",
+                             PGAPPNAME=APPLICATION_NAME)
     log = tempfile.TemporaryFile(mode="w+")
     started = time.perf_counter()
     cluster = subprocess.Popen(

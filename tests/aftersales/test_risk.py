@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from aftersales.models import ReturnRisk
 from aftersales.risk import return_risk_score, return_risks_compute
+from orders.models import Order
 from orders.services import order_pay
 from tests.factories import CustomerFactory
 
@@ -62,3 +63,18 @@ def test_paying_an_order_scores_it_and_the_api_and_page_show_it(
 def test_an_unpaid_order_is_not_scored(order_in):
     order = order_in("pending_payment")
     assert return_risks_compute(order_ids=[order.pk]) == 0
+
+
+def test_scoring_a_batch_costs_the_same_queries_for_3_orders_as_for_12(order_in):
+    """A peak day scores its paid orders in batches of hundreds: no query per order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count: int) -> int:
+        orders = [order_in("paid") for _ in range(count)]
+        Order.objects.filter(pk__in=[o.pk for o in orders]).update(paid_at=timezone.now())
+        with CaptureQueriesContext(connection) as captured:
+            assert return_risks_compute(order_ids=[o.pk for o in orders]) == count
+        return len(captured.captured_queries)
+
+    assert queries_for(3) == queries_for(12)
