@@ -1,20 +1,16 @@
 """Background worker benchmark: tasks per second done by a real ``manage.py qcluster`` on
 PostgreSQL, as production starts it (``DB_POOL`` as the environment says, on by default).
 
-Run on a PostgreSQL database of its own (created if missing, migrated, and its order and
-logistics tables truncated at every run)::
+Run on a PostgreSQL database of its own (created if missing and migrated; its task queue is
+emptied at every run)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orderhub_bench_worker \\
         .venv/bin/python -m bench.worker
 
-Two scenarios, each queued first and then drained by a fresh ``qcluster`` (``--workers``
-workers, django-q2's ORM broker on the same database):
-
-- small tasks: ``--tasks`` calls of :func:`probe` (one indexed read), the cost of the queue
-  itself;
-- paid orders: ``--orders`` orders paid through ``orders.services.order_pay``, each of which
-  queues ``logistics.tasks.order_paid`` after commit (rules, routing, reservation), with stock
-  for all of them in one warehouse.
+One scenario, queued first and then drained by a fresh ``qcluster`` (``--workers`` workers,
+django-q2's ORM broker on the same database): ``--tasks`` calls of :func:`probe` (one indexed
+read), the cost of the queue itself. Paid orders are no longer a task each: their decisions
+are event tasks run by the dispatcher, which ``bench.fulfilment`` times with a real worker.
 
 The clock runs from the start of ``qcluster`` until the queue is empty (a task leaves the queue
 once its result is saved). The cluster is stopped after ``--limit`` seconds (25) whatever is
@@ -33,9 +29,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 
-from bench.common import REPO_ROOT, database_url, fail, setup_django, worker_environment
+from bench.common import (REPO_ROOT, database_url, ensure_database, fail, setup_django,
+                          worker_environment)
 
 STOP_GRACE_SECONDS = 10
 # libpq's application name for the cluster's sessions, to count them.
@@ -52,7 +48,6 @@ def probe(number: int) -> bool:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=600, help="small tasks queued")
-    parser.add_argument("--orders", type=int, default=300, help="paid orders queued")
     parser.add_argument("--workers", type=int, default=2, help="Q_WORKERS of the qcluster")
     parser.add_argument("--limit", type=float, default=25.0,
                         help="seconds before the cluster is stopped (keep below 30)")
@@ -66,31 +61,6 @@ def empty_queue() -> None:
 
     OrmQ.objects.all().delete()
     Task.objects.all().delete()
-
-
-def pending_orders(count: int, *, prefix: str, paid: bool) -> list[int]:
-    """``count`` one-line orders of SKU BENCH-W in Zhejiang (paid ones queue nothing)."""
-    from django.utils import timezone
-
-    from orders.models import Channel
-    from orders.services import LineInput, OrderInput, orders_create
-    from orders.state_machine import Status
-
-    channel = Channel.objects.get(code="jd")
-    inputs = [
-        OrderInput(
-            channel_order_no=f"{prefix}{index:08d}",
-            status=Status.PAID if paid else Status.PENDING_PAYMENT,
-            paid_at=timezone.now() if paid else None,
-            lines=[LineInput(title="BENCH-W", sku="BENCH-W", quantity=1,
-                             unit_price=Decimal("59.00"))],
-            receiver={"name": "测试", "phone": f"139{index:08d}", "province": "浙江省",
-                      "city": "杭州市", "district": "西湖区", "address": f"文三路 {index} 号"},
-        )
-        for index in range(count)
-    ]
-    return [order.pk for order in orders_create(channel=channel, orders=inputs, actor=None,
-                                                reason="bench")]
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -208,17 +178,10 @@ def main() -> None:
     url = database_url()
     if "bench" not in url.rsplit("/", 1)[-1]:
         fail("bench.worker truncates tables: use a database whose name contains 'bench'.")
-    from bench.load_orders import ensure_database
-
     ensure_database(url)
-    os.environ["Q_SYNC"] = "0"  # order_pay queues its task for the cluster
+    os.environ["Q_SYNC"] = "0"  # tasks are queued for the cluster
     setup_django()
     from django.core.management import call_command
-
-    from bench.reserve import reset, stock_up
-    from logistics.models import FulfilmentDecision, FulfilmentRule, Warehouse
-    from orders.models import Order
-    from orders.services import order_pay
 
     call_command("migrate", verbosity=0)
     print(f"DB_POOL={os.environ.get('DB_POOL', '') or 'on (default)'}, "
@@ -234,25 +197,6 @@ def main() -> None:
     empty_queue()
     report(small, inline("small tasks", [("bench.worker.probe", n) for n in range(args.tasks)]),
            args.workers)
-
-    # paid orders: all routed to one warehouse that has stock for every one of them
-    reset()
-    empty_queue()
-    FulfilmentRule.objects.update(is_active=False)
-    Warehouse.objects.exclude(code="SH").update(is_active=False)
-    stock_up({("SH", "BENCH-W"): 2 * args.orders})
-    for order in Order.objects.filter(pk__in=pending_orders(args.orders, prefix="WQ", paid=False)):
-        order_pay(order=order, actor=None, reason="bench")
-    orders = drain("paid orders", args.workers, args.limit)
-    decided = FulfilmentDecision.objects.filter(outcome="allocated").count()
-    empty_queue()
-    paid_ids = pending_orders(args.orders, prefix="WI", paid=True)
-    reference = inline("paid orders", [("logistics.tasks.order_paid", pk) for pk in paid_ids])
-    report(orders, reference, args.workers)
-    print(f"  allocated: {decided:,} by qcluster, "
-          f"{FulfilmentDecision.objects.filter(order_id__in=paid_ids, outcome='allocated').count():,}"
-          f" inline")
-    empty_queue()
 
 
 if __name__ == "__main__":
