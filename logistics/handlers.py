@@ -36,8 +36,10 @@ def _stock_moves(kind: str, payload: dict) -> bool:
     return status in _DECIDE or status in _RELEASE or status == Status.IN_TRANSIT
 
 
+# Urgent: a paid order's decision is due within seconds (DESIGN.md section 6), whatever else a
+# peak day has queued.
 @handles(ORDER_CREATED, ORDER_STATUS_CHANGED, name="logistics.stock", wants=_stock_moves,
-         label=_("Stock follows the order (reserve, ship, release)"))
+         label=_("Stock follows the order (reserve, ship, release)"), urgent=True)
 def stock_follows_orders(events) -> None:
     decide, ship, release = [], [], []
     for event in events:

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db.models import Q
 from django.utils import timezone
@@ -81,7 +81,14 @@ def return_risk_scorer_set(scorer: ReturnRiskScorer | None) -> None:
 
 def normalise_place(value: str) -> str:
     """``"新疆维吾尔自治区"`` → ``"新疆"``, ``"Hong Kong"`` → ``"香港"``, ``"杭州市"`` → ``"杭州"``."""
-    text = unicodedata.normalize("NFKC", value or "").strip()
+    # Every order's province and city, under every place condition: a day's orders name a few
+    # hundred places, each normalised once.
+    return _normalised_place(value or "")
+
+
+@lru_cache(maxsize=8192)
+def _normalised_place(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).strip()
     compact = re.sub(r"[\s\-_.]+", "", text).lower()
     if compact in _PROVINCE_ALIASES:
         return _PROVINCE_ALIASES[compact]

@@ -7,7 +7,8 @@ every minute for whatever a lost or dead worker left behind. Several may run at 
 several workers and hosts:
 
 1. Claim, in a short transaction: due pending tasks, oldest first, locked with ``SKIP LOCKED``
-   so that concurrent dispatchers take different rows. A task is held back while an earlier
+   so that concurrent dispatchers take different rows; the urgent handlers' tasks (a deadline
+   of seconds waits on them: ``logistics.stock``) before the others'. A task is held back while an earlier
    task of the same handler and order is unfinished (pending elsewhere, failing, or a dead
    letter): one order's events reach each handler in the order they happened. Claimed tasks
    get a lease (their ``due_at`` moves out by ``LEASE``) and an attempt is counted, so a
@@ -36,14 +37,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from orderhub.alerts.services import alert_raise
 from orderhub.core.tasks import coalesced_started, enqueue_coalesced
 from orderhub.events import texts
 from orderhub.events.models import Event, EventTask
-from orderhub.events.registry import Handler, handler
+from orderhub.events.registry import Handler, handler, urgent_handler_names
 
 logger = logging.getLogger(__name__)
 Status = EventTask.TaskStatus
@@ -121,13 +122,24 @@ def events_dispatch(*, max_seconds: float = 50.0, limit: int = CLAIM_BATCH) -> D
 
 
 def _claim(*, limit: int) -> list[EventTask]:
-    """Take up to ``limit`` due tasks that nothing earlier holds back, with a lease."""
+    """Take up to ``limit`` due tasks that nothing earlier holds back, with a lease: the
+    urgent handlers' first (a paid order's decision is held to seconds; the figures and scores
+    of a peak day's orders can follow after), then any."""
+    urgent = urgent_handler_names()
+    if urgent:
+        claimed = _claim_where(Q(handler__in=urgent), limit=limit)
+        if claimed:
+            return claimed
+    return _claim_where(Q(), limit=limit)
+
+
+def _claim_where(where: Q, *, limit: int) -> list[EventTask]:
     after_id = 0
     while True:
         now = timezone.now()
         with transaction.atomic():
             due = EventTask.objects.filter(
-                status=Status.PENDING, due_at__lte=now, id__gt=after_id
+                where, status=Status.PENDING, due_at__lte=now, id__gt=after_id
             ).order_by("id")
             if connection.features.has_select_for_update_skip_locked:
                 due = due.select_for_update(skip_locked=True)

@@ -31,6 +31,7 @@ class Handler:
     wants: Wants | None = None
     batch_size: int = 500
     label: Any = ""  # what staff read in the admin (a lazy translation)
+    urgent: bool = False  # its due tasks are claimed before the others' (dispatch.py)
 
     def accepts(self, kind: str, payload: dict[str, Any]) -> bool:
         return kind in self.kinds and (self.wants is None or self.wants(kind, payload))
@@ -42,9 +43,11 @@ _BY_KIND: dict[str, list[Handler]] = {}  # handlers_for's candidates, by name; r
 
 def handles(
     *kinds: str, name: str, wants: Wants | None = None, batch_size: int = 500, label: Any = "",
+    urgent: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the handler ``name`` of these event kinds (``label``:
-    what staff read in the admin)."""
+    what staff read in the admin; ``urgent``: a deadline waits on it, so the dispatcher takes its
+    due tasks first)."""
     if not kinds:
         raise ValueError(f"Handler {name!r} names no event kinds.")
 
@@ -54,7 +57,7 @@ def handles(
             known.func.__module__, known.func.__qualname__
         ) != (func.__module__, func.__qualname__):
             raise ValueError(f"Two handlers are named {name!r}.")
-        _HANDLERS[name] = Handler(name, frozenset(kinds), func, wants, batch_size, label)
+        _HANDLERS[name] = Handler(name, frozenset(kinds), func, wants, batch_size, label, urgent)
         _BY_KIND.clear()
         return func
 
@@ -78,6 +81,10 @@ def handlers_for(kind: str, payload: dict[str, Any]) -> list[Handler]:
 
 def handler(name: str) -> Handler | None:
     return _HANDLERS.get(name)
+
+
+def urgent_handler_names() -> list[str]:
+    return sorted(name for name, registered in _HANDLERS.items() if registered.urgent)
 
 
 def handler_names() -> list[str]:

@@ -152,8 +152,32 @@ def order_flows_route(*, warehouses: Mapping[int, int | None],
     for warehouse_id, name in (names or {}).items():
         MetricWarehouse.objects.update_or_create(warehouse_id=warehouse_id,
                                                  defaults={"name": name[:100]})
-    return order_flows_refresh(order_ids=list(warehouses),
-                               warehouses={k: v or 0 for k, v in warehouses.items()})
+    wanted = {order_id: warehouse_id or 0 for order_id, warehouse_id in warehouses.items()}
+    moved = _flows_move(wanted)
+    rest = [order_id for order_id in wanted if order_id not in moved]
+    return len(moved) + order_flows_refresh(order_ids=rest, warehouses=wanted)
+
+
+@transaction.atomic
+def _flows_move(warehouses: Mapping[int, int]) -> set[int]:
+    """Orders whose figures are already kept move them, as they stand, to their new warehouse:
+    routing changes where an order counts, not what it counts (a later refresh takes it from
+    there). Returns the orders handled; those without figures yet are refreshed instead."""
+    flows = list(OrderFlow.objects.select_for_update().filter(order_id__in=sorted(warehouses))
+                 .order_by("order_id"))
+    deltas: dict[AggregateKey, int] = defaultdict(int)
+    changed = []
+    for flow in flows:
+        target = warehouses[flow.order_id]
+        if flow.warehouse_id == target:
+            continue
+        _add(deltas, flow.contribution, flow.channel_id, flow.warehouse_id, -1)
+        _add(deltas, flow.contribution, flow.channel_id, target, +1)
+        flow.warehouse_id = target
+        changed.append(flow)
+    _apply(deltas)
+    OrderFlow.objects.bulk_update(changed, ["warehouse_id"], batch_size=1000)
+    return {flow.order_id for flow in flows}
 
 
 def _flow_row(flow: OrderFlow) -> tuple:

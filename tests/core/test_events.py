@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from orderhub.alerts.models import Alert
 from orderhub.core.texts import render
-from orderhub.events import dispatch
+from orderhub.events import dispatch, services
 from orderhub.events.dispatch import LEASE, events_dispatch
 from orderhub.events.models import Event, EventTask
 from orderhub.events.kinds import KIND_LABELS
@@ -64,6 +64,12 @@ def in_sequence(events):
         Group.objects.create(name=f"seq-{event.order_id}-{n}")
 
 
+@handles("test.urgent", name="tests.urgent", urgent=True)
+def urgent(events):
+    for event in events:
+        Group.objects.create(name=f"urgent-{event.pk}")
+
+
 def seen() -> list[int]:
     """The ``n`` of every noted event, in the order the handler saw them."""
     return [int(name.rsplit("-", 1)[1]) for name in
@@ -93,6 +99,21 @@ def test_an_event_gets_one_task_per_handler_that_wants_it(db):
     [task] = tasks_of("tests.notes")
     assert (task.status, task.attempts, task.order_id) == (Status.PENDING, 0, 7)
     assert task.due_at <= timezone.now()
+
+
+def test_a_large_batch_gets_its_time_and_task_defaults_from_the_database(db):
+    # when more events are recorded than go in by INSERT (COPY on PostgreSQL)
+    count = services.COPY_ABOVE + 50
+    before = timezone.now()
+    events_record([NewEvent("test.noted", n, {"n": n}) for n in range(count)])
+
+    # then every event has its time, and every task is pending, untried and due now
+    assert Event.objects.filter(occurred_at__isnull=False).count() == count
+    tasks = tasks_of("tests.notes")
+    assert len(tasks) == count
+    assert {(t.status, t.attempts, t.last_error) for t in tasks} == {(Status.PENDING, 0, "")}
+    assert all(before - dt.timedelta(seconds=5) <= t.due_at <= timezone.now() and t.created_at
+               for t in tasks)
 
 
 def test_a_transaction_queues_one_dispatch_however_many_events(
@@ -138,6 +159,20 @@ def test_dispatch_runs_handlers_once_and_marks_tasks_done(db):
     # a second dispatch finds nothing to do
     assert events_dispatch().claimed == 0
     assert len(seen()) == 3
+
+
+def test_an_urgent_handlers_tasks_are_claimed_before_older_ones(db):
+    # given a task of an ordinary handler, then a later one of an urgent handler
+    events_record([NewEvent("test.noted", 1, {"n": 1})])
+    events_record([NewEvent("test.urgent", 2)])
+
+    # then the dispatcher claims the urgent one first, and the other after it
+    report = events_dispatch(limit=1)
+    assert (report.claimed, report.done) == (2, 2)
+    assert list(Group.objects.filter(name__regex=r"^(urgent|note)-").order_by("id")
+                .values_list("name", flat=True)) == [
+        f"urgent-{Event.objects.get(kind='test.urgent').pk}",
+        f"note-{Event.objects.get(kind='test.noted').pk}-1"]
 
 
 def test_a_failing_event_is_isolated_and_retried_with_backoff(db):
