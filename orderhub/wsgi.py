@@ -19,5 +19,5 @@ refuse_unsafe_start(role="web")
 # What the process loaded to serve (settings, apps, the URLs and their views) lives as long as
 # it does: frozen out of the cycle collector's sight, so that its full collections during a
 # peak day scan what requests made, not the whole of Django each time.
-get_resolver().url_patterns
+_views = get_resolver().url_patterns  # imports the URLs and their views now, not at the first hit
 gc.freeze()

@@ -8,11 +8,12 @@ several workers and hosts:
 
 1. Claim, in a short transaction: due pending tasks, oldest first, locked with ``SKIP LOCKED``
    so that concurrent dispatchers take different rows; the urgent handlers' tasks (a deadline
-   of seconds waits on them: ``logistics.stock``) before the others'. A task is held back while an earlier
-   task of the same handler and order is unfinished (pending elsewhere, failing, or a dead
-   letter): one order's events reach each handler in the order they happened. Claimed tasks
-   get a lease (their ``due_at`` moves out by ``LEASE``) and an attempt is counted, so a
-   dispatcher that dies leaves them to be claimed again when the lease ends, never lost.
+   of seconds waits on them: ``logistics.stock``) before the others'. A task is held back
+   while an earlier task of the same handler and order is unfinished (pending elsewhere,
+   failing, or a dead letter): one order's events reach each handler in the order they
+   happened. Claimed tasks get a lease (their ``due_at`` moves out by ``LEASE``) and an
+   attempt is counted, so a dispatcher that dies leaves them to be claimed again when the
+   lease ends, never lost.
 2. Run, per handler, in batches: one transaction locks the batch's tasks (skipping any another
    dispatcher finished meanwhile), calls the handler, and marks them done, so the handler's
    writes and the mark commit together: an effect is applied once.
