@@ -115,16 +115,25 @@ def undecided() -> int:
     return (Order.objects.filter(status__in=ELIGIBLE, fulfilment__isnull=True).count())
 
 
-def wait_until_decided(*, limit: float = 300.0) -> float:
+def wait_until_decided() -> float:
     """Seconds until no paid order in the warehouse's hands lacks a decision."""
+    return _wait_while(undecided, "orders still undecided")
+
+
+def wait_until_no_task_pending() -> float:
+    """Seconds until no event task is pending (every handler has caught up)."""
+    return _wait_while(EventTask.objects.filter(status="pending").count, "event tasks pending")
+
+
+def _wait_while(left, what: str, *, limit: float = 300.0) -> float:
+    """Seconds until ``left()`` is 0; stops the benchmark if the worker exits or time runs out."""
     started = time.perf_counter()
-    while undecided():
+    while left():
         if _worker is not None and _worker.poll() is not None:
             common.fail(f"the worker stopped (exit status {_worker.returncode}); see "
                         f"bench-fulfilment-qcluster.log")
         if time.perf_counter() - started > limit:
-            common.fail(f"{undecided()} orders still undecided after {limit:g} s; see "
-                        f"bench-fulfilment-qcluster.log")
+            common.fail(f"{left()} {what} after {limit:g} s; see bench-fulfilment-qcluster.log")
         time.sleep(0.05)
     return time.perf_counter() - started
 
@@ -157,18 +166,6 @@ def peak_day(specs: list[dict], page: int) -> tuple[float, float, int]:
     rest = after + wait_until_no_task_pending()
     print(f"  every other task of the day done {rest:.2f} s after the last answer")
     return pushed, after, created
-
-
-def wait_until_no_task_pending(*, limit: float = 300.0) -> float:
-    """Seconds until no event task is pending (every handler has caught up)."""
-    started = time.perf_counter()
-    while EventTask.objects.filter(status="pending").exists():
-        if _worker is not None and _worker.poll() is not None:
-            common.fail(f"the worker stopped (exit status {_worker.returncode})")
-        if time.perf_counter() - started > limit:
-            common.fail(f"event tasks still pending after {limit:g} s")
-        time.sleep(0.05)
-    return time.perf_counter() - started
 
 
 def steady(specs: list[dict], rate: float) -> list[float]:

@@ -55,7 +55,7 @@ def alert_order_get(*, hub_no: str) -> models.Model:
     """
     order_model = Alert._meta.get_field("order").related_model
     try:
-        return order_model.objects.only("pk", "hub_no", "status").get(hub_no=hub_no.strip().upper())
+        return order_model.objects.only("pk", "hub_no").get(hub_no=hub_no.strip().upper())
     except order_model.DoesNotExist:
         raise NotFound(f"No order with hub number '{hub_no}'.") from None
 

@@ -60,7 +60,6 @@ class SafeXLSX(base_formats.XLSX):
         return super().export_data(formula_safe_dataset(dataset), **kwargs)
 
 
-
 def header_names(names: Iterable[str], label: Callable[[str], Any]) -> dict[str, str]:
     """Each header a sheet may carry, stripped and lower-cased, mapped to its column's name:
     the column's ``label`` in every language of the admin (what the exports write), and the
@@ -78,4 +77,3 @@ def header_name(names: dict[str, str], header: Any) -> str:
     """The column name of one ``header`` (see :func:`header_names`); an unknown one as it is."""
     text = str(header or "").strip()
     return names.get(text.lower(), text)
-
